@@ -1,0 +1,160 @@
+//! The film IR: what a compiled screenplay means, with every name resolved.
+//!
+//! The compiler produces a [`Film`]; the renderer, the synthetic world and `cine plan`
+//! read it. Nothing here knows about grammar, spans or tensors. Serialisation is
+//! deterministic (ordered maps, no floats that depend on hashing) so two compiles of the
+//! same screenplay give byte-identical JSON.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the IR's JSON shape; bump on any breaking change.
+pub const IR_VERSION: u32 = 1;
+
+/// A whole compiled film.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Film {
+    pub ir_version: u32,
+    pub title: String,
+    pub fps: u32,
+    pub width: u32,
+    pub height: u32,
+    pub seed: u64,
+    /// Model name, e.g. `cine-tiny` or `wan2.1-1.3b`.
+    pub model: String,
+    /// Global caption / style text that is part of every shot's prompt.
+    pub global_caption: String,
+    /// Total length in frames (the sum of the shots' frames).
+    pub total_frames: u32,
+    pub cast: Vec<Entity>,
+    pub sets: Vec<Entity>,
+    pub scenes: Vec<Scene>,
+    pub shots: Vec<Shot>,
+}
+
+/// A cast member or a set: a name and the visual description it expands into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub name: String,
+    pub description: String,
+    /// Optional attributes (`key: value`) in source order of keys, sorted.
+    pub attributes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scene {
+    pub index: usize,
+    pub set: String,
+    pub time_of_day: Option<String>,
+    pub mood: Option<String>,
+    /// Indices into [`Film::shots`].
+    pub shots: Vec<usize>,
+}
+
+/// One shot, with its frame range in the film.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shot {
+    pub index: usize,
+    /// A stable label: the user's shot name, or `scene.shot` numbering (`1.2`).
+    pub label: String,
+    pub scene: usize,
+    pub set: String,
+    pub subjects: Vec<String>,
+    /// First frame (inclusive), in film frames.
+    pub start_frame: u32,
+    /// Length in frames.
+    pub frames: u32,
+    /// Stdlib shot size name, e.g. `close_up`.
+    pub size: Option<String>,
+    pub angle: Option<String>,
+    pub action: String,
+    pub camera: Camera,
+    /// The fully expanded prompt at the start of the shot.
+    pub prompt: String,
+    /// Prompt changes inside the shot at absolute film frames, ascending.
+    pub events: Vec<PromptEvent>,
+    /// How this shot goes into the next one.
+    pub transition: Transition,
+    /// Continuity references the renderer turns into memory hints.
+    pub recalls: Vec<Recall>,
+}
+
+/// A camera move from the stdlib with its resolved numeric parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Camera {
+    /// Stdlib name, e.g. `pan_left`; `static` when none is given.
+    pub name: String,
+    pub params: BTreeMap<String, f64>,
+    /// The prompt phrase the move contributes.
+    pub phrase: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptEvent {
+    /// Absolute film frame where the new prompt takes effect.
+    pub frame: u32,
+    /// The fully expanded prompt from that frame on.
+    pub prompt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    /// Stdlib name: `cut`, `fade`, `dissolve`, ...
+    pub kind: String,
+    /// Length of the transition in frames (0 for a cut).
+    pub frames: u32,
+}
+
+/// What a `recall` refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Recall {
+    /// An earlier shot, by index into [`Film::shots`].
+    Shot { shot: usize },
+    /// A cast member: the renderer pins the blocks of the shots where it appeared.
+    Cast { name: String, shots: Vec<usize> },
+    /// A set: likewise, the shots filmed there.
+    Set { name: String, shots: Vec<usize> },
+}
+
+/// What the compiler needs to know of a model to check a screenplay against it.
+/// Filled by the model's registry; the compiler never sees weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelProfile {
+    pub name: String,
+    /// Film frames produced by one causal chunk generation.
+    pub chunk_frames: u32,
+    /// Frame counts the model produces come in multiples of this.
+    pub frame_granularity: u32,
+    /// Longest prompt in text-encoder tokens.
+    pub max_prompt_tokens: u32,
+    /// Words the model saw in training; `None` for open-vocabulary models.
+    pub vocabulary: Option<Vec<String>>,
+}
+
+impl Film {
+    /// The film's length in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.total_frames as f64 / self.fps.max(1) as f64
+    }
+
+    /// The prompt in force at an absolute frame.
+    pub fn prompt_at(&self, frame: u32) -> Option<&str> {
+        let shot = self.shot_at(frame)?;
+        let mut prompt = shot.prompt.as_str();
+        for e in &shot.events {
+            if e.frame <= frame {
+                prompt = &e.prompt;
+            }
+        }
+        Some(prompt)
+    }
+
+    /// The shot that contains an absolute frame.
+    pub fn shot_at(&self, frame: u32) -> Option<&Shot> {
+        self.shots
+            .iter()
+            .find(|s| frame >= s.start_frame && frame < s.start_frame + s.frames)
+    }
+}

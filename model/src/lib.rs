@@ -1,0 +1,3 @@
+//! The causal video model on candle: Wan2.1-style DiT, KV cache, CAMR memory, sampler, VAE, umT5.
+
+pub mod registry;

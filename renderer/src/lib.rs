@@ -1,0 +1,1 @@
+//! Scheduler, generation loop, streaming decode and MP4 export of a film IR

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages cine needs (FFmpeg -dev libraries, clang for bindgen,
+# pkg-config) with apt-get. Idempotent: does nothing when they are already there.
+set -euo pipefail
+pkgs=(pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev
+      libswscale-dev libavfilter-dev libavdevice-dev libswresample-dev ffmpeg)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

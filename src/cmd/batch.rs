@@ -1,0 +1,9 @@
+//! `cine batch`.
+
+/// Arguments of `cine batch`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("batch")
+}

@@ -1,0 +1,9 @@
+//! `cine bench`.
+
+/// Arguments of `cine bench`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("bench")
+}

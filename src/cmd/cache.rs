@@ -1,0 +1,9 @@
+//! `cine cache`.
+
+/// Arguments of `cine cache`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("cache")
+}

@@ -1,0 +1,9 @@
+//! `cine eval`.
+
+/// Arguments of `cine eval`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("eval")
+}

@@ -1,0 +1,9 @@
+//! `cine fmt`.
+
+/// Arguments of `cine fmt`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("fmt")
+}

@@ -1,0 +1,9 @@
+//! `cine import`.
+
+/// Arguments of `cine import`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("import")
+}

@@ -1,0 +1,19 @@
+//! One module per subcommand. Each exposes `Args` (clap) and `run(Args) -> i32` (exit code).
+
+pub mod batch;
+pub mod bench;
+pub mod cache;
+pub mod eval;
+pub mod fmt;
+pub mod import;
+pub mod lint;
+pub mod live;
+pub mod plan;
+pub mod render;
+pub mod train;
+
+/// Prints an error for a command that is not built yet and returns exit code 2.
+pub fn not_yet(name: &str) -> i32 {
+    eprintln!("error: `cine {name}` is not available in this build yet");
+    2
+}

@@ -1,0 +1,9 @@
+//! `cine plan`.
+
+/// Arguments of `cine plan`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("plan")
+}

@@ -1,0 +1,9 @@
+//! `cine render`.
+
+/// Arguments of `cine render`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("render")
+}

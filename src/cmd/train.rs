@@ -1,0 +1,9 @@
+//! `cine train`.
+
+/// Arguments of `cine train`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> i32 {
+    super::not_yet("train")
+}

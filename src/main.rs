@@ -1,0 +1,59 @@
+//! `cine`: compile screenplays to video.
+//!
+//! Each subcommand lives in its own file under `cmd/`. Exit codes: 0 success, 1 the input
+//! has errors (lint errors, failed renders), 2 usage or internal error.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cine", version, about = "Compile screenplays to video with a causal video model")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a screenplay and report diagnostics.
+    Lint(cmd::lint::Args),
+    /// Print the compiled IR and the chunk schedule the renderer will run.
+    Plan(cmd::plan::Args),
+    /// Format screenplays canonically.
+    Fmt(cmd::fmt::Args),
+    /// Convert HoloCine or LongLive prompt files into a screenplay.
+    Import(cmd::import::Args),
+    /// Render a screenplay to an MP4 file.
+    Render(cmd::render::Args),
+    /// Render many screenplays, in parallel and in shards, with a report.
+    Batch(cmd::batch::Args),
+    /// Generate continuously and take directions from stdin.
+    Live(cmd::live::Args),
+    /// Manage the incremental render cache.
+    Cache(cmd::cache::Args),
+    /// Score renders or a model on the synthetic benchmark.
+    Eval(cmd::eval::Args),
+    /// Train the default model's parts.
+    Train(cmd::train::Args),
+    /// Measure generation speed and memory.
+    Bench(cmd::bench::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Lint(a) => cmd::lint::run(a),
+        Command::Plan(a) => cmd::plan::run(a),
+        Command::Fmt(a) => cmd::fmt::run(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Render(a) => cmd::render::run(a),
+        Command::Batch(a) => cmd::batch::run(a),
+        Command::Live(a) => cmd::live::run(a),
+        Command::Cache(a) => cmd::cache::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+        Command::Train(a) => cmd::train::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
+    };
+    std::process::exit(code);
+}

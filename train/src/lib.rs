@@ -1,0 +1,1 @@
+//! Training of the default model: VAE, text encoder, causal base model, few-step distillation
