@@ -1,0 +1,198 @@
+//! Plain-words "expected ..." messages for parse errors (never pest rule names).
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use crate::ast::Span;
+use crate::line::{Context, Rule};
+use crate::SyntaxError;
+
+/// The keywords that may start a line in each context.
+pub fn keywords(ctx: Context) -> &'static [&'static str] {
+    match ctx {
+        Context::Top => &[
+            "title", "fps", "resolution", "seed", "model", "caption", "style", "use", "cast",
+            "set", "const", "define", "scene",
+        ],
+        Context::Scene => &["time", "mood", "shot"],
+        Context::Shot => &[
+            "duration", "size", "angle", "subjects", "action", "camera", "at", "transition",
+            "recall",
+        ],
+        Context::Attrs => &[],
+    }
+}
+
+fn where_(ctx: Context) -> &'static str {
+    match ctx {
+        Context::Top => "at the top level",
+        Context::Scene => "in a scene",
+        Context::Shot => "in a shot",
+        Context::Attrs => "in a definition block",
+    }
+}
+
+/// Describes a grammar rule in words a writer understands.
+fn describe(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::string | Rule::string_inner => "a quoted text like \"...\"",
+        Rule::ident => "a name (letters, digits and _)",
+        Rule::model_name => "a model name like cine-tiny",
+        Rule::int => "a whole number",
+        Rule::dim => "a size like 64x64",
+        Rule::number => "a number",
+        Rule::duration | Rule::duration_num => "a duration like 3s or 48f",
+        Rule::unit => "a unit: s (seconds) or f (frames)",
+        Rule::entry_kind => "a vocabulary kind: size, angle, camera, transition, style or time",
+        Rule::recall_kind => "what to recall: shot, cast or set",
+        Rule::args => "arguments in parentheses like (speed: slow)",
+        Rule::arg => "an argument like speed: slow",
+        Rule::open => "`{`",
+        Rule::close => "`}`",
+        Rule::comment => "a comment",
+        Rule::EOI => "the end of the line",
+        _ => return None,
+    })
+}
+
+fn first_word(text: &str, from: usize) -> (usize, &str) {
+    let rest = &text[from..];
+    let start = from + (rest.len() - rest.trim_start().len());
+    let end = text[start..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(|e| start + e)
+        .unwrap_or(text.len());
+    (start, &text[start..end])
+}
+
+/// The closest option, for a "did you mean": at most one edit for short words, two for
+/// longer ones (a swap of two neighbours counts as one edit).
+pub fn suggest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    let mut best: Option<(usize, &str)> = None;
+    for o in options {
+        let d = distance(&word.to_lowercase(), o);
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, o));
+        }
+    }
+    best.map(|(_, o)| o)
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent swaps).
+pub fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 3 {
+        return a.len().abs_diff(b.len());
+    }
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, x) in d.iter_mut().enumerate().take(w) {
+        *x = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+fn join_or(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} or {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// Converts a pest error on one line into a plain-words syntax error.
+pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ctx: Context) -> SyntaxError {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let (wstart, word) = first_word(text, 0);
+    // The line's first word is not a statement this block allows.
+    if pos <= wstart {
+        let kws = keywords(ctx);
+        let listed: Vec<String> = kws.iter().map(|k| format!("`{k}`")).collect();
+        let end = if word.is_empty() { (wstart + 1).min(text.len()) } else { wstart + word.len() };
+        let expected = if kws.is_empty() {
+            "an attribute like `age: 40` or `}`".to_string()
+        } else {
+            format!("{} or `}}`", listed.join(", "))
+        };
+        let mut help = suggest(word, kws).map(|k| format!("did you mean `{k}`?"));
+        if help.is_none() {
+            help = misplaced(word, ctx);
+        }
+        let shown = if word.is_empty() { text[wstart..].chars().next().map(String::from).unwrap_or_default() } else { word.to_string() };
+        return SyntaxError {
+            span: Span::new(base + wstart, base + end.max(wstart)),
+            message: format!("unexpected `{shown}` {}: expected {expected}", where_(ctx)),
+            help,
+        };
+    }
+    let mut expected: Vec<String> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        for r in positives {
+            let w = describe(*r).map(str::to_string).unwrap_or_else(|| keyword_of(*r));
+            if !w.is_empty() && !expected.contains(&w) {
+                expected.push(w);
+            }
+        }
+    }
+    if expected.is_empty() {
+        expected.push("the end of the line".into());
+    }
+    let (_, found) = first_word(text, pos);
+    let end = if found.is_empty() { (pos + text[pos..].chars().next().map_or(0, char::len_utf8)).min(text.len()) } else { pos + found.len() };
+    let found_desc = if pos >= text.len() {
+        "the end of the line".to_string()
+    } else {
+        format!("`{}`", &text[pos..end.max(pos)])
+    };
+    SyntaxError {
+        span: Span::new(base + pos, base + end.max(pos)),
+        message: format!("expected {}, found {found_desc}", join_or(&expected)),
+        help: None,
+    }
+}
+
+/// A keyword rule, in backticks; other rules have no plain name.
+fn keyword_of(r: Rule) -> String {
+    let s = format!("{r:?}");
+    match s.strip_prefix("kw_") {
+        Some(k) => format!("`{k}`"),
+        None => String::new(),
+    }
+}
+
+/// Help for a statement written in the wrong block.
+fn misplaced(word: &str, ctx: Context) -> Option<String> {
+    for other in [Context::Top, Context::Scene, Context::Shot] {
+        if other != ctx && keywords(other).contains(&word) {
+            let place = match other {
+                Context::Top => "at the top level (outside scenes)",
+                Context::Scene => "directly in a scene",
+                Context::Shot => "inside a shot",
+                Context::Attrs => "",
+            };
+            let close = if ctx == Context::Attrs || other == Context::Top {
+                " (is a `}` missing above?)"
+            } else {
+                ""
+            };
+            return Some(format!("`{word}` belongs {place}{close}"));
+        }
+    }
+    None
+}

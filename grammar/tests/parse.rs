@@ -1,0 +1,155 @@
+//! Parsing: structure, spans, plain-words errors and recovery.
+
+use cine_grammar::{parse, Item, LineKind, Stmt, Unit};
+
+const GOOD: &str = r#"// A small film.
+title "Harbor"
+fps 16
+resolution 64x64
+seed 7
+model cine-tiny
+caption "a quiet harbor town"
+style watercolor
+use styles
+use "lib/cast.cine"
+
+cast mara "a fisherwoman in a yellow coat" {
+  age: 40
+  coat: "yellow"
+}
+set harbor "a small harbor with red boats"
+const brisk = 1.5
+define camera drift "the camera drifts" {
+  speed: 1
+}
+
+scene harbor {
+  time dusk
+  mood "calm"
+  shot arrival { // first shot
+    duration 2.5s
+    size wide
+    angle low
+    subjects mara
+    action "mara walks along the pier"
+    camera pan_left(speed: slow, degrees: 30)
+    at 1s: "a gull lands"
+    transition dissolve(frames: 8f)
+    recall set harbor
+  }
+  shot {
+    duration 48f
+  }
+}
+"#;
+
+#[test]
+fn parses_every_statement() {
+    let p = parse(GOOD);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let scenes: Vec<_> = p.file.items.iter().filter_map(|i| match i { Item::Scene(s) => Some(s), _ => None }).collect();
+    assert_eq!(scenes.len(), 1);
+    let s = scenes[0];
+    assert_eq!(s.set.text, "harbor");
+    assert_eq!(s.time.as_ref().unwrap().text, "dusk");
+    assert_eq!(s.shots.len(), 2);
+    assert_eq!(s.shots[0].props.len(), 9);
+    assert_eq!(s.shots[0].name.as_ref().unwrap().text, "arrival");
+    let Stmt::Duration(d) = &s.shots[1].props[0].stmt else { panic!("duration expected") };
+    assert_eq!((d.value, d.unit), (48.0, Unit::Frames));
+    let cast = p.file.items.iter().find_map(|i| match i { Item::Cast(c) => Some(c), _ => None }).unwrap();
+    assert_eq!(cast.attrs.len(), 2);
+    assert_eq!(&GOOD[cast.name.span.start..cast.name.span.end], "mara");
+}
+
+#[test]
+fn spans_are_whole_file_bytes() {
+    let p = parse(GOOD);
+    let s = p.file.items.iter().find_map(|i| match i { Item::Scene(s) => Some(s), _ => None }).unwrap();
+    let prop = &s.shots[0].props[5];
+    assert_eq!(&GOOD[prop.span.start..prop.span.end], "camera pan_left(speed: slow, degrees: 30)");
+    assert!(GOOD[s.span.start..s.span.end].ends_with('}'));
+}
+
+#[test]
+fn errors_use_plain_words_and_parsing_goes_on() {
+    let src = "title Harbor\nfps sixteen\nscene harbor {\n  shto {\n  }\n}\nresolution 64x\n";
+    let p = parse(src);
+    assert_eq!(p.errors.len(), 4, "{:#?}", p.errors);
+    for e in &p.errors {
+        assert!(!e.message.contains("_stmt") && !e.message.contains("kw_"), "rule name leaked: {}", e.message);
+    }
+    assert!(p.errors[0].message.contains("a quoted text"), "{}", p.errors[0].message);
+    assert_eq!(&src[p.errors[0].span.start..p.errors[0].span.end], "Harbor");
+    assert!(p.errors[1].message.contains("a whole number"));
+    assert_eq!(p.errors[2].help.as_deref(), Some("did you mean `shot`?"));
+    assert!(p.errors[3].message.contains("found the end of the line"), "{}", p.errors[3].message);
+}
+
+#[test]
+fn missing_brace_is_reported_once_and_recovered() {
+    let src = "scene a {\n  shot {\n    duration 1s\n  shot {\n    duration 2s\n  }\n}\n";
+    let p = parse(src);
+    assert_eq!(p.errors.len(), 1, "{:#?}", p.errors);
+    assert!(p.errors[0].message.contains("shot is not closed"));
+    let Item::Scene(s) = &p.file.items[0] else { panic!() };
+    assert_eq!(s.shots.len(), 2);
+}
+
+#[test]
+fn unclosed_block_at_end_of_file() {
+    let p = parse("scene a {\n  shot {\n");
+    assert_eq!(p.errors.len(), 2);
+    assert!(p.errors.iter().all(|e| e.message.contains("never closed")));
+}
+
+#[test]
+fn unmatched_close() {
+    let p = parse("}\n");
+    assert_eq!(p.errors[0].message, "unmatched `}`: no block is open here");
+}
+
+#[test]
+fn misplaced_statement_gets_help() {
+    let p = parse("duration 3s\n");
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].help.as_deref().unwrap().contains("inside a shot"));
+}
+
+#[test]
+fn comments_and_suppressions() {
+    let src = "// cine:allow(unused-cast)\ncast a \"x\"\nset b \"y\" // cine:allow(unused-set, other)\n";
+    let p = parse(src);
+    assert!(p.errors.is_empty());
+    assert_eq!(p.suppressions.len(), 2);
+    assert_eq!(p.suppressions[0].rules, vec!["unused-cast"]);
+    assert_eq!(&src[p.suppressions[0].range.start..p.suppressions[0].range.end], "cast a \"x\"");
+    assert_eq!(p.suppressions[1].rules, vec!["unused-set", "other"]);
+    assert!(matches!(p.lines[0].kind, LineKind::Comment(_)));
+}
+
+#[test]
+fn suppression_before_a_shot_covers_the_block() {
+    let src = "scene a {\n  // cine:allow(short-shot)\n  shot {\n    duration 1f\n  }\n}\n";
+    let p = parse(src);
+    let r = p.suppressions[0].range;
+    assert_eq!(&src[r.start..r.end], "  shot {\n    duration 1f\n  }");
+}
+
+#[test]
+fn strings_escape_and_keywords_need_boundaries() {
+    let p = parse("title \"a \\\"b\\\" c\"\nshots\n");
+    let Item::Header(h) = &p.file.items[0] else { panic!() };
+    let Stmt::Title(t) = &h.stmt else { panic!() };
+    assert_eq!(t.value, "a \"b\" c");
+    assert_eq!(p.errors.len(), 1);
+}
+
+#[test]
+fn oversize_input_is_refused() {
+    let big = "a".repeat(cine_grammar::MAX_SOURCE_BYTES + 1);
+    let p = parse(&big);
+    assert!(p.errors[0].message.contains("too large"));
+    let long_line = format!("title \"{}\"\n", "a".repeat(cine_grammar::MAX_LINE_BYTES));
+    assert!(parse(&long_line).errors[0].message.contains("line is too long"));
+}
