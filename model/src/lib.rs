@@ -1,3 +1,4 @@
 //! The causal video model on candle: Wan2.1-style DiT, KV cache, CAMR memory, sampler, VAE, umT5.
 
 pub mod registry;
+pub mod vae;

@@ -1,0 +1,156 @@
+//! Causal 3D convolution built from one 2D convolution, and the channel RMS norm of the Wan VAE.
+//!
+//! Video tensors inside the VAE are laid out frame-major, `[B, T, C, H, W]`, so that frames fold into
+//! the batch of a 2D convolution with a plain reshape.
+
+use candle_core::{DType, Module, Result, Tensor};
+use candle_nn::VarBuilder;
+
+/// Number of past input frames a causal conv keeps between calls (the reference's `CACHE_T`).
+pub const CACHE_T: usize = 2;
+
+/// `[B, T, C, H, W] -> [B*T, C, H, W]`.
+pub(crate) fn frames_to_batch(x: &Tensor) -> Result<Tensor> {
+    let (b, t, c, h, w) = x.dims5()?;
+    x.reshape((b * t, c, h, w))
+}
+
+/// `[B*T, C, H, W] -> [B, T, C, H, W]`.
+pub(crate) fn batch_to_frames(x: &Tensor, b: usize) -> Result<Tensor> {
+    let (bt, c, h, w) = x.dims4()?;
+    x.reshape((b, bt / b, c, h, w))
+}
+
+/// The last `n` frames (or all when there are fewer).
+pub(crate) fn last_frames(x: &Tensor, n: usize) -> Result<Tensor> {
+    let t = x.dim(1)?;
+    x.narrow(1, t.saturating_sub(n), t.min(n))
+}
+
+/// A 3D convolution, causal in time: weights `[out, in, kt, kh, kw]` as in the official checkpoint,
+/// `2*pad_t` frames of padding in front, `pad_s` pixels on each side spatially.
+#[derive(Debug, Clone)]
+pub struct CausalConv3d {
+    /// Weight viewed as `[out, in*kt, kh, kw]` (a view: it follows in-place updates of a `Var`);
+    /// the kt frames of a window are stacked next to each input channel.
+    weight: Tensor,
+    bias: Tensor,
+    kt: usize,
+    stride_t: usize,
+    pad_t: usize,
+    pad_s: usize,
+}
+
+impl CausalConv3d {
+    /// `kernel = (kt, kh, kw)`, `padding = (pt, ph)` (ph used for both spatial axes).
+    pub fn new(
+        in_dim: usize,
+        out_dim: usize,
+        kernel: (usize, usize, usize),
+        stride_t: usize,
+        padding: (usize, usize),
+        vb: VarBuilder,
+    ) -> Result<Self> {
+        let (kt, kh, kw) = kernel;
+        let w = vb.get((out_dim, in_dim, kt, kh, kw), "weight")?;
+        let bias = vb.get(out_dim, "bias")?;
+        let weight = w.reshape((out_dim, in_dim * kt, kh, kw))?;
+        Ok(Self { weight, bias, kt, stride_t, pad_t: 2 * padding.0, pad_s: padding.1 })
+    }
+
+    /// Frames of causal padding this conv wants in front of its input.
+    pub fn front_pad(&self) -> usize {
+        self.pad_t
+    }
+
+    /// Output frames for `t` input frames, padding already applied (0 when too short).
+    pub fn out_frames(&self, t: usize) -> usize {
+        if t < self.kt {
+            0
+        } else {
+            (t - self.kt) / self.stride_t + 1
+        }
+    }
+
+    /// Convolve `x: [B, T, C, H, W]` that already carries its temporal padding (no padding added).
+    pub fn forward_padded(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, t, _c, _h, _w) = x.dims5()?;
+        let t_out = self.out_frames(t);
+        if t_out == 0 {
+            candle_core::bail!("causal conv needs at least {} frames, got {t}", self.kt)
+        }
+        let x = if self.kt == 1 && self.stride_t == 1 {
+            x.clone()
+        } else {
+            let mut taps = Vec::with_capacity(self.kt);
+            for k in 0..self.kt {
+                let tap = if self.stride_t == 1 {
+                    x.narrow(1, k, t_out)?
+                } else {
+                    let idx: Vec<u32> =
+                        (0..t_out).map(|i| (k + i * self.stride_t) as u32).collect();
+                    let idx = Tensor::new(idx, x.device())?;
+                    x.index_select(&idx, 1)?
+                };
+                taps.push(tap);
+            }
+            let (b, t, c, h, w) = taps[0].dims5()?;
+            Tensor::stack(&taps, 3)?.reshape((b, t, c * self.kt, h, w))?
+        };
+        let x = frames_to_batch(&x.contiguous()?)?;
+        let y = x.conv2d(&self.weight, self.pad_s, 1, 1, 1)?;
+        let y = y.broadcast_add(&self.bias.reshape((1, (), 1, 1))?)?;
+        batch_to_frames(&y, b)
+    }
+
+    /// Causal conv from scratch: zero frames in front.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.forward_padded(&x.pad_with_zeros(1, self.pad_t, 0)?)
+    }
+
+    /// Causal conv continuing a stream: `cache` holds the previous input frames (None = start of
+    /// the stream, zeros) and is replaced by the last `CACHE_T` input frames seen so far.
+    pub fn forward_cached(&self, x: &Tensor, cache: &mut Option<Tensor>) -> Result<Tensor> {
+        let xin = match cache.as_ref() {
+            Some(c) => Tensor::cat(&[c, x], 1)?,
+            None => x.clone(),
+        };
+        // Cached frames stand in for (part of) the zero padding; never more than the padding.
+        let have = (xin.dim(1)? - x.dim(1)?).min(self.pad_t);
+        let xin_used = last_frames(&xin, x.dim(1)? + have)?;
+        let padded = xin_used.pad_with_zeros(1, self.pad_t - have, 0)?;
+        let y = self.forward_padded(&padded)?;
+        *cache = Some(last_frames(&xin, CACHE_T)?);
+        Ok(y)
+    }
+}
+
+/// `F.normalize(x, dim=channels) * sqrt(C) * gamma`: the Wan VAE's RMS norm, written with plain ops
+/// so that it has a backward pass. Works on `[B, T, C, H, W]` (channels on dim 2) and `[N, C, H, W]`.
+#[derive(Debug, Clone)]
+pub struct ChannelRmsNorm {
+    gamma: Tensor,
+    scale: f64,
+}
+
+impl ChannelRmsNorm {
+    /// `images = false`: gamma stored as `[C, 1, 1, 1]`; `images = true`: `[C, 1, 1]`.
+    pub fn new(dim: usize, images: bool, vb: VarBuilder) -> Result<Self> {
+        let gamma = if images { vb.get((dim, 1, 1), "gamma")? } else { vb.get((dim, 1, 1, 1), "gamma")? };
+        Ok(Self { gamma: gamma.flatten_all()?, scale: (dim as f64).sqrt() })
+    }
+}
+
+impl Module for ChannelRmsNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let cdim = if x.rank() == 5 { 2 } else { 1 };
+        let dtype = x.dtype();
+        let xf = x.to_dtype(DType::F32)?;
+        let norm = xf.sqr()?.sum_keepdim(cdim)?.sqrt()?.maximum(1e-12)?;
+        let y = xf.broadcast_div(&norm)?.to_dtype(dtype)?;
+        let mut shape = vec![1usize; x.rank()];
+        shape[cdim] = self.gamma.dim(0)?;
+        let g = (self.gamma.reshape(shape)? * self.scale)?;
+        y.broadcast_mul(&g)
+    }
+}

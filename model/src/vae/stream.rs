@@ -1,0 +1,41 @@
+//! Streaming decode: latent chunks in, video frames out, with the causal feature caches carried
+//! between chunks so that the result equals decoding the whole latent sequence at once.
+
+use candle_core::{Result, Tensor};
+
+use super::{FeatCache, WanVae};
+
+/// Decodes a latent stream chunk by chunk. The first chunk of `L` latent frames gives
+/// `1 + tf(L-1)` video frames, every later one `tf * L`.
+#[derive(Debug, Clone)]
+pub struct StreamingDecoder {
+    vae: WanVae,
+    cache: FeatCache,
+    latent_frames: usize,
+}
+
+impl StreamingDecoder {
+    /// A decoder at the start of a stream (clones the VAE handle; weights are shared).
+    pub fn new(vae: &WanVae) -> Self {
+        Self { vae: vae.clone(), cache: FeatCache::new(), latent_frames: 0 }
+    }
+
+    /// Decode the next normalised latent chunk `[B, z, L, h, w]` to frames `[B, 3, T, H, W]` in [-1, 1].
+    pub fn decode_chunk(&mut self, latents: &Tensor) -> Result<Tensor> {
+        let z = self.vae.denormalize(latents)?;
+        let out = self.vae.decode_raw_cached(&z, &mut self.cache)?;
+        self.latent_frames += latents.dim(2)?;
+        out.clamp(-1f32, 1f32)
+    }
+
+    /// Latent frames decoded so far.
+    pub fn latent_frames(&self) -> usize {
+        self.latent_frames
+    }
+
+    /// Forget the stream (e.g. for a new video).
+    pub fn reset(&mut self) {
+        self.cache = FeatCache::new();
+        self.latent_frames = 0;
+    }
+}

@@ -1,0 +1,153 @@
+//! Behaviour of the Wan VAE on tiny random configs (CPU, f32).
+
+use candle_core::{DType, Device, Tensor};
+use cine_model::vae::{StreamingDecoder, VaeConfig, WanVae};
+
+/// A very small config with the cine-tiny shape of compression (4x spatial, 4x temporal).
+fn tiny() -> VaeConfig {
+    VaeConfig { base_dim: 8, ..VaeConfig::cine_tiny() }
+}
+
+fn rand(shape: &[usize], seed: u64) -> Tensor {
+    // Deterministic pseudo-random values in [-1, 1].
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let v: Vec<f32> = (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+        })
+        .collect();
+    Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+}
+
+fn max_rel_err(a: &Tensor, b: &Tensor) -> f32 {
+    let d = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    let m = b.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    d / m.max(1e-6)
+}
+
+fn vae(cfg: &VaeConfig) -> WanVae {
+    WanVae::new_random(cfg, 7, 0.1, DType::F32, &Device::Cpu).unwrap().0
+}
+
+#[test]
+fn presets_have_the_documented_compression() {
+    let w = VaeConfig::preset("wan2.1").unwrap();
+    assert_eq!((w.spatial_factor(), w.temporal_factor(), w.z_dim, w.base_dim), (8, 4, 16, 96));
+    let t = VaeConfig::preset("cine-tiny").unwrap();
+    assert_eq!((t.spatial_factor(), t.temporal_factor(), t.z_dim), (4, 4, 16));
+    assert_eq!(t.video_frames(3), 9);
+    assert_eq!(t.video_frames(6), 21);
+    assert!(VaeConfig::preset("nope").is_none());
+}
+
+#[test]
+fn encode_and_decode_shapes() {
+    let cfg = tiny();
+    let v = vae(&cfg);
+    let video = rand(&[1, 3, 9, 16, 16], 1);
+    let z = v.encode(&video).unwrap();
+    assert_eq!(z.dims(), &[1, 16, 3, 4, 4]);
+    let out = v.decode(&z).unwrap();
+    assert_eq!(out.dims(), &[1, 3, 9, 16, 16]);
+    let lo = out.min_all().unwrap().to_scalar::<f32>().unwrap();
+    let hi = out.max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(lo >= -1.0 && hi <= 1.0, "decode clamps to [-1, 1]: {lo}..{hi}");
+    // A frame count that is not 1 + 4k is an error, not a panic.
+    let err = v.encode(&rand(&[1, 3, 8, 16, 16], 2)).unwrap_err().to_string();
+    assert!(err.contains("1 + 4k"), "{err}");
+}
+
+#[test]
+fn streaming_decode_equals_whole_sequence_decode() {
+    let cfg = tiny();
+    let v = vae(&cfg);
+    let z = rand(&[1, 16, 7, 4, 4], 3);
+    let whole = v.decode(&z).unwrap();
+    assert_eq!(whole.dim(2).unwrap(), 25);
+    // Chunks of 3 latent frames (the generation grid), then a ragged tail; and frame by frame.
+    for sizes in [vec![3, 3, 1], vec![1; 7], vec![2, 5]] {
+        let mut dec = StreamingDecoder::new(&v);
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for (i, n) in sizes.iter().enumerate() {
+            let frames = dec.decode_chunk(&z.narrow(2, start, *n).unwrap()).unwrap();
+            let expect = if i == 0 { 1 + 4 * (n - 1) } else { 4 * n };
+            assert_eq!(frames.dim(2).unwrap(), expect, "chunk {i} of {sizes:?}");
+            parts.push(frames);
+            start += n;
+        }
+        let streamed = Tensor::cat(&parts, 2).unwrap();
+        let err = max_rel_err(&streamed, &whole);
+        assert!(err < 1e-5, "chunks {sizes:?}: rel err {err}");
+    }
+}
+
+#[test]
+fn decode_is_causal_and_encode_of_a_prefix_is_a_prefix() {
+    let cfg = tiny();
+    let v = vae(&cfg);
+    let z = rand(&[1, 16, 4, 4, 4], 4);
+    let full = v.decode(&z).unwrap();
+    let prefix = v.decode(&z.narrow(2, 0, 2).unwrap()).unwrap();
+    let err = max_rel_err(&prefix, &full.narrow(2, 0, 5).unwrap());
+    assert!(err < 1e-5, "decode of a prefix differs: {err}");
+    // Changing a later latent frame must change later frames only.
+    let video = rand(&[1, 3, 9, 8, 8], 5);
+    let a = v.encode(&video).unwrap();
+    let b = v.encode(&video.narrow(2, 0, 5).unwrap()).unwrap();
+    let err = max_rel_err(&b, &a.narrow(2, 0, 2).unwrap());
+    assert!(err < 1e-5, "encode of a prefix differs: {err}");
+}
+
+#[test]
+fn gradients_reach_every_weight() {
+    let cfg = tiny();
+    let (v, vm) = WanVae::new_random(&cfg, 11, 0.1, DType::F32, &Device::Cpu).unwrap();
+    let video = rand(&[1, 3, 5, 8, 8], 6);
+    let (mu, logvar) = v.encode_moments(&video).unwrap();
+    let z = v.normalize(&mu).unwrap();
+    let out = v.decode_raw_cached(&v.denormalize(&z).unwrap(), &mut Default::default()).unwrap();
+    let loss = ((out - &video).unwrap().sqr().unwrap().mean_all().unwrap()
+        + logvar.mean_all().unwrap())
+    .unwrap();
+    let grads = loss.backward().unwrap();
+    let data = vm.data().lock().unwrap();
+    let mut missing = Vec::new();
+    for (name, var) in data.iter() {
+        match grads.get(var.as_tensor()) {
+            Some(g) if g.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() > 0.0 => {}
+            _ => missing.push(name.clone()),
+        }
+    }
+    missing.sort();
+    assert!(missing.is_empty(), "no gradient for {missing:?}");
+}
+
+#[test]
+fn load_round_trip_and_clear_errors() {
+    let cfg = tiny();
+    let (v, vm) = WanVae::new_random(&cfg, 12, 0.1, DType::F32, &Device::Cpu).unwrap();
+    let dir = std::env::temp_dir().join(format!("cine-vae-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vae.safetensors");
+    vm.save(&path).unwrap();
+    let loaded = WanVae::load(&path, &cfg, DType::F32, &Device::Cpu).unwrap();
+    let z = rand(&[1, 16, 2, 4, 4], 8);
+    assert_eq!(max_rel_err(&loaded.decode(&z).unwrap(), &v.decode(&z).unwrap()), 0.0);
+    // The official key names.
+    let names: Vec<String> = vm.data().lock().unwrap().keys().cloned().collect();
+    for key in ["encoder.conv1.weight", "encoder.downsamples.0.residual.0.gamma", "encoder.downsamples.1.time_conv.weight",
+        "encoder.middle.1.to_qkv.weight", "encoder.head.2.weight", "conv1.weight", "conv2.bias",
+        "decoder.upsamples.2.time_conv.weight", "decoder.upsamples.2.resample.1.weight", "decoder.head.0.gamma"] {
+        assert!(names.iter().any(|n| n == key), "missing {key}");
+    }
+    // A config that does not fit the file names the tensor.
+    let wrong = VaeConfig { base_dim: 12, ..cfg.clone() };
+    let err = WanVae::load(&path, &wrong, DType::F32, &Device::Cpu).unwrap_err().to_string();
+    assert!(err.contains("encoder.conv1.weight") && err.contains("shape"), "{err}");
+    let err = WanVae::load(&dir.join("none.safetensors"), &cfg, DType::F32, &Device::Cpu).unwrap_err().to_string();
+    assert!(err.contains("none.safetensors"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
