@@ -1,1 +1,25 @@
-//! Scheduler, generation loop, streaming decode and MP4 export of a film IR
+//! Scheduler, generation loop, streaming decode and MP4 export of a film IR.
+//!
+//! [`schedule::plan`] maps a [`cine_ir::Film`] onto a model's chunk grid;
+//! [`render::run`] drives a [`generator::ChunkGenerator`] through the plan, reusing
+//! [`cache`] entries at shot boundaries, and pushes finished frames into sinks such as
+//! [`mp4::Mp4Writer`] and [`storyboard::Storyboard`]. [`procedural::ProceduralGenerator`] is
+//! a test pattern for fast tests, not a model.
+
+pub mod batch;
+pub mod cache;
+pub mod font;
+pub mod frame;
+pub mod generator;
+pub mod live;
+pub mod mp4;
+pub mod preview;
+pub mod procedural;
+pub mod render;
+pub mod sample;
+pub mod schedule;
+pub mod storyboard;
+
+pub use frame::{FrameSink, RgbFrame};
+pub use generator::{ChunkGenerator, StreamInfo};
+pub use schedule::{plan, ChunkPlan, Schedule};

@@ -1,0 +1,194 @@
+//! MP4 export with ffmpeg-next: H.264 (libx264), yuv420p, constant frame rate.
+//!
+//! Frames are encoded as they arrive. The file is written under a temporary name in the
+//! output's directory and renamed to the requested name only by [`Mp4Writer::finish`], so
+//! an interrupted render (Ctrl-C, kill, an error) never leaves a partial file under the
+//! output name.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use ffmpeg_next as ffmpeg;
+use ffmpeg::{codec, encoder, format, software::scaling, util::frame::Video, Dictionary, Packet, Rational};
+
+use crate::frame::{FrameSink, RgbFrame};
+
+/// Streams frames into an MP4 file.
+pub struct Mp4Writer {
+    octx: format::context::Output,
+    encoder: encoder::Video,
+    scaler: scaling::Context,
+    rgb: Video,
+    enc_tb: Rational,
+    ost_tb: Rational,
+    width: u32,
+    height: u32,
+    frames: i64,
+    temp: Option<tempfile::TempPath>,
+    output: PathBuf,
+}
+
+/// Initialises ffmpeg once and keeps its log quiet.
+pub fn init() -> Result<()> {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    let mut res = Ok(());
+    INIT.call_once(|| {
+        res = ffmpeg::init();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error);
+    });
+    res.map_err(|e| anyhow!("cannot initialise ffmpeg: {e}"))
+}
+
+/// Turns an ffmpeg error on `path` into a message a user can act on.
+pub fn describe(e: ffmpeg::Error, what: &str, path: &Path) -> anyhow::Error {
+    match e {
+        ffmpeg::Error::Other { errno } if errno == ffmpeg::error::ENOSPC => {
+            anyhow!("{what} {}: the disk is full; free some space or write elsewhere", path.display())
+        }
+        ffmpeg::Error::Other { errno } if errno == ffmpeg::error::EACCES => {
+            anyhow!("{what} {}: permission denied; choose a writable output path", path.display())
+        }
+        e => anyhow!("{what} {}: {e}", path.display()),
+    }
+}
+
+impl Mp4Writer {
+    /// Opens a writer for `output` (frames of `width` x `height`, even sizes, at `fps`).
+    pub fn create(output: &Path, width: u32, height: u32, fps: u32) -> Result<Self> {
+        init()?;
+        anyhow::ensure!(fps > 0, "frame rate must be positive");
+        anyhow::ensure!(
+            width >= 2 && height >= 2 && width % 2 == 0 && height % 2 == 0,
+            "H.264 with yuv420p needs even frame sizes, got {width}x{height}"
+        );
+        let dir = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        anyhow::ensure!(
+            dir.is_dir(),
+            "cannot write {}: the directory {} does not exist; create it first",
+            output.display(),
+            dir.display()
+        );
+        let name = output.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".part")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(ffmpeg::error::ENOSPC) {
+                    anyhow!("cannot write {}: the disk is full", output.display())
+                } else {
+                    anyhow!("cannot write {}: {e}; choose a writable output path", output.display())
+                }
+            })?
+            .into_temp_path();
+        let tpath = temp.to_path_buf();
+        let mut octx = format::output_as(&tpath, "mp4").map_err(|e| describe(e, "cannot create", output))?;
+        let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
+        let codec = encoder::find_by_name("libx264")
+            .or_else(|| encoder::find(codec::Id::H264))
+            .ok_or_else(|| anyhow!("this FFmpeg has no H.264 encoder; install libx264 (scripts/setup.sh)"))?;
+        let mut ost = octx.add_stream(codec).map_err(|e| anyhow!("cannot add a video stream: {e}"))?;
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
+        let enc_tb = Rational(1, fps as i32);
+        enc.set_width(width);
+        enc.set_height(height);
+        enc.set_format(format::Pixel::YUV420P);
+        enc.set_time_base(enc_tb);
+        enc.set_frame_rate(Some(Rational(fps as i32, 1)));
+        if global_header {
+            enc.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
+        let mut opts = Dictionary::new();
+        opts.set("preset", "medium");
+        opts.set("crf", "18");
+        let encoder = enc.open_with(opts).map_err(|e| anyhow!("cannot open the H.264 encoder: {e}"))?;
+        ost.set_parameters(&encoder);
+        ost.set_time_base(enc_tb);
+        ost.set_avg_frame_rate(Rational(fps as i32, 1));
+        let mut hopts = Dictionary::new();
+        hopts.set("fflags", "+bitexact");
+        octx.write_header_with(hopts).map_err(|e| describe(e, "cannot write", output))?;
+        let ost_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(enc_tb);
+        let scaler = scaling::Context::get(
+            format::Pixel::RGB24,
+            width,
+            height,
+            format::Pixel::YUV420P,
+            width,
+            height,
+            scaling::Flags::BICUBIC | scaling::Flags::ACCURATE_RND | scaling::Flags::FULL_CHR_H_INP,
+        )?;
+        Ok(Self {
+            octx,
+            encoder,
+            scaler,
+            rgb: Video::new(format::Pixel::RGB24, width, height),
+            enc_tb,
+            ost_tb,
+            width,
+            height,
+            frames: 0,
+            temp: Some(temp),
+            output: output.to_path_buf(),
+        })
+    }
+
+    /// Encodes the next frame.
+    pub fn write(&mut self, frame: &RgbFrame) -> Result<()> {
+        anyhow::ensure!(
+            frame.width == self.width && frame.height == self.height,
+            "frame is {}x{}, the video is {}x{}",
+            frame.width,
+            frame.height,
+            self.width,
+            self.height
+        );
+        let stride = self.rgb.stride(0);
+        let row = (self.width * 3) as usize;
+        let plane = self.rgb.data_mut(0);
+        for (y, src) in frame.data.chunks_exact(row).enumerate() {
+            plane[y * stride..y * stride + row].copy_from_slice(src);
+        }
+        let mut yuv = Video::empty();
+        self.scaler.run(&self.rgb, &mut yuv)?;
+        yuv.set_pts(Some(self.frames));
+        self.frames += 1;
+        self.encoder.send_frame(&yuv).map_err(|e| anyhow!("H.264 encoder: {e}"))?;
+        self.drain()
+    }
+
+    /// Frames written so far.
+    pub fn frames(&self) -> i64 {
+        self.frames
+    }
+
+    fn drain(&mut self) -> Result<()> {
+        let mut pkt = Packet::empty();
+        while self.encoder.receive_packet(&mut pkt).is_ok() {
+            pkt.set_stream(0);
+            pkt.rescale_ts(self.enc_tb, self.ost_tb);
+            pkt.write_interleaved(&mut self.octx).map_err(|e| describe(e, "cannot write", &self.output))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the encoder, writes the index and renames the file to its output name.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        self.encoder.send_eof().map_err(|e| anyhow!("H.264 encoder: {e}"))?;
+        self.drain()?;
+        self.octx.write_trailer().map_err(|e| describe(e, "cannot write", &self.output))?;
+        let temp = self.temp.take().expect("finish runs once");
+        temp.persist(&self.output)
+            .with_context(|| format!("cannot move the finished video to {}", self.output.display()))?;
+        Ok(self.output.clone())
+    }
+}
+
+impl FrameSink for Mp4Writer {
+    fn push(&mut self, _index: u32, frame: &RgbFrame) -> Result<()> {
+        self.write(frame)
+    }
+}

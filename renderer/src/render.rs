@@ -1,0 +1,213 @@
+//! The render loop: schedule -> generator (or cache) -> transitions -> sinks.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use cine_ir::{Film, ModelProfile};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::cache::{shot_keys, Entry, RenderCache};
+use crate::frame::{FrameSink, RgbFrame};
+use crate::generator::{step, ChunkGenerator, StreamInfo};
+use crate::mp4::Mp4Writer;
+use crate::schedule::{plan, Schedule};
+use crate::storyboard::Storyboard;
+
+/// How to run a render.
+#[derive(Default)]
+pub struct RenderOptions<'a> {
+    pub cache: Option<RenderCache>,
+    /// Show a progress bar on stderr (hidden anyway when stderr is not a terminal).
+    pub progress: bool,
+    /// Set by a signal handler: the render stops at the next chunk with an error.
+    pub interrupt: Option<&'a AtomicBool>,
+}
+
+/// What a render did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RenderStats {
+    pub frames: u32,
+    pub chunks: usize,
+    /// Chunks the generator actually ran (the rest came from the cache).
+    pub chunks_generated: usize,
+    pub shots_reused: usize,
+    pub seconds: f64,
+    /// Seconds until the first film frame was ready.
+    pub first_frame_seconds: f64,
+}
+
+impl RenderStats {
+    /// Film frames per wall-clock second.
+    pub fn fps(&self) -> f64 {
+        self.frames as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// The stream settings of a schedule.
+pub fn stream_info(s: &Schedule) -> StreamInfo {
+    StreamInfo { seed: s.seed, width: s.width, height: s.height, fps: s.fps, global_caption: s.global_caption.clone() }
+}
+
+/// Runs a schedule, pushing each finished film frame (transitions applied) to every sink.
+pub fn run(
+    schedule: &Schedule,
+    gen: &mut dyn ChunkGenerator,
+    sinks: &mut [&mut dyn FrameSink],
+    opts: &RenderOptions,
+) -> Result<RenderStats> {
+    let t0 = Instant::now();
+    let info = stream_info(schedule);
+    gen.start(&info)?;
+    let keys = opts.cache.as_ref().map(|_| shot_keys(&gen.id(), &info, schedule));
+    let bar = progress_bar(schedule.chunks.len() as u64, opts.progress);
+    let mut stats = RenderStats { chunks: schedule.chunks.len(), ..Default::default() };
+    let mut fx = Transitions::default();
+    let mut reusing = true;
+    let mut pending: Option<Vec<u8>> = None;
+    for (k, shot) in schedule.shots.iter().enumerate() {
+        let key = keys.as_ref().map(|keys| keys[k].as_str());
+        let hit = match (reusing, &opts.cache, key) {
+            (true, Some(cache), Some(key)) => cache.get(key).filter(|e| e.frames.len() == shot.frames as usize),
+            _ => None,
+        };
+        let frames = if let Some(entry) = hit {
+            stats.shots_reused += 1;
+            bar.inc(shot.chunks as u64);
+            pending = Some(entry.state);
+            entry.frames
+        } else {
+            if let Some(state) = pending.take() {
+                gen.restore(&state).context("cannot restore the cached generation state")?;
+            }
+            reusing = false;
+            bar.reset_eta();
+            let mut frames = Vec::with_capacity(shot.frames as usize);
+            for chunk in schedule.shot_chunks(k) {
+                if opts.interrupt.is_some_and(|f| f.load(Ordering::SeqCst)) {
+                    bar.abandon();
+                    bail!("interrupted");
+                }
+                let mut out = step(gen, chunk)?;
+                stats.chunks_generated += 1;
+                out.truncate(chunk.keep as usize);
+                for (i, f) in out.iter().enumerate() {
+                    if stats.frames == 0 && i == 0 {
+                        stats.first_frame_seconds = t0.elapsed().as_secs_f64();
+                    }
+                    let index = chunk.film_start + i as u32;
+                    emit(schedule, k, index, f, &mut fx, sinks)?;
+                }
+                stats.frames += out.len() as u32;
+                frames.extend(out);
+                bar.inc(1);
+            }
+            if let (Some(cache), Some(key)) = (&opts.cache, key) {
+                let entry = Entry { state: gen.snapshot()?, frames };
+                cache.put(key, &entry).context("cannot write the render cache")?;
+            }
+            continue;
+        };
+        if stats.frames == 0 {
+            stats.first_frame_seconds = t0.elapsed().as_secs_f64();
+        }
+        for (i, f) in frames.iter().enumerate() {
+            emit(schedule, k, shot.start_frame + i as u32, f, &mut fx, sinks)?;
+        }
+        stats.frames += frames.len() as u32;
+    }
+    bar.finish_and_clear();
+    stats.seconds = t0.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+fn progress_bar(len: u64, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} chunks  {per_sec}  ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Fades and dissolves between shots, applied to finished frames.
+#[derive(Default)]
+struct Transitions {
+    /// Last frame of the previous shot (for dissolves).
+    last: Option<RgbFrame>,
+}
+
+fn emit(
+    s: &Schedule,
+    k: usize,
+    index: u32,
+    frame: &RgbFrame,
+    fx: &mut Transitions,
+    sinks: &mut [&mut dyn FrameSink],
+) -> Result<()> {
+    let shot = &s.shots[k];
+    let local = index - shot.start_frame;
+    let mut out = frame.clone();
+    // Into this shot, from the previous one.
+    if let Some(prev) = k.checked_sub(1).map(|p| &s.shots[p]) {
+        let n = prev.transition.frames.min(shot.frames);
+        match prev.transition.kind.as_str() {
+            "fade" if local < n.div_ceil(2) => out = out.dim((local + 1) as f32 / (n.div_ceil(2) + 1) as f32),
+            "dissolve" if local < n => {
+                if let Some(last) = fx.last.as_ref().filter(|l| l.width == out.width && l.height == out.height) {
+                    out = last.blend(&out, (local + 1) as f32 / (n + 1) as f32);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Out of this shot, into the next.
+    if k + 1 < s.shots.len() && shot.transition.kind == "fade" {
+        let half = shot.transition.frames.min(shot.frames) / 2;
+        let left = shot.frames - local;
+        if left <= half {
+            out = out.dim((left - 1) as f32 / half.max(1) as f32);
+        }
+    }
+    if local + 1 == shot.frames {
+        fx.last = Some(frame.clone());
+    }
+    for sink in sinks.iter_mut() {
+        sink.push(index, &out)?;
+    }
+    Ok(())
+}
+
+/// Renders a film to an MP4 (and optionally a storyboard PNG).
+pub fn render_film(
+    film: &Film,
+    profile: &ModelProfile,
+    gen: &mut dyn ChunkGenerator,
+    output: &Path,
+    storyboard: Option<&Path>,
+    opts: &RenderOptions,
+) -> Result<RenderStats> {
+    let schedule = plan(film, profile);
+    anyhow::ensure!(!schedule.chunks.is_empty(), "the film has no frames to render");
+    let (w, h) = gen.frame_size(schedule.width, schedule.height);
+    let mut mp4 = Mp4Writer::create(output, w, h, schedule.fps)?;
+    let mut board = storyboard.map(|_| Storyboard::new(&schedule));
+    let stats = {
+        let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut mp4];
+        if let Some(b) = board.as_mut() {
+            sinks.push(b);
+        }
+        run(&schedule, gen, &mut sinks, opts)?
+    };
+    mp4.finish()?;
+    if let (Some(b), Some(path)) = (board, storyboard) {
+        b.save(path)?;
+    }
+    Ok(stats)
+}

@@ -1,0 +1,209 @@
+//! The scheduler: maps a film's shots, timed prompt changes, cuts and recalls onto the
+//! model's chunk grid.
+//!
+//! The model generates one continuous latent stream, a chunk of latent frames at a time.
+//! With the Wan VAE's causal `1 + 4k` structure, latent frame 0 decodes to one video frame
+//! and every later latent frame to four, so the film's first chunk yields
+//! `chunk_frames - granularity + 1` frames (9 for cine-tiny) and every later chunk
+//! `chunk_frames` (12). Each shot starts on a chunk boundary (the cut); its last chunk is
+//! trimmed to the scripted frame count, so the film keeps its exact length. A prompt change
+//! inside a shot takes effect at the chunk boundary nearest to its frame.
+
+use cine_ir::{Film, ModelProfile, Recall, Transition};
+use serde::{Deserialize, Serialize};
+
+/// The model's chunk grid in video frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grid {
+    /// Frames a chunk yields once the stream is running.
+    pub chunk_frames: u32,
+    /// Frames the very first chunk of the stream yields.
+    pub first_chunk_frames: u32,
+}
+
+impl Grid {
+    /// The grid of a model: a causal VAE with temporal stride `frame_granularity` makes the
+    /// first chunk `granularity - 1` frames shorter.
+    pub fn from_profile(p: &ModelProfile) -> Self {
+        let chunk = p.chunk_frames.max(1);
+        let g = p.frame_granularity.clamp(1, chunk);
+        Self { chunk_frames: chunk, first_chunk_frames: chunk - g + 1 }
+    }
+
+    /// Frames yielded by stream chunk `index`.
+    pub fn chunk_len(&self, index: usize) -> u32 {
+        if index == 0 {
+            self.first_chunk_frames
+        } else {
+            self.chunk_frames
+        }
+    }
+
+    /// First stream frame of chunk `index`.
+    pub fn chunk_start(&self, index: usize) -> u32 {
+        if index == 0 {
+            0
+        } else {
+            self.first_chunk_frames + (index as u32 - 1) * self.chunk_frames
+        }
+    }
+}
+
+/// What the renderer runs: the chunk list and, per shot, where it lies on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub model: String,
+    pub seed: u64,
+    pub fps: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Frames of the finished film (the sum of the shots' frames).
+    pub total_frames: u32,
+    /// Caption that is part of every prompt.
+    pub global_caption: String,
+    pub grid: Grid,
+    pub shots: Vec<ShotPlan>,
+    pub chunks: Vec<ChunkPlan>,
+}
+
+/// One shot on the chunk grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShotPlan {
+    pub shot: usize,
+    pub label: String,
+    /// Caption for storyboards: the shot's action, or its prompt when there is none.
+    pub caption: String,
+    /// Index of the shot's first chunk (a cut, except for the film's first shot).
+    pub first_chunk: usize,
+    pub chunks: usize,
+    /// First film frame and length, as scripted.
+    pub start_frame: u32,
+    pub frames: u32,
+    /// Generated frames dropped from the end of the shot's last chunk.
+    pub trimmed_frames: u32,
+    /// Earlier shots whose memory the shot pins (from `recall`s), ascending.
+    pub pins: Vec<usize>,
+    /// How the shot goes into the next one.
+    pub transition: Transition,
+}
+
+/// One causal chunk generation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkPlan {
+    pub index: usize,
+    pub shot: usize,
+    /// The chunk opens its shot: the generator starts a new shot before it.
+    pub cut: bool,
+    /// The prompt in force for the whole chunk.
+    pub prompt: String,
+    /// The prompt differs from the previous chunk's within the same shot.
+    pub prompt_changed: bool,
+    /// Earlier shots to pin in memory while generating this chunk.
+    pub pins: Vec<usize>,
+    /// First stream frame the chunk decodes, and how many.
+    pub stream_start: u32,
+    pub stream_frames: u32,
+    /// The first `keep` decoded frames go to the film, from film frame `film_start` on.
+    pub keep: u32,
+    pub film_start: u32,
+}
+
+/// Plans a film on a model's chunk grid.
+pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
+    let grid = Grid::from_profile(profile);
+    let mut shots = Vec::new();
+    let mut chunks: Vec<ChunkPlan> = Vec::new();
+    for shot in film.shots.iter().filter(|s| s.frames > 0) {
+        let pins = pins_of(shot.index, &shot.recalls);
+        let first_chunk = chunks.len();
+        let mut done = 0;
+        while done < shot.frames {
+            let index = chunks.len();
+            let len = grid.chunk_len(index);
+            let keep = len.min(shot.frames - done);
+            let film_start = shot.start_frame + done;
+            // The prompt at the chunk's middle frame: events snap to the nearest boundary.
+            let mid = (film_start + len / 2).min(shot.start_frame + shot.frames - 1);
+            let prompt = prompt_in_shot(shot, mid).to_string();
+            let cut = index == first_chunk;
+            let prompt_changed = !cut && chunks.last().is_some_and(|c| c.prompt != prompt);
+            chunks.push(ChunkPlan {
+                index,
+                shot: shot.index,
+                cut,
+                prompt,
+                prompt_changed,
+                pins: pins.clone(),
+                stream_start: grid.chunk_start(index),
+                stream_frames: len,
+                keep,
+                film_start,
+            });
+            done += keep;
+        }
+        let n = chunks.len() - first_chunk;
+        let generated: u32 = chunks[first_chunk..].iter().map(|c| c.stream_frames).sum();
+        shots.push(ShotPlan {
+            shot: shot.index,
+            label: shot.label.clone(),
+            caption: if shot.action.trim().is_empty() { shot.prompt.clone() } else { shot.action.clone() },
+            first_chunk,
+            chunks: n,
+            start_frame: shot.start_frame,
+            frames: shot.frames,
+            trimmed_frames: generated - shot.frames,
+            pins,
+            transition: shot.transition.clone(),
+        });
+    }
+    Schedule {
+        model: film.model.clone(),
+        seed: film.seed,
+        fps: film.fps,
+        width: film.width,
+        height: film.height,
+        total_frames: shots.iter().map(|s| s.frames).sum(),
+        global_caption: film.global_caption.clone(),
+        grid,
+        shots,
+        chunks,
+    }
+}
+
+/// Earlier shots named by a shot's recalls, ascending, without duplicates.
+fn pins_of(shot: usize, recalls: &[Recall]) -> Vec<usize> {
+    let mut pins: Vec<usize> = recalls
+        .iter()
+        .flat_map(|r| match r {
+            Recall::Shot { shot } => vec![*shot],
+            Recall::Cast { shots, .. } | Recall::Set { shots, .. } => shots.clone(),
+        })
+        .filter(|&s| s < shot)
+        .collect();
+    pins.sort_unstable();
+    pins.dedup();
+    pins
+}
+
+fn prompt_in_shot(shot: &cine_ir::Shot, frame: u32) -> &str {
+    let mut prompt = shot.prompt.as_str();
+    for e in &shot.events {
+        if e.frame <= frame {
+            prompt = &e.prompt;
+        }
+    }
+    prompt
+}
+
+impl Schedule {
+    /// The chunks of shot plan `i` (an index into [`Schedule::shots`]).
+    pub fn shot_chunks(&self, i: usize) -> &[ChunkPlan] {
+        let s = &self.shots[i];
+        &self.chunks[s.first_chunk..s.first_chunk + s.chunks]
+    }
+
+    /// Frames the generator decodes in all (kept and trimmed).
+    pub fn generated_frames(&self) -> u32 {
+        self.chunks.iter().map(|c| c.stream_frames).sum()
+    }
+}

@@ -1,0 +1,126 @@
+//! `--storyboard`: a contact sheet with a row per shot: its number, label and caption, and
+//! three frames (at 1/6, 1/2 and 5/6 of the shot).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::font;
+use crate::frame::{FrameSink, RgbFrame};
+use crate::schedule::Schedule;
+
+const THUMB_W: u32 = 192;
+const PAD: u32 = 8;
+const TEXT_SCALE: u32 = 2;
+const CAPTION_LINES: usize = 3;
+const BG: [u8; 3] = [24, 24, 28];
+const FG: [u8; 3] = [235, 235, 235];
+
+/// Collects the frames a storyboard shows while a film renders.
+pub struct Storyboard {
+    rows: Vec<Row>,
+}
+
+struct Row {
+    title: String,
+    caption: String,
+    picks: Vec<u32>,
+    frames: Vec<Option<RgbFrame>>,
+}
+
+impl Storyboard {
+    pub fn new(schedule: &Schedule) -> Self {
+        let rows = schedule
+            .shots
+            .iter()
+            .map(|s| {
+                let n = s.frames.max(1);
+                let mut picks: Vec<u32> = [n / 6, n / 2, (5 * n) / 6].iter().map(|p| s.start_frame + p.min(&(n - 1))).collect();
+                picks.dedup();
+                Row {
+                    title: format!("#{} {}", s.shot + 1, s.label),
+                    caption: s.caption.clone(),
+                    frames: vec![None; picks.len()],
+                    picks,
+                }
+            })
+            .collect();
+        Self { rows }
+    }
+
+    /// Draws the sheet.
+    pub fn image(&self) -> image::RgbImage {
+        let (fw, fh) = self
+            .rows
+            .iter()
+            .flat_map(|r| r.frames.iter().flatten())
+            .map(|f| (f.width, f.height))
+            .next()
+            .unwrap_or((64, 64));
+        let th = (THUMB_W * fh / fw.max(1)).max(1);
+        let width = PAD + 3 * (THUMB_W + PAD);
+        let chars = ((width - 2 * PAD) / (font::CELL_W * TEXT_SCALE)) as usize;
+        let line_h = font::CELL_H * TEXT_SCALE;
+        let row_h = PAD + line_h * (1 + CAPTION_LINES as u32) + th + PAD;
+        let height = (row_h * self.rows.len() as u32).max(1);
+        let mut img = image::RgbImage::from_pixel(width, height, image::Rgb(BG));
+        for (i, row) in self.rows.iter().enumerate() {
+            let y0 = i as u32 * row_h + PAD;
+            text(&mut img, PAD, y0, &row.title.chars().take(chars).collect::<String>());
+            for (l, line) in font::wrap(&row.caption, chars, CAPTION_LINES).iter().enumerate() {
+                text(&mut img, PAD, y0 + line_h * (1 + l as u32), line);
+            }
+            let ty = y0 + line_h * (1 + CAPTION_LINES as u32);
+            for (j, f) in row.frames.iter().enumerate() {
+                let Some(f) = f else { continue };
+                let tx = PAD + j as u32 * (THUMB_W + PAD);
+                for y in 0..th {
+                    for x in 0..THUMB_W {
+                        let px = f.get(x * f.width / THUMB_W, y * f.height / th);
+                        img.put_pixel(tx + x, ty + y, image::Rgb(px));
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    /// Writes the sheet as PNG (to a temporary name, then renamed).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .suffix(".png")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write the storyboard {}", path.display()))?;
+        self.image()
+            .save_with_format(tmp.path(), image::ImageFormat::Png)
+            .with_context(|| format!("cannot write the storyboard {}", path.display()))?;
+        tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+}
+
+fn text(img: &mut image::RgbImage, x0: u32, y0: u32, s: &str) {
+    for (i, c) in s.chars().enumerate() {
+        let cx = x0 + i as u32 * font::CELL_W * TEXT_SCALE;
+        for y in 0..7 * TEXT_SCALE {
+            for x in 0..5 * TEXT_SCALE {
+                let (px, py) = (cx + x, y0 + y);
+                if px < img.width() && py < img.height() && font::pixel(c, x / TEXT_SCALE, y / TEXT_SCALE) {
+                    img.put_pixel(px, py, image::Rgb(FG));
+                }
+            }
+        }
+    }
+}
+
+impl FrameSink for Storyboard {
+    fn push(&mut self, index: u32, frame: &RgbFrame) -> Result<()> {
+        for row in &mut self.rows {
+            if let Some(j) = row.picks.iter().position(|&p| p == index) {
+                row.frames[j] = Some(frame.clone());
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,230 @@
+//! The render pipeline with the procedural test generator: MP4 output, determinism,
+//! the incremental cache, storyboards, transitions, and live sessions.
+
+use std::path::Path;
+use std::process::Command;
+
+use cine_ir::{Film, ModelProfile, Transition};
+use cine_renderer::cache::RenderCache;
+use cine_renderer::frame::{FrameSink, RgbFrame};
+use cine_renderer::generator::StreamInfo;
+use cine_renderer::live::{parse, LiveSession};
+use cine_renderer::procedural::ProceduralGenerator;
+use cine_renderer::render::{render_film, run, RenderOptions};
+use cine_renderer::sample::{film, ten_shots};
+use cine_renderer::schedule::plan;
+
+fn tiny() -> ModelProfile {
+    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None }
+}
+
+#[derive(Default)]
+struct Capture(Vec<(u32, RgbFrame)>);
+
+impl FrameSink for Capture {
+    fn push(&mut self, index: u32, frame: &RgbFrame) -> anyhow::Result<()> {
+        self.0.push((index, frame.clone()));
+        Ok(())
+    }
+}
+
+fn frames_of(f: &Film, cache: Option<RenderCache>) -> (Vec<RgbFrame>, cine_renderer::render::RenderStats) {
+    let mut cap = Capture::default();
+    let stats = run(&plan(f, &tiny()), &mut ProceduralGenerator::new(), &mut [&mut cap], &RenderOptions { cache, ..Default::default() }).unwrap();
+    for (i, (idx, _)) in cap.0.iter().enumerate() {
+        assert_eq!(*idx as usize, i, "frames arrive in order");
+    }
+    (cap.0.into_iter().map(|(_, f)| f).collect(), stats)
+}
+
+/// ffprobe's frame count, duration, codec and pixel format.
+fn probe(path: &Path) -> (u64, f64, String, String, String) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-count_frames"])
+        .args(["-show_entries", "stream=nb_read_frames,codec_name,pix_fmt,r_frame_rate:format=duration", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe is installed (scripts/setup.sh)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["streams"][0];
+    (
+        s["nb_read_frames"].as_str().unwrap().parse().unwrap(),
+        v["format"]["duration"].as_str().unwrap().parse().unwrap(),
+        s["codec_name"].as_str().unwrap().into(),
+        s["pix_fmt"].as_str().unwrap().into(),
+        s["r_frame_rate"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn mp4_has_the_scripted_frames_and_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("film.mp4");
+    let f = film("cine-tiny", 3, &[("a red ball", 32), ("a blue room", 20), ("a green field", 12)]);
+    let stats = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &out, None, &RenderOptions::default()).unwrap();
+    assert_eq!(stats.frames, 64);
+    assert_eq!(stats.chunks_generated, 6);
+    let (n, dur, codec, pix, rate) = probe(&out);
+    assert_eq!((n, codec.as_str(), pix.as_str(), rate.as_str()), (64, "h264", "yuv420p", "16/1"));
+    assert!((dur - 4.0).abs() < 1e-3, "duration {dur}");
+    // Only the finished file is left.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("film.mp4")]);
+}
+
+#[test]
+fn same_film_and_seed_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = film("cine-tiny", 11, &[("a red ball", 24), ("a blue room", 24)]);
+    let render = |name: &str, f: &Film| {
+        let p = dir.path().join(name);
+        render_film(f, &tiny(), &mut ProceduralGenerator::new(), &p, None, &RenderOptions::default()).unwrap();
+        std::fs::read(p).unwrap()
+    };
+    let a = render("a.mp4", &f);
+    assert_eq!(a, render("b.mp4", &f));
+    let mut other = f.clone();
+    other.seed = 12;
+    assert_ne!(a, render("c.mp4", &other), "the seed must matter");
+}
+
+#[test]
+fn unfinished_writer_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("film.mp4");
+    {
+        let mut w = cine_renderer::mp4::Mp4Writer::create(&out, 64, 64, 16).unwrap();
+        for _ in 0..5 {
+            w.write(&RgbFrame::new(64, 64)).unwrap();
+        }
+        // Dropped without finish(), as on an error.
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn output_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = film("cine-tiny", 1, &[("a", 12)]);
+    let missing = dir.path().join("no/such/dir/film.mp4");
+    let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &missing, None, &RenderOptions::default()).unwrap_err();
+    assert!(format!("{e:#}").contains("does not exist"), "{e:#}");
+}
+
+#[test]
+fn editing_shot_k_regenerates_from_shot_k_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = || Some(RenderCache::new(dir.path(), u64::MAX));
+    let base = ten_shots("cine-tiny", 5);
+    let per_shot = plan(&base, &tiny()).shots.iter().map(|s| s.chunks).collect::<Vec<_>>();
+    let (cold, s) = frames_of(&base, cache());
+    assert_eq!((s.chunks_generated, s.shots_reused), (per_shot.iter().sum(), 0));
+    // Unchanged: nothing is generated, same frames.
+    let (again, s) = frames_of(&base, cache());
+    assert_eq!((s.chunks_generated, s.shots_reused), (0, 10));
+    assert_eq!(again, cold);
+    // Edit shot 7 (index 6): shots 1-6 come from the cache.
+    let mut edited = base.clone();
+    edited.shots[6].prompt = "a man sleeps by a lamp".into();
+    let (warm, s) = frames_of(&edited, cache());
+    assert_eq!(s.shots_reused, 6);
+    assert_eq!(s.chunks_generated, per_shot[6..].iter().sum::<usize>());
+    // The resumed render equals a render from scratch, and differs from the original after shot 6.
+    let (fresh, _) = frames_of(&edited, None);
+    assert_eq!(warm, fresh);
+    let cut = edited.shots[6].start_frame as usize;
+    assert_eq!(warm[..cut], cold[..cut]);
+    assert_ne!(warm[cut..], cold[cut..]);
+}
+
+#[test]
+fn cache_is_bounded_cleanable_and_survives_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = ten_shots("cine-tiny", 9);
+    frames_of(&f, Some(RenderCache::new(dir.path(), u64::MAX)));
+    let c = RenderCache::new(dir.path(), u64::MAX);
+    let full = c.usage();
+    assert_eq!(full.entries, 10);
+    // A size bound keeps the cache under it.
+    let bounded = RenderCache::new(dir.path(), full.bytes / 2);
+    bounded.evict(bounded.max_bytes).unwrap();
+    assert!(c.usage().bytes <= full.bytes / 2);
+    // Corrupt every entry: the render regenerates and still gives the same frames.
+    frames_of(&f, Some(RenderCache::new(dir.path(), u64::MAX)));
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        let mut b = std::fs::read(&p).unwrap();
+        let n = b.len();
+        b.truncate(n - 7);
+        std::fs::write(&p, b).unwrap();
+    }
+    let (frames, s) = frames_of(&f, Some(RenderCache::new(dir.path(), u64::MAX)));
+    assert_eq!(s.shots_reused, 0);
+    assert_eq!(frames, frames_of(&f, None).0);
+    assert_eq!(c.clean().unwrap(), 10);
+    assert_eq!(c.usage().entries, 0);
+}
+
+#[test]
+fn fades_darken_the_shot_ends() {
+    let mut f = film("cine-tiny", 2, &[("a bright white room", 24), ("a bright yellow room", 24)]);
+    let (plain, _) = frames_of(&f, None);
+    f.shots[0].transition = Transition { kind: "fade".into(), frames: 8 };
+    let (faded, _) = frames_of(&f, None);
+    let sum = |f: &RgbFrame| f.data.iter().map(|&v| v as u64).sum::<u64>();
+    assert_eq!(sum(&faded[23]), 0, "the last frame before the fade-in is black");
+    assert!(sum(&faded[24]) < sum(&plain[24]));
+    assert_eq!(faded[..20], plain[..20]);
+    assert_eq!(faded[28..], plain[28..]);
+}
+
+#[test]
+fn storyboard_has_a_row_per_shot() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = film("cine-tiny", 3, &[("a red ball", 16), ("a blue room", 16), ("a green field", 16)]);
+    let board = dir.path().join("board.png");
+    render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &dir.path().join("f.mp4"), Some(&board), &RenderOptions::default()).unwrap();
+    let img = image::open(&board).unwrap().to_rgb8();
+    assert_eq!(img.width(), 8 + 3 * 200);
+    assert_eq!(img.height() % 3, 0);
+    // Thumbnails are the frames, not background.
+    let row_h = img.height() / 3;
+    let bg = image::Rgb([24u8, 24, 28]);
+    for r in 0..3 {
+        let y = r * row_h + row_h - 20;
+        assert_ne!(*img.get_pixel(20, y), bg, "row {r} has a thumbnail");
+    }
+}
+
+#[test]
+fn a_live_session_matches_its_recorded_film() {
+    let info = StreamInfo { seed: 4, width: 64, height: 64, fps: 16, global_caption: String::new() };
+    let mut live = LiveSession::new(Box::new(ProceduralGenerator::new()), &tiny(), info).unwrap();
+    let mut cap = Capture::default();
+    let script = "prompt \"a red ball\"\nwait 2\nprompt \"a red ball bounces\"\nwait 1\ncut \"a blue room\" as room\nwait 2\ncut \"a green field\"\nrecall room\nwait 1\nstop\n";
+    for line in script.lines() {
+        if let Some(d) = parse(line).unwrap() {
+            live.apply(d).unwrap();
+        }
+        while live.hold > 0 {
+            live.step(&mut [&mut cap]).unwrap();
+        }
+    }
+    live.finish();
+    let recorded = live.film().clone();
+    assert_eq!(recorded.shots.iter().map(|s| s.frames).collect::<Vec<_>>(), vec![33, 24, 12]);
+    assert_eq!(recorded.shots[0].events.len(), 1);
+    let (rendered, _) = frames_of(&recorded, None);
+    let live_frames: Vec<RgbFrame> = cap.0.into_iter().map(|(_, f)| f).collect();
+    assert_eq!(rendered, live_frames);
+}
+
+#[test]
+fn directions_parse_or_explain() {
+    assert!(parse("# comment").unwrap().is_none());
+    assert!(parse("cut \"a \\\"quoted\\\" room\" as hall").is_ok());
+    for bad in ["jump", "cut", "wait x", "cut \"open", "recall", "cut \"x\" because"] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+}

@@ -1,0 +1,80 @@
+//! The scheduler on the cine-tiny grid (12-frame chunks, first chunk 9 frames).
+
+use cine_ir::{ModelProfile, PromptEvent, Recall, Transition};
+use cine_renderer::sample::film;
+use cine_renderer::schedule::{plan, Grid};
+
+fn tiny() -> ModelProfile {
+    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None }
+}
+
+#[test]
+fn grid_follows_the_causal_vae() {
+    let g = Grid::from_profile(&tiny());
+    assert_eq!((g.first_chunk_frames, g.chunk_frames), (9, 12));
+    assert_eq!((g.chunk_start(0), g.chunk_start(1), g.chunk_start(3)), (0, 9, 33));
+}
+
+#[test]
+fn shots_start_on_chunk_boundaries_and_trim_to_scripted_length() {
+    let f = film("cine-tiny", 1, &[("a", 32), ("b", 20), ("c", 12)]);
+    let s = plan(&f, &tiny());
+    // Shot a: 9 + 12 + 12 = 33 generated, 32 kept.
+    let lens: Vec<(usize, bool, u32, u32)> = s.chunks.iter().map(|c| (c.shot, c.cut, c.stream_frames, c.keep)).collect();
+    assert_eq!(
+        lens,
+        vec![(0, true, 9, 9), (0, false, 12, 12), (0, false, 12, 11), (1, true, 12, 12), (1, false, 12, 8), (2, true, 12, 12)]
+    );
+    assert_eq!(s.shots[0].trimmed_frames, 1);
+    assert_eq!(s.shots[1].trimmed_frames, 4);
+    assert_eq!(s.total_frames, 64);
+    // Kept frames tile the film exactly.
+    let mut next = 0;
+    for c in &s.chunks {
+        assert_eq!(c.film_start, next);
+        next += c.keep;
+    }
+    assert_eq!(next, 64);
+    // Stream frames are contiguous.
+    for w in s.chunks.windows(2) {
+        assert_eq!(w[0].stream_start + w[0].stream_frames, w[1].stream_start);
+    }
+}
+
+#[test]
+fn prompt_events_snap_to_the_nearest_chunk_boundary() {
+    let mut f = film("cine-tiny", 1, &[("a", 48)]);
+    // Chunk boundaries at 9, 21, 33. An event at 22 snaps to 21; one at 32 to 33.
+    f.shots[0].events = vec![
+        PromptEvent { frame: 22, prompt: "b".into() },
+        PromptEvent { frame: 32, prompt: "c".into() },
+    ];
+    let s = plan(&f, &tiny());
+    let prompts: Vec<&str> = s.chunks.iter().map(|c| c.prompt.as_str()).collect();
+    assert_eq!(prompts, vec!["a", "a", "b", "c", "c"]);
+    let changed: Vec<bool> = s.chunks.iter().map(|c| c.prompt_changed).collect();
+    assert_eq!(changed, vec![false, false, true, true, false]);
+}
+
+#[test]
+fn recalls_pin_earlier_shots_only() {
+    let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12)]);
+    f.shots[2].recalls = vec![
+        Recall::Cast { name: "anna".into(), shots: vec![0, 2] },
+        Recall::Shot { shot: 1 },
+        Recall::Set { name: "cafe".into(), shots: vec![0] },
+    ];
+    f.shots[2].transition = Transition { kind: "fade".into(), frames: 8 };
+    let s = plan(&f, &tiny());
+    assert_eq!(s.shots[2].pins, vec![0, 1]);
+    assert!(s.chunks.iter().filter(|c| c.shot == 2).all(|c| c.pins == vec![0, 1]));
+    assert!(s.chunks.iter().filter(|c| c.shot < 2).all(|c| c.pins.is_empty()));
+}
+
+#[test]
+fn schedule_round_trips_through_json() {
+    let f = film("cine-tiny", 7, &[("a", 16), ("b", 16)]);
+    let s = plan(&f, &tiny());
+    let back: cine_renderer::Schedule = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(s, back);
+}
