@@ -2,3 +2,5 @@
 
 pub mod registry;
 pub mod vae;
+pub mod wan;
+pub mod memory;

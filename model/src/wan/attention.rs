@@ -1,0 +1,139 @@
+//! Wan self-attention (q/k RMSNorm, 3D RoPE, optional KV context) and cross-attention.
+
+use candle_core::{Result, Tensor};
+use candle_nn::{Linear, Module, VarBuilder};
+
+use super::layers::{attention, linear, rope, Path, RmsNorm};
+use super::WanConfig;
+
+/// Where a self-attention layer gets keys/values of earlier frames from during chunked
+/// generation. Implemented by [`crate::memory::KvMemory`].
+pub trait KvContext {
+    /// Past keys/values (RoPE applied, `[B, H, T, d]`) that queries `q` of `layer` attend to.
+    fn past(&mut self, layer: usize, q: &Tensor) -> Result<Option<(Tensor, Tensor)>>;
+    /// The current chunk's keys/values of `layer`, kept if this pass writes the cache.
+    fn put(&mut self, layer: usize, k: &Tensor, v: &Tensor) -> Result<()>;
+}
+
+/// How self-attention sees other tokens.
+pub enum SelfCtx<'a> {
+    /// The tokens of this call only, with an optional additive mask `[S, S]`.
+    Masked(Option<&'a Tensor>),
+    /// This call's tokens (a chunk) plus past keys/values from a cache.
+    Cached(&'a mut dyn KvContext),
+}
+
+fn heads(x: &Tensor, h: usize) -> Result<Tensor> {
+    let (b, s, dim) = x.dims3()?;
+    x.reshape((b, s, h, dim / h))?.transpose(1, 2)
+}
+
+fn merge(x: &Tensor) -> Result<Tensor> {
+    let (b, h, s, d) = x.dims4()?;
+    x.transpose(1, 2)?.reshape((b, s, h * d))
+}
+
+#[derive(Debug, Clone)]
+struct Qkvo {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    o: Linear,
+    norm_q: Option<RmsNorm>,
+    norm_k: Option<RmsNorm>,
+    heads: usize,
+}
+
+impl Qkvo {
+    fn new(cfg: &WanConfig, vb: VarBuilder) -> Result<Self> {
+        let d = cfg.dim;
+        let (norm_q, norm_k) = if cfg.qk_norm {
+            (Some(RmsNorm::new(d, cfg.eps, vb.pp("norm_q"))?), Some(RmsNorm::new(d, cfg.eps, vb.pp("norm_k"))?))
+        } else {
+            (None, None)
+        };
+        Ok(Self {
+            q: linear(d, d, vb.pp("q"))?,
+            k: linear(d, d, vb.pp("k"))?,
+            v: linear(d, d, vb.pp("v"))?,
+            o: linear(d, d, vb.pp("o"))?,
+            norm_q,
+            norm_k,
+            heads: cfg.num_heads,
+        })
+    }
+
+    fn q(&self, x: &Tensor, path: Path) -> Result<Tensor> {
+        let q = self.q.forward(x)?;
+        let q = match &self.norm_q { Some(n) => n.forward(&q, path)?, None => q };
+        heads(&q, self.heads)
+    }
+
+    fn kv(&self, c: &Tensor, path: Path) -> Result<(Tensor, Tensor)> {
+        let k = self.k.forward(c)?;
+        let k = match &self.norm_k { Some(n) => n.forward(&k, path)?, None => k };
+        Ok((heads(&k, self.heads)?, heads(&self.v.forward(c)?, self.heads)?))
+    }
+}
+
+/// `blocks.N.self_attn`.
+#[derive(Debug, Clone)]
+pub struct SelfAttention(Qkvo);
+
+impl SelfAttention {
+    pub fn new(cfg: &WanConfig, vb: VarBuilder) -> Result<Self> {
+        Ok(Self(Qkvo::new(cfg, vb)?))
+    }
+
+    /// `x: [B, S, dim]`, RoPE tables `[S, d/2]`.
+    pub fn forward(&self, x: &Tensor, cos: &Tensor, sin: &Tensor, ctx: &mut SelfCtx, layer: usize, path: Path) -> Result<Tensor> {
+        let q = rope(&self.0.q(x, path)?, cos, sin, path)?;
+        let (k, v) = self.0.kv(x, path)?;
+        let k = rope(&k, cos, sin, path)?;
+        let out = match ctx {
+            SelfCtx::Masked(mask) => attention(&q, &k, &v, *mask, path)?,
+            SelfCtx::Cached(kv) => {
+                let past = kv.past(layer, &q)?;
+                kv.put(layer, &k, &v)?;
+                match past {
+                    Some((pk, pv)) => {
+                        let k = Tensor::cat(&[&pk, &k], 2)?;
+                        let v = Tensor::cat(&[&pv, &v], 2)?;
+                        attention(&q, &k, &v, None, path)?
+                    }
+                    None => attention(&q, &k, &v, None, path)?,
+                }
+            }
+        };
+        self.0.o.forward(&merge(&out)?)
+    }
+}
+
+/// Cross-attention keys/values of one prompt for one layer, `[B, H, L, d]`.
+#[derive(Debug, Clone)]
+pub struct CrossKv {
+    pub k: Tensor,
+    pub v: Tensor,
+}
+
+/// `blocks.N.cross_attn`.
+#[derive(Debug, Clone)]
+pub struct CrossAttention(Qkvo);
+
+impl CrossAttention {
+    pub fn new(cfg: &WanConfig, vb: VarBuilder) -> Result<Self> {
+        Ok(Self(Qkvo::new(cfg, vb)?))
+    }
+
+    /// Keys/values of the embedded text `[B, L, dim]` (cached per prompt).
+    pub fn kv(&self, text: &Tensor, path: Path) -> Result<CrossKv> {
+        let (k, v) = self.0.kv(text, path)?;
+        Ok(CrossKv { k, v })
+    }
+
+    pub fn forward(&self, x: &Tensor, kv: &CrossKv, path: Path) -> Result<Tensor> {
+        let q = self.0.q(x, path)?;
+        let out = attention(&q, &kv.k, &kv.v, None, path)?;
+        self.0.o.forward(&merge(&out)?)
+    }
+}

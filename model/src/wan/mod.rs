@@ -1,0 +1,20 @@
+//! The causal Wan2.1 DiT: model, weight loading, flow-matching schedule and the
+//! Self-Forcing chunk-by-chunk generator.
+
+mod attention;
+mod block;
+mod config;
+mod generator;
+mod layers;
+mod loader;
+mod model;
+mod random;
+pub mod schedule;
+
+pub use attention::{CrossKv, KvContext, SelfCtx};
+pub use config::WanConfig;
+pub use generator::{CausalGenerator, GeneratorConfig};
+pub use layers::{timestep_embedding, Path};
+pub use loader::{check_tensors, expected_tensors, load, load_bytes, load_tensors};
+pub use model::{block_causal_mask, TextKv, WanModel};
+pub use random::{randn_vec, random_weights};
