@@ -108,7 +108,8 @@ impl KvMemory {
     }
 
     /// Stores the staged K/V of the last writing pass as block `info` in every layer, ages the
-    /// accumulated relevance and evicts what the policy no longer needs.
+    /// accumulated relevance and evicts what the policy no longer needs. If block `info.id` is
+    /// already stored (a re-cache), its K/V are replaced and nothing else changes.
     pub fn commit(&mut self, info: BlockInfo) -> Result<()> {
         let decay = match &self.policy {
             MemoryPolicy::Camr(c) => c.decay,
@@ -120,6 +121,11 @@ impl KvMemory {
                 candle_core::bail!("memory commit of chunk {} without a writing pass over every layer", info.id)
             };
             let k_mean = k.mean(2)?;
+            if let Some(b) = layer.iter_mut().find(|b| b.info.id == info.id) {
+                // Re-cache of a stored chunk (prompt switch): new K/V, same history.
+                (b.k, b.v, b.k_mean) = (k, v, k_mean);
+                continue;
+            }
             layer.iter_mut().for_each(|b| {
                 b.rel_sum *= decay;
                 b.rel_calls *= decay;
@@ -140,6 +146,11 @@ impl KvMemory {
         self.layers.get(layer).map(|l| l.iter().map(|b| b.info.id).collect()).unwrap_or_default()
     }
 
+    /// Keys and values of block `id` in `layer`, if held.
+    pub fn block_kv(&self, layer: usize, id: usize) -> Option<(Tensor, Tensor)> {
+        self.layers.get(layer)?.iter().find(|b| b.info.id == id).map(|b| (b.k.clone(), b.v.clone()))
+    }
+
     /// Bytes of K/V held over all layers.
     pub fn bytes(&self) -> usize {
         let t = |x: &Tensor| x.elem_count() * x.dtype().size_in_bytes();
@@ -153,9 +164,9 @@ impl KvMemory {
         self.state = RouteState::default();
     }
 
-    /// Relevance scores of `layer`'s blocks to queries `q: [B, H, T, d]`.
-    fn scores(&self, layer: usize, q: &Tensor) -> Result<Vec<f32>> {
-        let blocks = &self.layers[layer];
+    /// Relevance scores of `layer`'s first `n` blocks to queries `q: [B, H, T, d]`.
+    fn scores(&self, layer: usize, n: usize, q: &Tensor) -> Result<Vec<f32>> {
+        let blocks = &self.layers[layer][..n];
         let d = q.dim(D::Minus1)?;
         let qm = q.mean(2)?.unsqueeze(0)?; // [1, B, H, d]
         let km = Tensor::stack(&blocks.iter().map(|b| &b.k_mean).collect::<Vec<_>>(), 0)?; // [n, B, H, d]
@@ -166,19 +177,21 @@ impl KvMemory {
 
 impl KvContext for KvMemory {
     fn past(&mut self, layer: usize, q: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
-        if self.layers[layer].is_empty() {
+        // Only blocks older than the chunk being computed (matters when re-caching).
+        let n = self.layers[layer].iter().take_while(|b| b.info.id < self.state.chunk).count();
+        if n == 0 {
             return Ok(None);
         }
         let camr = matches!(self.policy, MemoryPolicy::Camr(_));
-        let scores = if camr { self.scores(layer, q)? } else { vec![] };
-        let infos: Vec<BlockInfo> = self.layers[layer].iter().map(|b| b.info).collect();
+        let scores = if camr { self.scores(layer, n, q)? } else { vec![] };
+        let infos: Vec<BlockInfo> = self.layers[layer][..n].iter().map(|b| b.info).collect();
         let sel = select(&self.policy, &infos, &scores, &self.state);
         if camr {
             // Accumulate the softmax-normalised relevance for eviction.
             let m = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let e: Vec<f64> = scores.iter().map(|s| ((s - m) as f64).exp()).collect();
             let z: f64 = e.iter().sum();
-            for (b, e) in self.layers[layer].iter_mut().zip(e) {
+            for (b, e) in self.layers[layer][..n].iter_mut().zip(e) {
                 b.rel_sum += e / z;
                 b.rel_calls += 1.0;
             }

@@ -33,12 +33,15 @@ pub struct GeneratorConfig {
     pub context_t: f64,
     /// RoPE frame positions skipped at a shot cut.
     pub shot_rope_gap: usize,
+    /// On a prompt switch, re-run the clean pass of up to this many recent chunks of the
+    /// current shot with the new prompt, replacing their K/V (LongLive's KV re-cache; 0 = off).
+    pub recache_chunks: usize,
     pub seed: u64,
 }
 
 impl Default for GeneratorConfig {
     fn default() -> Self {
-        Self { chunk_frames: 3, latent_height: 16, latent_width: 16, steps: vec![1000.0, 750.0, 500.0, 250.0], shift: 5.0, context_t: 0.0, shot_rope_gap: 8, seed: 0 }
+        Self { chunk_frames: 3, latent_height: 16, latent_width: 16, steps: vec![1000.0, 750.0, 500.0, 250.0], shift: 5.0, context_t: 0.0, shot_rope_gap: 8, recache_chunks: 0, seed: 0 }
     }
 }
 
@@ -65,6 +68,8 @@ pub struct CausalGenerator {
     rope_frame: usize,
     shot: usize,
     shot_start: usize,
+    /// Recent clean chunks `(id, rope frame, x0)` kept for re-caching.
+    history: std::collections::VecDeque<(usize, usize, Tensor)>,
 }
 
 impl CausalGenerator {
@@ -85,6 +90,7 @@ impl CausalGenerator {
             rope_frame: 0,
             shot: 0,
             shot_start: 0,
+            history: Default::default(),
         })
     }
 
@@ -112,7 +118,8 @@ impl CausalGenerator {
 
     /// Sets (or switches, between chunks) the prompt: text-encoder output `[L, text_dim]` or
     /// `[1, L, text_dim]`, zero-padded to the DiT's `text_len` as Wan does. Cross-attention
-    /// K/V are computed once here and reused by every pass until the next call.
+    /// K/V are computed once here and reused by every pass until the next call. With
+    /// `recache_chunks > 0` the recent chunks' self-attention K/V are recomputed too.
     pub fn set_prompt(&mut self, text: &Tensor) -> Result<()> {
         let text = if text.rank() == 2 { text.unsqueeze(0)? } else { text.clone() };
         let (b, l, d) = text.dims3()?;
@@ -121,7 +128,17 @@ impl CausalGenerator {
             candle_core::bail!("prompt embedding {:?} should be [1, L <= {}, {}]", text.dims(), cfg.text_len, cfg.text_dim);
         }
         let text = if l < cfg.text_len { Tensor::cat(&[&text, &text.zeros_like()?.narrow(1, 0, 1)?.repeat((1, cfg.text_len - l, 1))?], 1)? } else { text };
-        self.text = Some(self.dit.encode_text(&text, Path::Fused)?);
+        let text = self.dit.encode_text(&text, Path::Fused)?;
+        // Re-cache the recent chunks of this shot under the new prompt, oldest first.
+        let pass = self.timesteps.len() + 1;
+        let f = self.cfg.chunk_frames / self.dit.config().patch_size[0];
+        for (id, rope_frame, x0) in self.history.iter().filter(|h| h.0 >= self.shot_start) {
+            self.memory.begin_pass(*id, pass, true);
+            let t = Tensor::full(self.cfg.context_t as f32, (1, f), self.dit.device())?;
+            self.dit.forward_chunk(x0, &t, &text, *rope_frame, &mut self.memory)?;
+            self.memory.commit(BlockInfo { id: *id, shot: self.shot })?;
+        }
+        self.text = Some(text);
         Ok(())
     }
 
@@ -161,6 +178,12 @@ impl CausalGenerator {
         self.memory.begin_pass(self.chunk, steps.len(), true);
         self.dit.forward_chunk(&x0, &tvec(self.cfg.context_t)?, &text, self.rope_frame, &mut self.memory)?;
         self.memory.commit(BlockInfo { id: self.chunk, shot: self.shot })?;
+        if self.cfg.recache_chunks > 0 {
+            self.history.push_back((self.chunk, self.rope_frame, x0.clone()));
+            if self.history.len() > self.cfg.recache_chunks {
+                self.history.pop_front();
+            }
+        }
         self.chunk += 1;
         self.rope_frame += f;
         x0.squeeze(0)
