@@ -27,7 +27,7 @@ pub fn layout(set: &SetInstance) -> Vec<Prim> {
     let xs = |n: usize, rng: &mut ChaCha8Rng| -> Vec<f32> { (0..n).map(|_| rng.gen_range(0.05..PANO_W - 0.05)).collect() };
     match st.objects {
         ObjectKind::Trees => {
-            for x in xs(rng.gen_range(12..18), &mut rng) {
+            for x in xs(rng.gen_range(18..26), &mut rng) {
                 let base = h + rng.gen_range(0.0..0.35);
                 let tall = rng.gen_range(0.15..0.35);
                 let r = rng.gen_range(0.07..0.14);
@@ -36,7 +36,7 @@ pub fn layout(set: &SetInstance) -> Vec<Prim> {
             }
         }
         ObjectKind::Buildings => {
-            for x in xs(rng.gen_range(9..14), &mut rng) {
+            for x in xs(rng.gen_range(16..22), &mut rng) {
                 let w = rng.gen_range(0.08..0.18);
                 let top = h - rng.gen_range(0.25..0.75);
                 out.push(Prim::Rect { x0: x - w, y0: top, x1: x + w, y1: h + 0.02, c: if rng.gen() { c0 } else { c1 } });
@@ -51,7 +51,7 @@ pub fn layout(set: &SetInstance) -> Vec<Prim> {
             }
         }
         ObjectKind::Cacti => {
-            for x in xs(rng.gen_range(9..14), &mut rng) {
+            for x in xs(rng.gen_range(14..20), &mut rng) {
                 let base = h + rng.gen_range(0.02..0.4);
                 if rng.gen::<f32>() < 0.35 {
                     out.push(Prim::Disc { x, y: base, r: rng.gen_range(0.04..0.09), c: c2 });
@@ -67,7 +67,7 @@ pub fn layout(set: &SetInstance) -> Vec<Prim> {
             }
         }
         ObjectKind::Boats => {
-            for x in xs(rng.gen_range(6..10), &mut rng) {
+            for x in xs(rng.gen_range(10..14), &mut rng) {
                 let y = h + rng.gen_range(0.03..0.2);
                 let s = rng.gen_range(0.6..1.2);
                 out.push(Prim::Rect { x0: x - 0.08 * s, y0: y - 0.03 * s, x1: x + 0.08 * s, y1: y, c: c1 });
@@ -81,7 +81,7 @@ pub fn layout(set: &SetInstance) -> Vec<Prim> {
             }
         }
         ObjectKind::Pines => {
-            for x in xs(rng.gen_range(10..16), &mut rng) {
+            for x in xs(rng.gen_range(18..26), &mut rng) {
                 let base = h + rng.gen_range(0.0..0.35);
                 if rng.gen::<f32>() < 0.25 {
                     out.push(Prim::Disc { x, y: base, r: rng.gen_range(0.04..0.08), c: c2 });
@@ -102,7 +102,7 @@ pub fn layout(set: &SetInstance) -> Vec<Prim> {
             out.push(Prim::Disc { x: rng.gen_range(0.3..PANO_W - 0.3), y: rng.gen_range(0.15..0.5), r: 0.08, c: [235, 235, 205] });
         }
         ObjectKind::Frames => {
-            for x in xs(rng.gen_range(8..12), &mut rng) {
+            for x in xs(rng.gen_range(12..16), &mut rng) {
                 let y = rng.gen_range(0.3..h - 0.25);
                 let (w, hh) = (rng.gen_range(0.06..0.14), rng.gen_range(0.06..0.14));
                 out.push(Prim::Rect { x0: x - w, y0: y - hh, x1: x + w, y1: y + hh, c: c0 });

@@ -18,3 +18,8 @@ pub mod world;
 
 pub use render::{render, render_story};
 pub use story::{training_stories, Story, StoryConfig};
+pub mod metrics;
+pub mod source;
+pub mod suite;
+
+pub use source::{Corruption, GroundTruth, VideoSource};

@@ -11,10 +11,15 @@ use crate::world::{Rgb, EYE, MARKING_COLOURS};
 /// Renders every frame of `story`, with the shot lengths and prompt-change frames of
 /// `film` (the story's compiled screenplay). Errors if the film has other shots.
 pub fn render(story: &Story, film: &cine_ir::Film) -> Result<Vec<RgbImage>> {
+    Ok(render_shots(story, &aligned_shots(story, film)?))
+}
+
+/// The story's shots with the frame counts and prompt-change frames of its compiled film.
+pub fn aligned_shots(story: &Story, film: &cine_ir::Film) -> Result<Vec<ShotSpec>> {
     if film.shots.len() != story.shots.len() {
-        bail!("film `{}` has {} shots but its story has {}; render a film compiled from this story's screenplay", film.title, film.shots.len(), story.shots.len());
+        bail!("film `{}` has {} shots but its story has {}; use a film compiled from this story's screenplay", film.title, film.shots.len(), story.shots.len());
     }
-    let shots: Vec<ShotSpec> = story
+    Ok(story
         .shots
         .iter()
         .zip(&film.shots)
@@ -28,8 +33,7 @@ pub fn render(story: &Story, film: &cine_ir::Film) -> Result<Vec<RgbImage>> {
             }
             s
         })
-        .collect();
-    Ok(render_shots(story, &shots))
+        .collect())
 }
 
 /// Renders a story with its own shot lengths (no compile).
@@ -42,7 +46,8 @@ pub fn backdrop_density(height: u32) -> f32 {
     2.0 * height as f32
 }
 
-fn render_shots(story: &Story, shots: &[ShotSpec]) -> Vec<RgbImage> {
+/// Renders the given shots (a story's, possibly re-timed) of a story.
+pub fn render_shots(story: &Story, shots: &[ShotSpec]) -> Vec<RgbImage> {
     let mut backdrops: Vec<Option<Backdrop>> = story.sets.iter().map(|_| None).collect();
     let mut out = Vec::with_capacity(shots.iter().map(|s| s.frames as usize).sum());
     for shot in shots {
@@ -67,7 +72,8 @@ pub fn render_frame(story: &Story, bd: &Backdrop, who: &CastInstance, shot: &Sho
     img
 }
 
-fn draw_backdrop(img: &mut RgbImage, bd: &Backdrop, view: &View) {
+/// Draws the backdrop as seen from `view` over the whole image.
+pub fn draw_backdrop(img: &mut RgbImage, bd: &Backdrop, view: &View) {
     let (w, h) = (img.width(), img.height());
     let step = 1.0 / (h as f32 * view.scale);
     let level = bd.level_for(step);
