@@ -1,9 +1,143 @@
-//! `cine batch`.
+//! `cine batch`: render many screenplays in parallel, in shards, with JSON / JUnit reports.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use cine_renderer::batch::{find_scripts, run_all, BatchReport, JobReport, Shard};
+use cine_renderer::render::{render_film, RenderOptions};
+
+use super::render::{load_film, make_generator, profile_of, GenArgs};
 
 /// Arguments of `cine batch`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A directory of `.cine` files, a glob like `screenplays/*.cine`, or one file.
+    pub scripts: String,
+    /// Parallel renders (0: one per core).
+    #[arg(long, short, default_value_t = 0)]
+    pub jobs: usize,
+    /// Take only shard i of n of the sorted list (1-based), e.g. `--shard 2/4`.
+    #[arg(long)]
+    pub shard: Option<Shard>,
+    /// Directory for the MP4s (`<name>.mp4`).
+    #[arg(long, default_value = "out/batch")]
+    pub out_dir: PathBuf,
+    /// Also write `<name>.png` storyboards.
+    #[arg(long)]
+    pub storyboards: bool,
+    /// Write a JSON report here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub gen: GenArgs,
+}
 
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("batch")
+pub fn run(args: Args) -> i32 {
+    let t0 = Instant::now();
+    let all = match find_scripts(&args.scripts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return 2;
+        }
+    };
+    let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
+    let scripts = shard.select(&all);
+    if let Err(e) = std::fs::create_dir_all(&args.out_dir) {
+        eprintln!("error: cannot create {}: {e}", args.out_dir.display());
+        return 2;
+    }
+    let jobs = run_all(&scripts, args.jobs, |p| render_one(p, &args));
+    let jobs = match jobs {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return 2;
+        }
+    };
+    let failed = jobs.iter().filter(|j| !j.ok).count();
+    let report = BatchReport {
+        shard: format!("{}/{}", shard.index, shard.count),
+        total: jobs.len(),
+        passed: jobs.len() - failed,
+        failed,
+        seconds: t0.elapsed().as_secs_f64(),
+        jobs,
+    };
+    for j in &report.jobs {
+        match &j.error {
+            None => eprintln!(
+                "ok   {} -> {} ({} frames, {}/{} chunks generated, {:.2} s)",
+                j.script,
+                j.output.as_deref().unwrap_or("?"),
+                j.frames,
+                j.chunks_generated,
+                j.chunks,
+                j.seconds
+            ),
+            Some(e) => eprintln!("FAIL {}\n{}", j.script, indent(e)),
+        }
+    }
+    eprintln!(
+        "batch shard {}: {} script(s), {} passed, {} failed, {:.2} s",
+        report.shard, report.total, report.passed, report.failed, report.seconds
+    );
+    let mut code = if failed > 0 { 1 } else { 0 };
+    if let Some(p) = &args.report {
+        let json = serde_json::to_string_pretty(&report).expect("report serialises");
+        if let Err(e) = std::fs::write(p, json + "\n") {
+            eprintln!("error: cannot write {}: {e}", p.display());
+            code = 2;
+        }
+    }
+    if let Some(p) = &args.junit {
+        if let Err(e) = std::fs::write(p, report.junit()) {
+            eprintln!("error: cannot write {}: {e}", p.display());
+            code = 2;
+        }
+    }
+    code
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("     {l}")).collect::<Vec<_>>().join("\n")
+}
+
+fn render_one(script: &Path, args: &Args) -> JobReport {
+    let t0 = Instant::now();
+    let fail = |msg: String| JobReport::failed(script, msg, t0.elapsed().as_secs_f64());
+    let film = match load_film(script) {
+        Ok(f) => f,
+        Err(e) => return fail(e.message().to_string()),
+    };
+    let profile = match profile_of(&film) {
+        Ok(p) => p,
+        Err(e) => return fail(e.message().to_string()),
+    };
+    let mut gen = match make_generator(&args.gen.generator, &film) {
+        Ok(g) => g,
+        Err(e) => return fail(e.message().to_string()),
+    };
+    let stem = script.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "film".into());
+    let output = args.out_dir.join(format!("{stem}.mp4"));
+    let board = args.storyboards.then(|| args.out_dir.join(format!("{stem}.png")));
+    // Bars of parallel jobs would interleave: batch renders quietly.
+    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: None };
+    match render_film(&film, &profile, gen.as_mut(), &output, board.as_deref(), &opts) {
+        Ok(s) => JobReport {
+            script: script.display().to_string(),
+            output: Some(output.display().to_string()),
+            ok: true,
+            error: None,
+            frames: s.frames,
+            chunks: s.chunks,
+            chunks_generated: s.chunks_generated,
+            shots_reused: s.shots_reused,
+            seconds: t0.elapsed().as_secs_f64(),
+        },
+        Err(e) => fail(format!("{e:#}")),
+    }
 }

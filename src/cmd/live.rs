@@ -1,9 +1,180 @@
-//! `cine live`.
+//! `cine live`: generate continuously and take directions from stdin.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use cine_renderer::frame::FrameSink;
+use cine_renderer::generator::StreamInfo;
+use cine_renderer::live::{parse, Direction, LiveSession};
+use cine_renderer::mp4::Mp4Writer;
+use cine_renderer::preview::Preview;
+
+use super::render::make_generator;
 
 /// Arguments of `cine live`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Output MP4 file (written when the session stops).
+    #[arg(short, long, default_value = "out/live.mp4")]
+    pub output: PathBuf,
+    /// Also write the session as a film IR (JSON) that `cine render` reproduces.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Model (its chunk grid and default size).
+    #[arg(long, default_value = "cine-tiny")]
+    pub model: String,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 64)]
+    pub width: u32,
+    #[arg(long, default_value_t = 64)]
+    pub height: u32,
+    #[arg(long, default_value_t = 16)]
+    pub fps: u32,
+    /// Caption that is part of every prompt.
+    #[arg(long, default_value = "")]
+    pub caption: String,
+    /// First prompt (otherwise the session waits for a `prompt` or `cut` direction).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Preview port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8640)]
+    pub port: u16,
+    /// No preview server.
+    #[arg(long)]
+    pub no_preview: bool,
+    /// Generate only during `wait N` directions (reproducible scripted sessions).
+    #[arg(long)]
+    pub lockstep: bool,
+    /// Do not slow generation down to the film's frame rate.
+    #[arg(long)]
+    pub no_pace: bool,
+    /// Stop after this many frames.
+    #[arg(long)]
+    pub max_frames: Option<u32>,
+    /// What makes the frames: `model` or `procedural` (a test pattern, not a model).
+    #[arg(long, default_value = "model")]
+    pub generator: String,
+}
 
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("live")
+pub fn run(args: Args) -> i32 {
+    match session(&args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
+fn session(args: &Args) -> anyhow::Result<()> {
+    let profile = cine_model::registry::profile(&args.model)
+        .ok_or_else(|| anyhow::anyhow!("unknown model `{}`; known: cine-tiny, wan2.1-1.3b", args.model))?;
+    let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
+    (film.width, film.height, film.fps) = (args.width, args.height, args.fps);
+    let gen = make_generator(&args.generator, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    let (w, h) = gen.frame_size(args.width, args.height);
+    let info = StreamInfo { seed: args.seed, width: args.width, height: args.height, fps: args.fps, global_caption: args.caption.clone() };
+    let mut live = LiveSession::new(gen, &profile, info)?;
+    let mut mp4 = Mp4Writer::create(&args.output, w, h, args.fps)?;
+    let mut preview = if args.no_preview {
+        None
+    } else {
+        let p = Preview::start(args.port, w, h, (256 / w.max(1)).max(1))?;
+        eprintln!("preview: http://127.0.0.1:{}/", p.port());
+        Some(p)
+    };
+    if let Some(p) = &args.prompt {
+        live.apply(Direction::Prompt(p.clone()))?;
+    }
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let t0 = Instant::now();
+    let mut frames = 0u32;
+    let mut eof = false;
+    let mut first_frame: Option<f64> = None;
+    let mut ready_at: Option<Instant> = None;
+    loop {
+        // Directions apply at chunk boundaries, unless a `wait` holds them back.
+        while live.hold == 0 && !live.stopped && !eof {
+            let must_block = args.lockstep || !live.ready();
+            let line = if must_block {
+                match rx.recv() {
+                    Ok(l) => l,
+                    Err(_) => {
+                        eof = true;
+                        break;
+                    }
+                }
+            } else {
+                match rx.try_recv() {
+                    Ok(l) => l,
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    Err(mpsc::TryRecvError::Disconnected) => {
+                        eof = true;
+                        break;
+                    }
+                }
+            };
+            match parse(&line).and_then(|d| d.map(|d| live.apply(d)).transpose()) {
+                Ok(_) => {}
+                Err(e) => eprintln!("direction ignored: {e:#}"),
+            }
+        }
+        if live.stopped || (eof && live.hold == 0) || (eof && !live.ready()) {
+            break;
+        }
+        if !live.ready() {
+            continue;
+        }
+        let ready = *ready_at.get_or_insert_with(Instant::now);
+        let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut mp4];
+        if let Some(p) = preview.as_mut() {
+            sinks.push(p);
+        }
+        frames += live.step(&mut sinks)?;
+        if first_frame.is_none() {
+            first_frame = Some(ready.elapsed().as_secs_f64());
+            eprintln!("first frames after {:.3} s", first_frame.unwrap_or(0.0));
+        }
+        if args.max_frames.is_some_and(|m| frames >= m) {
+            break;
+        }
+        if !args.no_pace && !args.lockstep {
+            let due = Duration::from_secs_f64(frames as f64 / args.fps.max(1) as f64);
+            if let Some(d) = due.checked_sub(ready.elapsed()) {
+                std::thread::sleep(d);
+            }
+        }
+    }
+    live.finish();
+    anyhow::ensure!(frames > 0, "the session ended before any frame was generated (give a `prompt` and, with --lockstep, a `wait N`)");
+    if let Some(p) = &preview {
+        p.close();
+    }
+    let out = mp4.finish()?;
+    let secs = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {} ({} frames, {} shots) in {:.2} s; first frames after {:.3} s",
+        out.display(),
+        frames,
+        live.film().shots.len(),
+        secs,
+        first_frame.unwrap_or(0.0)
+    );
+    if let Some(r) = &args.record {
+        std::fs::write(r, serde_json::to_string_pretty(live.film())? + "\n")
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", r.display()))?;
+        eprintln!("recorded the session as {}", r.display());
+    }
+    Ok(())
 }

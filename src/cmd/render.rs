@@ -1,9 +1,176 @@
-//! `cine render`.
+//! `cine render`: screenplay (or IR JSON) -> MP4, with an optional storyboard.
+//!
+//! Also holds what `batch` and `live` share: loading a film and picking a generator.
+
+use std::path::{Path, PathBuf};
+
+use cine_ir::{Film, ModelProfile};
+use cine_renderer::cache::{self, RenderCache};
+use cine_renderer::generator::ChunkGenerator;
+use cine_renderer::procedural::{self, ProceduralGenerator};
+use cine_renderer::render::{render_film, RenderOptions};
 
 /// Arguments of `cine render`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The screenplay (`.cine`) or a compiled film IR (`.json`).
+    pub script: PathBuf,
+    /// Output MP4 file.
+    #[arg(short, long, default_value = "out/film.mp4")]
+    pub output: PathBuf,
+    /// Also write a contact sheet PNG: frames of every shot with its number and caption.
+    #[arg(long)]
+    pub storyboard: Option<PathBuf>,
+    /// Override the screenplay's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub gen: GenArgs,
+}
 
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("render")
+/// Generator and cache options shared by `render`, `batch` and `live`.
+#[derive(clap::Args, Clone)]
+pub struct GenArgs {
+    /// What makes the frames: `model` (the film's model) or `procedural` (a test pattern, not
+    /// a model, for trying the pipeline without weights).
+    #[arg(long, default_value = "model")]
+    pub generator: String,
+    /// Render cache directory (default: $CINE_CACHE_DIR, else ~/.cache/cine).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Render cache size bound in MiB.
+    #[arg(long, default_value_t = 2048)]
+    pub cache_max_mb: u64,
+    /// Do not read or write the render cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Hide the progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl GenArgs {
+    pub fn cache(&self) -> Option<RenderCache> {
+        (!self.no_cache).then(|| {
+            RenderCache::new(self.cache_dir.clone().unwrap_or_else(cache::default_dir), self.cache_max_mb << 20)
+        })
+    }
+}
+
+/// Why a film could not be loaded: bad input (exit 1) or something else (exit 2).
+pub enum LoadError {
+    Input(String),
+    Other(String),
+}
+
+impl LoadError {
+    pub fn report(&self) -> i32 {
+        match self {
+            LoadError::Input(m) => {
+                eprintln!("{m}");
+                1
+            }
+            LoadError::Other(m) => {
+                eprintln!("error: {m}");
+                2
+            }
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            LoadError::Input(m) | LoadError::Other(m) => m,
+        }
+    }
+}
+
+/// Reads a screenplay (compiled with the model registry) or an IR JSON file.
+pub fn load_film(path: &Path) -> Result<Film, LoadError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::Input(format!("error: cannot read {}: {e}", path.display())))?;
+    if path.extension().is_some_and(|e| e == "json") {
+        return serde_json::from_str(&text)
+            .map_err(|e| LoadError::Input(format!("error: {} is not a film IR: {e}", path.display())));
+    }
+    let root = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    let opts = cine_compiler::Options {
+        profile: Some(cine_model::registry::profile),
+        root: root.map(Path::to_path_buf),
+    };
+    let out = cine_compiler::compile_str(&path.display().to_string(), &text, &opts);
+    match out.film {
+        Some(film) if out.errors == 0 => Ok(film),
+        _ => {
+            let mut msg = out.messages.join("\n");
+            msg.push_str(&format!(
+                "\nerror: {} has {} error(s); fix them (see `cine lint`) before rendering",
+                path.display(),
+                out.errors.max(1)
+            ));
+            Err(LoadError::Input(msg))
+        }
+    }
+}
+
+/// The chunk grid of the film's model.
+pub fn profile_of(film: &Film) -> Result<ModelProfile, LoadError> {
+    cine_model::registry::profile(&film.model).ok_or_else(|| {
+        LoadError::Input(format!("error: unknown model `{}` in the film; known: cine-tiny, wan2.1-1.3b", film.model))
+    })
+}
+
+/// Builds the generator named on the command line for a film's model.
+pub fn make_generator(name: &str, film: &Film) -> Result<Box<dyn ChunkGenerator>, LoadError> {
+    match name {
+        "procedural" | procedural::NAME => Ok(Box::new(ProceduralGenerator::new())),
+        "model" => Err(LoadError::Other(format!(
+            "the model `{}` is not available in this build yet (cine-model has no generator); \
+             use `--generator procedural` for a test pattern",
+            film.model
+        ))),
+        other => Err(LoadError::Other(format!("unknown generator `{other}`; use `model` or `procedural`"))),
+    }
+}
+
+pub fn run(args: Args) -> i32 {
+    let mut film = match load_film(&args.script) {
+        Ok(f) => f,
+        Err(e) => return e.report(),
+    };
+    if let Some(seed) = args.seed {
+        film.seed = seed;
+    }
+    let profile = match profile_of(&film) {
+        Ok(p) => p,
+        Err(e) => return e.report(),
+    };
+    let mut gen = match make_generator(&args.gen.generator, &film) {
+        Ok(g) => g,
+        Err(e) => return e.report(),
+    };
+    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: None };
+    match render_film(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts) {
+        Ok(s) => {
+            eprintln!(
+                "wrote {} ({} frames, {:.2} s at {} fps) in {:.2} s: {:.1} frames/s, {} of {} chunks generated, {} shot(s) from cache",
+                args.output.display(),
+                s.frames,
+                film.seconds(),
+                film.fps,
+                s.seconds,
+                s.fps(),
+                s.chunks_generated,
+                s.chunks,
+                s.shots_reused
+            );
+            if let Some(p) = &args.storyboard {
+                eprintln!("wrote storyboard {}", p.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
 }
