@@ -25,15 +25,19 @@ fn check(file: &str, cfg: VaeConfig) {
     let (mu, logvar) = vae.encode_moments(video).unwrap();
     let e = rel_err(&mu, &t["fixture.mu"]);
     assert!(e < 1e-4, "{file}: encode mean rel err {e}");
+    eprintln!("{file}: encode mean rel err {e}", e = e);
     let e = rel_err(&logvar, &t["fixture.logvar"]);
     assert!(e < 1e-4, "{file}: encode log-variance rel err {e}");
+    eprintln!("{file}: encode log-variance rel err {e}", e = e);
     let e = rel_err(&vae.encode(video).unwrap(), &t["fixture.mu_normalized"]);
     assert!(e < 1e-4, "{file}: normalised latents rel err {e}");
+    eprintln!("{file}: normalised latents rel err {e}", e = e);
 
     // diffusers decodes raw latents; ours take normalised ones.
     let latents = vae.normalize(&t["fixture.z"]).unwrap();
     let e = rel_err(&vae.decode(&latents).unwrap(), &t["fixture.decoded"]);
     assert!(e < 1e-4, "{file}: decode rel err {e}");
+    eprintln!("{file}: decode rel err {e}", e = e);
 
     // The streaming decoder, fed chunk by chunk, gives the reference frames too.
     let mut dec = StreamingDecoder::new(&vae);
@@ -41,6 +45,7 @@ fn check(file: &str, cfg: VaeConfig) {
     let b = dec.decode_chunk(&latents.narrow(2, 2, 1).unwrap()).unwrap();
     let e = rel_err(&Tensor::cat(&[a, b], 2).unwrap(), &t["fixture.decoded"]);
     assert!(e < 1e-4, "{file}: streaming decode rel err {e}");
+    eprintln!("{file}: streaming decode rel err {e}", e = e);
 }
 
 #[test]

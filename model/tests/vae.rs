@@ -151,3 +151,28 @@ fn load_round_trip_and_clear_errors() {
     assert!(err.contains("none.safetensors"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn unbatched_chunks_and_rgb8_frames() {
+    let cfg = tiny();
+    let v = vae(&cfg);
+    let z = rand(&[16, 3, 4, 4], 9);
+    let mut dec = StreamingDecoder::new(&v);
+    let frames = dec.decode_chunk(&z).unwrap();
+    assert_eq!(frames.dims(), &[3, 9, 16, 16]);
+    assert_eq!(dec.latent_frames(), 3);
+    let rgb = cine_model::vae::to_rgb8(&frames).unwrap();
+    assert_eq!((rgb.len(), rgb[0].len()), (9, 16 * 16 * 3));
+    // Pixel (0, 0) of frame 2, green channel.
+    let g = frames.get(1).unwrap().get(2).unwrap().get(0).unwrap().get(0).unwrap().to_scalar::<f32>().unwrap();
+    assert_eq!(rgb[2][1], ((g + 1.0) * 127.5).round() as u8);
+    // Same bytes through the embedded-weights loader.
+    let (_, vm) = WanVae::new_random(&cfg, 7, 0.1, DType::F32, &Device::Cpu).unwrap();
+    let path = std::env::temp_dir().join(format!("cine-vae-bytes-{}.safetensors", std::process::id()));
+    vm.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    let v2 = WanVae::load_bytes(&bytes, &cfg, DType::F32, &Device::Cpu).unwrap();
+    let again = StreamingDecoder::new(&v2).decode_chunk(&z).unwrap();
+    assert_eq!(max_rel_err(&again, &frames), 0.0);
+}

@@ -137,6 +137,13 @@ impl T5Encoder {
         })
     }
 
+    /// Load from safetensors bytes (e.g. `include_bytes!` of the default model).
+    pub fn load_bytes(bytes: &[u8], cfg: &T5Config, dtype: DType, device: &Device) -> anyhow::Result<Self> {
+        let vb = VarBuilder::from_buffered_safetensors(bytes.to_vec(), dtype, device)
+            .map_err(|e| anyhow::anyhow!("reading embedded umT5 safetensors: {e}"))?;
+        Self::new(cfg, vb).map_err(|e| anyhow::anyhow!("loading the embedded umT5 encoder: {e}"))
+    }
+
     /// A freshly initialised encoder whose weights live in the returned `VarMap`.
     pub fn new_random(cfg: &T5Config, seed: u64, dtype: DType, device: &Device) -> Result<(Self, candle_nn::VarMap)> {
         let vm = candle_nn::VarMap::new();

@@ -17,7 +17,7 @@ pub use cache::FeatCache;
 pub use coder::{Decoder, Encoder};
 pub use conv::{CausalConv3d, ChannelRmsNorm};
 pub use init::randomize;
-pub use stream::StreamingDecoder;
+pub use stream::{to_rgb8, StreamingDecoder};
 
 use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::VarBuilder;
@@ -162,6 +162,13 @@ impl WanVae {
         Self::new(cfg, vb).map_err(|e| {
             anyhow::anyhow!("loading the Wan VAE from {}: {e} (is the config right for this checkpoint?)", path.display())
         })
+    }
+
+    /// Load from safetensors bytes (e.g. `include_bytes!` of the default model).
+    pub fn load_bytes(bytes: &[u8], cfg: &VaeConfig, dtype: DType, device: &Device) -> anyhow::Result<Self> {
+        let vb = VarBuilder::from_buffered_safetensors(bytes.to_vec(), dtype, device)
+            .map_err(|e| anyhow::anyhow!("reading embedded VAE safetensors: {e}"))?;
+        Self::new(cfg, vb).map_err(|e| anyhow::anyhow!("loading the embedded Wan VAE: {e}"))
     }
 
     /// A freshly initialised VAE whose weights live in the returned `VarMap` (for training, or

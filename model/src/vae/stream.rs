@@ -20,8 +20,12 @@ impl StreamingDecoder {
         Self { vae: vae.clone(), cache: FeatCache::new(), latent_frames: 0 }
     }
 
-    /// Decode the next normalised latent chunk `[B, z, L, h, w]` to frames `[B, 3, T, H, W]` in [-1, 1].
+    /// Decode the next normalised latent chunk `[B, z, L, h, w]` to frames `[B, 3, T, H, W]` in
+    /// [-1, 1]. An unbatched chunk `[z, L, h, w]` (what the generator returns) gives `[3, T, H, W]`.
     pub fn decode_chunk(&mut self, latents: &Tensor) -> Result<Tensor> {
+        if latents.rank() == 4 {
+            return self.decode_chunk(&latents.unsqueeze(0)?)?.squeeze(0);
+        }
         let z = self.vae.denormalize(latents)?;
         let out = self.vae.decode_raw_cached(&z, &mut self.cache)?;
         self.latent_frames += latents.dim(2)?;
@@ -38,4 +42,16 @@ impl StreamingDecoder {
         self.cache = FeatCache::new();
         self.latent_frames = 0;
     }
+}
+
+/// Frames `[3, T, H, W]` in [-1, 1] -> one RGB8 buffer per frame (row-major `H*W*3`).
+pub fn to_rgb8(frames: &Tensor) -> Result<Vec<Vec<u8>>> {
+    let (_c, t, h, w) = frames.dims4()?;
+    let x = ((frames.to_dtype(candle_core::DType::F32)?.clamp(-1f32, 1f32)? + 1.0)? * 127.5)?
+        .round()?
+        .permute((1, 2, 3, 0))? // [T, H, W, 3]
+        .contiguous()?
+        .to_dtype(candle_core::DType::U8)?;
+    let flat = x.flatten_all()?.to_vec1::<u8>()?;
+    Ok(flat.chunks(h * w * 3).take(t).map(<[u8]>::to_vec).collect())
 }
