@@ -1,9 +1,38 @@
 //! Semantic checks, lints, diagnostics and lowering of a screenplay to the film IR.
 //!
-//! Contract used by the other crates (the body is filled by the compiler work):
-//! `compile_str(name, source, &Options) -> Compiled`.
+//! [`compile_str`] is the entry point the other crates use; [`compile`] is the richer form
+//! the CLI uses (a config, structured [`Diagnostic`]s and their sources for rendering as
+//! human text, JSON or SARIF). Every problem found is reported, not just the first.
+//!
+//! ```
+//! let src = "cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\n\
+//!            scene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n}\n";
+//! let out = cine_compiler::compile_str("demo.cine", src, &Default::default());
+//! assert_eq!(out.errors, 0, "{:?}", out.messages);
+//! assert_eq!(out.film.unwrap().total_frames, 32);
+//! ```
+
+pub mod config;
+pub mod diag;
+pub mod fmt;
+pub mod import;
+mod load;
+mod lower;
+mod names;
+pub mod prompt;
+pub mod report;
+pub mod rules;
+mod shot;
+pub mod stdlib;
+
+use std::path::{Path, PathBuf};
 
 use cine_ir::{Film, ModelProfile};
+
+pub use config::Config;
+pub use diag::{Diagnostic, Severity, SourceFile};
+pub use lower::DEFAULT_MODEL;
+pub use rules::{Level, Rule};
 
 /// What a compile needs besides the source.
 #[derive(Default)]
@@ -21,9 +50,166 @@ pub struct Compiled {
     pub messages: Vec<String>,
     pub errors: usize,
     pub warnings: usize,
+    /// The same diagnostics, structured.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files the diagnostics point into (`Diagnostic::file` indexes this).
+    pub sources: Vec<SourceFile>,
 }
 
 /// Compiles screenplay source text. `name` is used in diagnostics.
-pub fn compile_str(_name: &str, _source: &str, _opts: &Options) -> Compiled {
-    Compiled { film: None, messages: vec!["compiler not built yet".into()], errors: 1, warnings: 0 }
+pub fn compile_str(name: &str, source: &str, opts: &Options) -> Compiled {
+    let mut c = compile(name, source, None, opts, &Config::default());
+    c.messages = c.diagnostics.iter().map(|d| diag::render_human(d, &c.sources)).collect();
+    c
+}
+
+/// Reads and compiles a screenplay file: the file's folder is where its `use` paths start,
+/// and `cine.toml` is looked for from there up (unless `config` is given). Non-UTF-8 and
+/// unreadable files give a diagnostic, not a panic. Messages are left unrendered: use
+/// [`report`] to render them.
+pub fn compile_file(path: &Path, opts: &Options, config: Option<&Config>) -> Compiled {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return failed(&name, Rule::Io, format!("cannot read {name}: {e}"), "check the path and permissions"),
+    };
+    if bytes.len() > cine_grammar::MAX_SOURCE_BYTES {
+        let msg = format!("{name} is too large ({} bytes; the limit is {})", bytes.len(), cine_grammar::MAX_SOURCE_BYTES);
+        return failed(&name, Rule::Syntax, msg, "split the film into several screenplays");
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let msg = format!("{name} is not UTF-8 text: invalid byte 0x{:02x} at offset {at}", e.as_bytes()[at]);
+            return failed(&name, Rule::NotUtf8, msg, "save the screenplay as UTF-8");
+        }
+    };
+    let dir = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p }).map(Path::to_path_buf);
+    let found;
+    let config = match config {
+        Some(c) => c,
+        None => {
+            found = dir.as_deref().and_then(Config::find).map(|p| Config::load(&p));
+            match &found {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => return failed(&name, Rule::Io, format!("bad cine.toml: {e}"), "fix cine.toml (see compiler/src/config.rs for its keys)"),
+                None => &DEFAULT_CONFIG,
+            }
+        }
+    };
+    compile(&name, &text, dir, opts, config)
+}
+
+static DEFAULT_CONFIG: Config = Config { lints: std::collections::BTreeMap::new(), limits: config::Limits { max_seconds: None }, source: None };
+
+fn failed(name: &str, rule: Rule, message: String, help: &str) -> Compiled {
+    let sources = vec![SourceFile::new(name, "")];
+    let d = Diagnostic::new(rule, 0, cine_grammar::Span::default(), message).help(help);
+    Compiled { film: None, messages: vec![], errors: 1, warnings: 0, diagnostics: vec![d], sources }
+}
+
+/// The shared state of one compile.
+pub(crate) struct Cx<'a> {
+    pub opts: &'a Options,
+    pub config: &'a Config,
+    pub sources: Vec<SourceFile>,
+    pub units: Vec<load::Unit>,
+    pub diags: Vec<Diagnostic>,
+    pub names: names::Names,
+}
+
+impl Cx<'_> {
+    pub(crate) fn add_source(&mut self, name: String, text: String) -> usize {
+        self.sources.push(SourceFile::new(name, text));
+        self.sources.len() - 1
+    }
+}
+
+/// Compiles source text with a config. `dir` is the screenplay's folder (where relative
+/// `use` paths start; the root when `None`). Diagnostics are not rendered.
+pub fn compile(name: &str, source: &str, dir: Option<PathBuf>, opts: &Options, config: &Config) -> Compiled {
+    let mut cx = Cx { opts, config, sources: vec![], units: vec![], diags: vec![], names: Default::default() };
+    let main_path = dir.as_ref().and_then(|d| d.join(Path::new(name).file_name()?).canonicalize().ok());
+    cx.add_unit(name.to_string(), source.to_string(), main_path, None);
+    let dir = dir.and_then(|d| d.canonicalize().ok());
+    cx.load_uses(dir);
+    cx.collect_names();
+    let film = cx.lower(name);
+    let diagnostics = finalize(&mut cx);
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    Compiled { film: (errors == 0).then_some(film), messages: vec![], errors, warnings, diagnostics, sources: cx.sources }
+}
+
+/// Applies lint levels (cine.toml) and inline suppressions; sorts by file and position.
+fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
+    let mut extra = Vec::new();
+    if let Some((path, text)) = &cx.config.source {
+        let file = cx.sources.len();
+        let mut bad = Vec::new();
+        for name in cx.config.lints.keys() {
+            if !Rule::from_name(name).is_some_and(Rule::is_lint) {
+                let at = text.find(name.as_str()).unwrap_or(0);
+                bad.push(lint_name_diag(file, cine_grammar::Span::new(at, at + name.len()), name));
+            }
+        }
+        if !bad.is_empty() {
+            cx.sources.push(SourceFile::new(path.display().to_string(), text.clone()));
+            extra.extend(bad);
+        }
+    }
+    for u in &cx.units {
+        for s in &u.parse.suppressions {
+            for r in &s.rules {
+                if !Rule::from_name(r).is_some_and(Rule::is_lint) {
+                    extra.push(lint_name_diag(u.file, s.directive, r));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for mut d in cx.diags.drain(..).chain(extra) {
+        if d.rule.is_lint() {
+            let level = cx.config.lints.get(d.rule.name()).copied().unwrap_or(d.rule.default_level());
+            let unit = cx.units.iter().find(|u| u.file == d.file);
+            let suppressed = unit.is_some_and(|u| {
+                u.parse.suppressions.iter().any(|s| {
+                    s.range.start <= d.span.start && d.span.start <= s.range.end && s.rules.iter().any(|r| Rule::from_name(r) == Some(d.rule))
+                })
+            });
+            if level == Level::Allow || suppressed {
+                continue;
+            }
+            d.severity = if level == Level::Deny { Severity::Error } else { Severity::Warning };
+        } else {
+            d.severity = Severity::Error;
+        }
+        out.push(d);
+    }
+    out.sort_by_key(|d| (d.file, d.span.start, d.rule));
+    out
+}
+
+fn lint_name_diag(file: usize, span: cine_grammar::Span, name: &str) -> Diagnostic {
+    let lints: Vec<&str> = Rule::ALL.iter().filter(|r| r.is_lint()).map(|r| r.name()).collect();
+    let d = Diagnostic::new(Rule::UnknownLint, file, span, format!("`{name}` is not a lint that can be allowed or denied")).label("unknown lint");
+    match (Rule::from_name(name), cine_grammar::suggest(name, &lints)) {
+        (Some(_), _) => d.help("this rule is an error, not a lint: fix the screenplay instead"),
+        (None, Some(s)) => d.help(format!("did you mean `{s}`?")),
+        (None, None) => d.help(format!("the lints are: {}", lints.join(", "))),
+    }
+}
+
+/// The project root for a screenplay: the nearest folder holding `cine.toml`, from the
+/// screenplay's folder up; the screenplay's folder when there is none.
+pub fn project_root(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match Config::find(&dir) {
+        Some(cfg) => cfg.parent().map(Path::to_path_buf).unwrap_or(dir),
+        None => dir,
+    }
 }

@@ -1,9 +1,118 @@
-//! `cine plan`.
+//! `cine plan`: compiles a screenplay and prints the film IR the renderer will run.
+
+use std::path::PathBuf;
+
+use cine_compiler::report::{render, Format};
+use cine_ir::{Film, ModelProfile, Recall};
 
 /// Arguments of `cine plan`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The screenplay to plan.
+    pub file: PathBuf,
+    /// Output: `json` (the IR, deterministic) or `human` (a readable summary).
+    #[arg(long, default_value = "json", value_parser = ["json", "human"])]
+    pub format: String,
+    /// Project root that `use` paths are confined to (default: the folder holding
+    /// cine.toml, else the screenplay's folder).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("plan")
+pub fn run(args: Args) -> i32 {
+    let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(&args.file));
+    let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root) };
+    let out = cine_compiler::compile_file(&args.file, &opts, None);
+    if !out.diagnostics.is_empty() {
+        eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
+    }
+    let Some(film) = out.film else {
+        eprintln!("error: {} has {} error(s); no plan", args.file.display(), out.errors);
+        let io = out.diagnostics.iter().any(|d| d.rule == cine_compiler::Rule::Io);
+        return if io { 2 } else { 1 };
+    };
+    let profile = cine_model::registry::profile(&film.model);
+    match args.format.as_str() {
+        "human" => print!("{}", human(&film, profile.as_ref())),
+        _ => {
+            let mut v = match serde_json::to_value(&film) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("error: cannot serialise the plan: {e}");
+                    return 2;
+                }
+            };
+            if let (Some(p), Some(obj)) = (&profile, v.as_object_mut()) {
+                if let Some(s) = schedule(&film, p) {
+                    obj.insert("schedule".into(), s);
+                }
+            }
+            match serde_json::to_string_pretty(&v) {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: cannot serialise the plan: {e}");
+                    return 2;
+                }
+            }
+        }
+    }
+    0
+}
+
+/// The chunk schedule the renderer will run, added to the JSON under `"schedule"`.
+///
+/// SPOT FOR THE RENDERER: once `cine_renderer::schedule::plan(&Film, &ModelProfile)`
+/// exists, return `Some(serde_json::to_value(cine_renderer::schedule::plan(film, profile)).ok()?)`
+/// here (and print it in `human` below). Until then the plan is the IR alone.
+fn schedule(_film: &Film, _profile: &ModelProfile) -> Option<serde_json::Value> {
+    None
+}
+
+/// A readable summary of the film.
+fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
+    let mut s = String::new();
+    let secs = |f: u32| f as f64 / film.fps.max(1) as f64;
+    s += &format!(
+        "{}: {} frames ({:.2}s) at {} fps, {}x{}, seed {}, model {}\n",
+        film.title, film.total_frames, film.seconds(), film.fps, film.width, film.height, film.seed, film.model
+    );
+    if let Some(p) = profile {
+        s += &format!("chunks of {} frames, frame steps of {}\n", p.chunk_frames, p.frame_granularity);
+    }
+    if !film.global_caption.is_empty() {
+        s += &format!("caption: {}\n", film.global_caption);
+    }
+    for scene in &film.scenes {
+        let when: Vec<&str> = [scene.time_of_day.as_deref(), scene.mood.as_deref()].into_iter().flatten().collect();
+        s += &format!("\nscene {} at {}{}\n", scene.index + 1, scene.set, if when.is_empty() { String::new() } else { format!(" ({})", when.join(", ")) });
+        for &i in &scene.shots {
+            let shot = &film.shots[i];
+            let end = shot.start_frame + shot.frames;
+            let framing: Vec<&str> = [shot.size.as_deref(), shot.angle.as_deref()].into_iter().flatten().collect();
+            s += &format!(
+                "  shot {} [{}..{}) {:.2}s {} camera {}",
+                shot.label, shot.start_frame, end, secs(shot.frames), framing.join(" "), shot.camera.name
+            );
+            if !shot.camera.params.is_empty() {
+                let p: Vec<String> = shot.camera.params.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                s += &format!("({})", p.join(", "));
+            }
+            s += &format!(" -> {}", shot.transition.kind);
+            if shot.transition.frames > 0 {
+                s += &format!(" {}f", shot.transition.frames);
+            }
+            s += &format!("\n    prompt: {}\n", shot.prompt);
+            for e in &shot.events {
+                s += &format!("    at frame {}: {}\n", e.frame, e.prompt);
+            }
+            for r in &shot.recalls {
+                s += &match r {
+                    Recall::Shot { shot } => format!("    recall shot {}\n", film.shots[*shot].label),
+                    Recall::Cast { name, shots } => format!("    recall cast {name} (shots {shots:?})\n"),
+                    Recall::Set { name, shots } => format!("    recall set {name} (shots {shots:?})\n"),
+                };
+            }
+        }
+    }
+    s
 }

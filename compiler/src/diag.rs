@@ -1,0 +1,192 @@
+//! Diagnostics: what went wrong, where (byte spans into whole files), and what to do.
+
+use std::fmt;
+
+use cine_grammar::Span;
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use serde::Serialize;
+
+use crate::rules::Rule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A source file taking part in a compile (the screenplay, used files, cine.toml).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in diagnostics (a path relative to where cine runs, or `stdlib/x.cine`).
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile { name: name.into(), text, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+}
+
+/// A second span with its label, in the same file as the diagnostic.
+#[derive(Debug, Clone, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One problem found in a screenplay.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub message: String,
+    /// Index of the file in the compile's sources.
+    pub file: usize,
+    pub span: Span,
+    /// Label of the primary span.
+    pub label: String,
+    pub others: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: Rule, file: usize, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: Severity::Error,
+            message: message.into(),
+            file,
+            span,
+            label: String::new(),
+            others: Vec::new(),
+            help: None,
+        }
+    }
+    pub fn label(mut self, text: impl Into<String>) -> Self {
+        self.label = text.into();
+        self
+    }
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        self.help = Some(text.into());
+        self
+    }
+    pub fn also(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.others.push(Label { span, text: text.into() });
+        self
+    }
+}
+
+/// A diagnostic bound to its source, for miette.
+pub struct Report<'a> {
+    pub diag: &'a Diagnostic,
+    pub src: &'a SourceFile,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+fn clamp(span: Span, len: usize) -> SourceSpan {
+    let start = span.start.min(len);
+    let end = span.end.clamp(start, len);
+    (start, end - start).into()
+}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.rule.code()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let len = self.src.text.len();
+        let d = self.diag;
+        let primary = LabeledSpan::new_primary_with_span(
+            (!d.label.is_empty()).then(|| d.label.clone()),
+            clamp(d.span, len),
+        );
+        let others = d
+            .others
+            .iter()
+            .map(move |l| LabeledSpan::new_with_span(Some(l.text.clone()), clamp(l.span, len)));
+        Some(Box::new(std::iter::once(primary).chain(others)))
+    }
+}
+
+/// Reads only the lines around a span (miette's own reader scans from the file start).
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let (line, _) = self.line_col(span.offset());
+        let first = (line - 1).saturating_sub(before);
+        let ws = self.line_starts[first];
+        let rest = &self.text.as_bytes()[ws..];
+        let local: SourceSpan = (span.offset() - ws, span.len()).into();
+        let inner = rest.read_span(&local, before, after)?;
+        let data: &'a [u8] = inner.data();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            (inner.span().offset() + ws, inner.span().len()).into(),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Renders diagnostics as miette's graphical report, without colour (stable output).
+pub fn render_human(d: &Diagnostic, sources: &[SourceFile]) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .with_links(false);
+    let Some(src) = sources.get(d.file) else {
+        return format!("{}: {}", d.rule.code(), d.message);
+    };
+    let mut out = String::new();
+    let report = Report { diag: d, src };
+    if handler.render_report(&mut out, &report).is_err() {
+        let (l, c) = src.line_col(d.span.start);
+        return format!("{}: {} ({}:{l}:{c})", d.rule.code(), d.message, src.name);
+    }
+    out
+}

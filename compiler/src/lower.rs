@@ -1,0 +1,328 @@
+//! Lowering the screenplay to the film IR: header, scenes, and the film-wide checks.
+
+use std::collections::{HashMap, HashSet};
+
+use cine_grammar::{Item, Span, Stmt};
+use cine_ir::{Film, ModelProfile, Scene, IR_VERSION};
+
+use crate::diag::Diagnostic;
+use crate::prompt::sentences;
+use crate::rules::Rule;
+use crate::Cx;
+
+/// The header's values, with defaults for lines left out.
+pub(crate) struct Header {
+    pub title: String,
+    pub fps: u32,
+    pub width: u32,
+    pub height: u32,
+    pub seed: u64,
+    pub model: String,
+    pub model_span: Option<Span>,
+    pub caption: String,
+}
+
+/// The model a screenplay uses when its header names none.
+pub const DEFAULT_MODEL: &str = "cine-tiny";
+
+/// State shared by the shots of one compile.
+pub(crate) struct Lowering {
+    pub header: Header,
+    pub profile: Option<ModelProfile>,
+    pub vocab: Option<HashSet<String>>,
+    /// Named shots: label to (index among all shots in source order).
+    pub labels: HashMap<String, usize>,
+    /// Shots each cast member / set appeared in so far.
+    pub seen_cast: HashMap<String, Vec<usize>>,
+    pub seen_set: HashMap<String, Vec<usize>>,
+}
+
+impl Cx<'_> {
+    pub(crate) fn lower(&mut self, name: &str) -> Film {
+        let header = self.header(name);
+        let profile = self.profile(&header);
+        let vocab = profile
+            .as_ref()
+            .and_then(|p| p.vocabulary.as_ref())
+            .map(|v| v.iter().map(|w| w.to_lowercase()).collect());
+        let mut lw = Lowering {
+            header,
+            profile,
+            vocab,
+            labels: HashMap::new(),
+            seen_cast: HashMap::new(),
+            seen_set: HashMap::new(),
+        };
+        self.collect_labels(&mut lw);
+        let mut film = Film {
+            ir_version: IR_VERSION,
+            title: lw.header.title.clone(),
+            fps: lw.header.fps,
+            width: lw.header.width,
+            height: lw.header.height,
+            seed: lw.header.seed,
+            model: lw.header.model.clone(),
+            global_caption: lw.header.caption.clone(),
+            total_frames: 0,
+            cast: vec![],
+            sets: vec![],
+            scenes: vec![],
+            shots: vec![],
+        };
+        let items = std::mem::take(&mut self.units[0].parse.file.items);
+        let mut first_shot_past_limit = None;
+        let limit = self.config.limits.max_seconds;
+        let mut total: u64 = 0;
+        for item in &items {
+            let Item::Scene(s) = item else { continue };
+            let scene_index = film.scenes.len();
+            let (set_name, prefix) = self.scene_prefix(s);
+            let mut shots = Vec::new();
+            for (k, shot) in s.shots.iter().enumerate() {
+                let index = film.shots.len();
+                let label = shot.name.as_ref().map_or_else(|| format!("{}.{}", scene_index + 1, k + 1), |n| n.text.clone());
+                let start = total.min(u32::MAX as u64) as u32;
+                let ir = self.shot(&mut lw, shot, index, label, scene_index, &set_name, &prefix, start);
+                total += ir.frames as u64;
+                if let (Some(l), None) = (limit, first_shot_past_limit) {
+                    if total as f64 / lw.header.fps as f64 > l {
+                        first_shot_past_limit = Some(shot.head);
+                    }
+                }
+                shots.push(index);
+                film.shots.push(ir);
+            }
+            if s.shots.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(Rule::EmptyScene, 0, s.head, "this scene has no shots")
+                        .label("empty scene")
+                        .help("add a `shot { ... }` block, or remove the scene"),
+                );
+            }
+            film.scenes.push(Scene { index: scene_index, set: set_name, time_of_day: s.time.as_ref().map(|t| t.text.clone()), mood: s.mood.as_ref().map(|m| m.value.clone()), shots });
+        }
+        self.units[0].parse.file.items = items;
+        if total > u32::MAX as u64 {
+            self.diags.push(Diagnostic::new(Rule::BadValue, 0, Span::new(0, 0), format!("the film is {total} frames long, more than cine can index")).help("split it into several screenplays"));
+        }
+        film.total_frames = total.min(u32::MAX as u64) as u32;
+        if let (Some(l), Some(span)) = (limit, first_shot_past_limit) {
+            self.diags.push(
+                Diagnostic::new(Rule::FilmTooLong, 0, span, format!("the film is {:.2}s long; cine.toml limits it to {l}s", film.seconds()))
+                    .label("the film passes the limit in this shot")
+                    .help("shorten or remove shots, or raise [limits] max_seconds in cine.toml"),
+            );
+        }
+        let library = self.is_library();
+        if film.shots.is_empty() && !library && !self.diags.iter().any(|d| d.rule == Rule::Syntax && d.file == 0) {
+            self.diags.push(
+                Diagnostic::new(Rule::NoShots, 0, Span::new(0, 0), "the screenplay has no shots")
+                    .help("add a scene with a shot: scene <set> { shot { duration 2s } }"),
+            );
+        }
+        if !library {
+            self.unused();
+        }
+        for d in self.names.cast.iter() {
+            film.cast.push(entity(d));
+        }
+        for d in self.names.sets.iter() {
+            film.sets.push(entity(d));
+        }
+        film
+    }
+
+    /// A file of definitions only (no header lines, no scenes) is a library for `use`:
+    /// it has no shots and its definitions need not be used.
+    fn is_library(&self) -> bool {
+        let items = &self.units[0].parse.file.items;
+        !items.is_empty()
+            && items.iter().all(|i| match i {
+                Item::Scene(_) => false,
+                Item::Header(p) => matches!(p.stmt, Stmt::Use(_)),
+                _ => true,
+            })
+    }
+
+    fn header(&mut self, name: &str) -> Header {
+        let stem = std::path::Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut h = Header { title: stem, fps: 16, width: 64, height: 64, seed: 0, model: DEFAULT_MODEL.into(), model_span: None, caption: String::new() };
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut style: Option<String> = None;
+        let props: Vec<_> = self.units[0].parse.file.items.iter().filter_map(|i| match i { Item::Header(p) => Some(p.clone()), _ => None }).collect();
+        for p in props {
+            let key = match &p.stmt {
+                Stmt::Title(_) => "title",
+                Stmt::Fps { .. } => "fps",
+                Stmt::Resolution { .. } => "resolution",
+                Stmt::Seed { .. } => "seed",
+                Stmt::Model { .. } => "model",
+                Stmt::Caption(_) => "caption",
+                Stmt::Style(_) => "style",
+                _ => continue,
+            };
+            if let Some(first) = seen.get(key) {
+                self.diags.push(
+                    Diagnostic::new(Rule::DuplicateProperty, 0, p.span, format!("`{key}` is given twice"))
+                        .label("given again here")
+                        .also(*first, "first given here")
+                        .help("keep one of them"),
+                );
+                continue;
+            }
+            seen.insert(key, p.span);
+            match p.stmt {
+                Stmt::Title(t) => h.title = t.value,
+                Stmt::Fps { value, span } => match value {
+                    1..=240 => h.fps = value as u32,
+                    _ => self.diags.push(bad(span, format!("frame rate {value} is out of range"), "use a frame rate from 1 to 240 (cine-tiny and Wan run at 16)")),
+                },
+                Stmt::Resolution { width, height, span } => {
+                    let ok = |v: u64| (16..=4096).contains(&v) && v % 16 == 0;
+                    if ok(width) && ok(height) {
+                        (h.width, h.height) = (width as u32, height as u32);
+                    } else {
+                        self.diags.push(bad(span, format!("resolution {width}x{height} is not supported"), "width and height must be multiples of 16 from 16 to 4096, e.g. 64x64 or 832x480"));
+                    }
+                }
+                Stmt::Seed { value, .. } => h.seed = value,
+                Stmt::Model { name, span, .. } => {
+                    h.model = name;
+                    h.model_span = Some(span);
+                }
+                Stmt::Caption(t) => h.caption = t.value,
+                Stmt::Style(n) => style = self.entry_phrase(0, "style", &n.text, n.span),
+                _ => {}
+            }
+        }
+        h.caption = sentences(&[&h.caption, style.as_deref().unwrap_or("")]);
+        h
+    }
+
+    fn profile(&mut self, h: &Header) -> Option<ModelProfile> {
+        let lookup = self.opts.profile?;
+        let p = lookup(&h.model);
+        if p.is_none() {
+            self.diags.push(
+                Diagnostic::new(Rule::UnknownModel, 0, h.model_span.unwrap_or_default(), format!("cine does not know the model `{}`", h.model))
+                    .label("unknown model")
+                    .help("model-aware checks (chunk length, frame rounding, prompt length, vocabulary) are skipped; known models include cine-tiny and wan2.1-1.3b"),
+            );
+        }
+        p
+    }
+
+    /// Records the named shots; reports duplicates.
+    fn collect_labels(&mut self, lw: &mut Lowering) {
+        let mut index = 0;
+        let mut spans: HashMap<String, Span> = HashMap::new();
+        let mut dups = Vec::new();
+        for item in &self.units[0].parse.file.items {
+            let Item::Scene(s) = item else { continue };
+            for shot in &s.shots {
+                if let Some(n) = &shot.name {
+                    if let Some(first) = spans.get(&n.text) {
+                        dups.push((n.clone(), *first));
+                    } else {
+                        spans.insert(n.text.clone(), n.span);
+                        lw.labels.insert(n.text.clone(), index);
+                    }
+                }
+                index += 1;
+            }
+        }
+        for (n, first) in dups {
+            self.diags.push(
+                Diagnostic::new(Rule::DuplicateName, 0, n.span, format!("shot `{}` is defined twice", n.text))
+                    .label("defined again here")
+                    .also(first, "first defined here")
+                    .help("give each named shot its own name"),
+            );
+        }
+    }
+
+    /// The set's name and the prompt text a scene puts before each shot.
+    fn scene_prefix(&mut self, s: &cine_grammar::Scene) -> (String, String) {
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for p in &s.props {
+            let key = if matches!(p.stmt, Stmt::Time(_)) { "time" } else { "mood" };
+            if let Some(first) = seen.get(key) {
+                self.diags.push(Diagnostic::new(Rule::DuplicateProperty, 0, p.span, format!("`{key}` is given twice in this scene")).label("given again here").also(*first, "first given here").help("keep one of them"));
+            } else {
+                seen.insert(key, p.span);
+            }
+        }
+        let set = s.set.text.clone();
+        let description = match self.names.set_ix.get(&set) {
+            Some(&i) => {
+                self.names.sets[i].used = true;
+                self.names.sets[i].description.clone()
+            }
+            None => {
+                self.diags.push(self.undefined(Rule::UndefinedSet, s.set.span, &set));
+                String::new()
+            }
+        };
+        let time = s.time.as_ref().and_then(|t| self.entry_phrase(0, "time", &t.text, t.span)).unwrap_or_default();
+        let mood = s.mood.as_ref().map(|m| m.value.clone()).unwrap_or_default();
+        (set, crate::prompt::phrases(&[&description, &time, &mood]))
+    }
+
+    /// The phrase of a vocabulary entry, or an `unknown-entry` error with help.
+    pub(crate) fn entry_phrase(&mut self, file: usize, kind: &str, name: &str, span: Span) -> Option<String> {
+        if let Some(e) = self.names.entries.get(&(kind.to_string(), name.to_string())) {
+            return Some(e.phrase.clone());
+        }
+        self.diags.push(self.unknown_entry(file, kind, name, span));
+        None
+    }
+
+    pub(crate) fn unknown_entry(&self, file: usize, kind: &str, name: &str, span: Span) -> Diagnostic {
+        let names = self.names.entry_names(kind);
+        let kind_word = if kind == "size" { "shot size" } else if kind == "time" { "time of day" } else { kind };
+        let d = Diagnostic::new(Rule::UnknownEntry, file, span, format!("unknown {kind_word} `{name}`")).label(format!("not a {kind_word} in the vocabulary"));
+        if let Some(s) = cine_grammar::suggest(name, &names) {
+            return d.help(format!("did you mean `{s}`?"));
+        }
+        let module = crate::stdlib::module_of_kind(kind);
+        if names.is_empty() || !self.units.iter().any(|u| u.module == Some(module)) {
+            return d.help(format!("{kind_word} entries come from the stdlib module `{module}`: add `use {module}`"));
+        }
+        d.help(format!("known: {}", names.join(", ")))
+    }
+
+    pub(crate) fn undefined(&self, rule: Rule, span: Span, name: &str) -> Diagnostic {
+        let (what, defs): (&str, Vec<&str>) = match rule {
+            Rule::UndefinedCast => ("cast member", self.names.cast.iter().map(|d| d.name.as_str()).collect()),
+            _ => ("set", self.names.sets.iter().map(|d| d.name.as_str()).collect()),
+        };
+        let d = Diagnostic::new(rule, 0, span, format!("no {what} is named `{name}`")).label(format!("undefined {what}"));
+        match cine_grammar::suggest(name, &defs) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None if rule == Rule::UndefinedCast => d.help(format!("define it: cast {name} \"a short visual description\"")),
+            None => d.help(format!("define it: set {name} \"a short visual description\"")),
+        }
+    }
+
+    fn unused(&mut self) {
+        let mut out = Vec::new();
+        for (defs, rule, what) in [(&self.names.cast, Rule::UnusedCast, "cast member"), (&self.names.sets, Rule::UnusedSet, "set")] {
+            for d in defs.iter().filter(|d| !d.used && d.file == 0) {
+                out.push(
+                    Diagnostic::new(rule, 0, d.span, format!("{what} `{}` is never used", d.name))
+                        .label("defined here")
+                        .help(format!("put it in a shot or scene, or remove it (or allow {})", rule.name())),
+                );
+            }
+        }
+        self.diags.extend(out);
+    }
+}
+
+fn bad(span: Span, message: String, help: &str) -> Diagnostic {
+    Diagnostic::new(Rule::BadValue, 0, span, message).label("out of range").help(help)
+}
+
+fn entity(d: &crate::names::Def) -> cine_ir::Entity {
+    cine_ir::Entity { name: d.name.clone(), description: d.description.clone(), attributes: d.attrs.clone() }
+}

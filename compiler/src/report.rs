@@ -1,0 +1,149 @@
+//! Rendering diagnostics: human (miette), JSON, SARIF 2.1.0.
+
+use serde_json::{json, Value};
+
+use crate::diag::{render_human, Diagnostic, Severity, SourceFile};
+use crate::rules::Rule;
+
+/// Output formats of `cine lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "human" => Ok(Format::Human),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            _ => Err(format!("unknown format `{s}`: use human, json or sarif")),
+        }
+    }
+}
+
+fn location(d: &Diagnostic, sources: &[SourceFile]) -> Value {
+    let src = &sources[d.file.min(sources.len().saturating_sub(1))];
+    let (line, column) = src.line_col(d.span.start);
+    let (end_line, end_column) = src.line_col(d.span.end);
+    json!({
+        "file": src.name,
+        "start": d.span.start,
+        "end": d.span.end,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+    })
+}
+
+/// One diagnostic as a JSON object.
+pub fn to_json(d: &Diagnostic, sources: &[SourceFile]) -> Value {
+    let labels: Vec<Value> = d
+        .others
+        .iter()
+        .map(|l| json!({ "start": l.span.start, "end": l.span.end, "text": l.text }))
+        .collect();
+    json!({
+        "code": d.rule.code(),
+        "severity": d.severity,
+        "message": d.message,
+        "location": location(d, sources),
+        "label": d.label,
+        "labels": labels,
+        "help": d.help,
+    })
+}
+
+/// All diagnostics as one JSON document with counts.
+pub fn json_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
+    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    json!({
+        "diagnostics": diags.iter().map(|d| to_json(d, sources)).collect::<Vec<_>>(),
+        "errors": errors,
+        "warnings": diags.len() - errors,
+    })
+}
+
+/// All diagnostics as a SARIF 2.1.0 log (one run, every rule described).
+pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
+    let rules: Vec<Value> = Rule::ALL
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.code(),
+                "name": r.name(),
+                "shortDescription": { "text": r.doc() },
+                "defaultConfiguration": { "level": match r.default_level() {
+                    crate::Level::Allow => "none",
+                    crate::Level::Warn => "warning",
+                    crate::Level::Deny => "error",
+                }},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let loc = location(d, sources);
+            let mut message = d.message.clone();
+            if let Some(h) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(h);
+            }
+            json!({
+                "ruleId": d.rule.code(),
+                "ruleIndex": Rule::ALL.iter().position(|r| *r == d.rule),
+                "level": if d.severity == Severity::Error { "error" } else { "warning" },
+                "message": { "text": message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": loc["file"] },
+                        "region": {
+                            "startLine": loc["line"], "startColumn": loc["column"],
+                            "endLine": loc["end_line"], "endColumn": loc["end_column"],
+                            "byteOffset": d.span.start, "byteLength": d.span.end - d.span.start,
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "cine",
+                "informationUri": "https://github.com/cine/cine",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// Renders diagnostics in a format, ready to print.
+pub fn render(format: Format, diags: &[Diagnostic], sources: &[SourceFile]) -> String {
+    match format {
+        Format::Human => {
+            let mut out = String::new();
+            for d in diags {
+                out.push_str(&render_human(d, sources));
+            }
+            out
+        }
+        Format::Json => pretty(&json_report(diags, sources)),
+        Format::Sarif => pretty(&sarif_report(diags, sources)),
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

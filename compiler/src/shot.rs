@@ -1,0 +1,347 @@
+//! Lowering one shot: frames, prompt, camera, events, transition, recalls, and the
+//! model-aware checks on it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use cine_grammar::{Call, Duration, RecallKind, Span, Stmt, Unit, Value};
+use cine_ir::{Camera, PromptEvent, Recall, Shot, Transition};
+
+use crate::diag::Diagnostic;
+use crate::lower::Lowering;
+use crate::prompt::{count_tokens, phrases, sentences, words};
+use crate::rules::Rule;
+use crate::Cx;
+
+/// Longest shot in frames (about 17 hours at 16 fps).
+pub const MAX_SHOT_FRAMES: f64 = 1_000_000.0;
+
+/// Seconds, trimmed: `2`, `2.5`, `0.75`.
+fn secs(frames: u32, fps: u32) -> String {
+    let s = frames as f64 / fps.max(1) as f64;
+    let t = format!("{s:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl Cx<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn shot(
+        &mut self,
+        lw: &mut Lowering,
+        shot: &cine_grammar::Shot,
+        index: usize,
+        label: String,
+        scene: usize,
+        set: &str,
+        prefix: &str,
+        start: u32,
+    ) -> Shot {
+        let fps = lw.header.fps;
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let (mut duration, mut size, mut angle, mut action) = (None, None, None, String::new());
+        let (mut subjects, mut camera, mut transition) = (Vec::new(), None, None);
+        let mut ats = Vec::new();
+        let mut recalls = Vec::new();
+        for p in &shot.props {
+            let key = match &p.stmt {
+                Stmt::Duration(_) => "duration",
+                Stmt::Size(_) => "size",
+                Stmt::Angle(_) => "angle",
+                Stmt::Subjects(_) => "subjects",
+                Stmt::Action(_) => "action",
+                Stmt::Camera(_) => "camera",
+                Stmt::Transition(_) => "transition",
+                _ => "",
+            };
+            if !key.is_empty() {
+                if let Some(first) = seen.get(key) {
+                    self.diags.push(
+                        Diagnostic::new(Rule::DuplicateProperty, 0, p.span, format!("`{key}` is given twice in this shot"))
+                            .label("given again here")
+                            .also(*first, "first given here")
+                            .help("keep one of them; use `at 2s: \"...\"` to change the prompt during the shot"),
+                    );
+                    continue;
+                }
+                seen.insert(key, p.span);
+            }
+            match &p.stmt {
+                Stmt::Duration(d) => duration = Some(d.clone()),
+                Stmt::Size(n) => size = self.entry_phrase(0, "size", &n.text, n.span).map(|ph| (n.text.clone(), ph)),
+                Stmt::Angle(n) => angle = self.entry_phrase(0, "angle", &n.text, n.span).map(|ph| (n.text.clone(), ph)),
+                Stmt::Subjects(names) => subjects = names.clone(),
+                Stmt::Action(t) => action = t.value.clone(),
+                Stmt::Camera(c) => camera = self.call(lw, "camera", c),
+                Stmt::Transition(c) => transition = self.call(lw, "transition", c),
+                Stmt::At { time, text } => ats.push((time.clone(), text.value.clone(), p.span)),
+                Stmt::Recall { kind, name } => recalls.push((*kind, name.clone())),
+                _ => {}
+            }
+        }
+        let frames = match &duration {
+            Some(d) => self.frames(lw, d),
+            None => {
+                self.diags.push(
+                    Diagnostic::new(Rule::MissingDuration, 0, shot.head, "this shot has no duration")
+                        .label("how long is it?")
+                        .help("add a line like `duration 2s` or `duration 32f`"),
+                );
+                lw.profile.as_ref().map_or(fps, |p| p.chunk_frames.max(1))
+            }
+        };
+        if let (Some(p), Some(d)) = (&lw.profile, &duration) {
+            if frames < p.chunk_frames {
+                let need = p.chunk_frames;
+                self.diags.push(
+                    Diagnostic::new(Rule::ShortShot, 0, d.span, format!("this shot is {frames} frames ({}s), shorter than one {} chunk of {need} frames", secs(frames, fps), p.name))
+                        .label("too short for one chunk")
+                        .help(format!("make it at least {need} frames ({}s); the model generates whole chunks", secs(need, fps))),
+                );
+            }
+        }
+        // Subjects and the subject part of the prompt.
+        let mut subject_text = Vec::new();
+        let mut subject_names = Vec::new();
+        for n in &subjects {
+            match self.names.cast_ix.get(&n.text) {
+                Some(&i) => {
+                    self.names.cast[i].used = true;
+                    subject_text.push(self.names.cast[i].description.clone());
+                    subject_names.push(n.text.clone());
+                }
+                None => self.diags.push(self.undefined(Rule::UndefinedCast, n.span, &n.text)),
+            }
+        }
+        let recalls = self.recalls(lw, index, recalls);
+        for s in &subject_names {
+            lw.seen_cast.entry(s.clone()).or_default().push(index);
+        }
+        lw.seen_set.entry(set.to_string()).or_default().push(index);
+
+        let camera = camera.unwrap_or_else(|| Camera { name: "static".into(), params: BTreeMap::new(), phrase: String::new() });
+        let transition = match transition {
+            Some(c) => Transition { frames: c.params.get("frames").map_or(0, |f| f.round().max(0.0) as u32), kind: c.name },
+            None => Transition { kind: "cut".into(), frames: 0 },
+        };
+        let framing = phrases(&[size.as_ref().map_or("", |s| s.1.as_str()), angle.as_ref().map_or("", |a| a.1.as_str())]);
+        let subjects_joined = subject_text.join(", ");
+        let compose = |act: &str| sentences(&[&lw.header.caption, prefix, &subjects_joined, &framing, act, &camera.phrase]);
+        let prompt = compose(&action);
+        let mut events = Vec::new();
+        for (t, text, span) in ats {
+            let rel = match t.unit {
+                Unit::Seconds => (t.value * fps as f64).round(),
+                Unit::Frames => t.value,
+            };
+            if rel >= frames as f64 {
+                self.diags.push(
+                    Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
+                        .label("after the shot ends")
+                        .also(span, "this prompt change never happens")
+                        .help(format!("times in `at` count from the start of the shot; use a time below {}s", secs(frames, fps))),
+                );
+                continue;
+            }
+            events.push(PromptEvent { frame: start + rel as u32, prompt: compose(&text) });
+        }
+        events.sort_by_key(|e| e.frame);
+        self.model_checks(lw, shot.head, &prompt, &events);
+        Shot {
+            index,
+            label,
+            scene,
+            set: set.to_string(),
+            subjects: subject_names,
+            start_frame: start,
+            frames,
+            size: size.map(|s| s.0),
+            angle: angle.map(|a| a.0),
+            action,
+            camera,
+            prompt,
+            events,
+            transition,
+            recalls,
+        }
+    }
+
+    /// Frames of a duration, rounded to the model's granularity (with a warning).
+    fn frames(&mut self, lw: &Lowering, d: &Duration) -> u32 {
+        let fps = lw.header.fps as f64;
+        let exact = match d.unit {
+            Unit::Seconds => d.value * fps,
+            Unit::Frames => d.value,
+        };
+        if d.unit == Unit::Frames && d.value.fract() != 0.0 {
+            self.diags.push(Diagnostic::new(Rule::BadValue, 0, d.span, "a frame count must be a whole number").label("fractional frames").help("write whole frames like 40f, or seconds like 2.5s"));
+        }
+        if exact.round() < 1.0 || exact > MAX_SHOT_FRAMES {
+            self.diags.push(
+                Diagnostic::new(Rule::BadValue, 0, d.span, format!("a shot of {d} is {exact} frames; shots last from 1 to {MAX_SHOT_FRAMES} frames"))
+                    .label("out of range")
+                    .help("give the shot a positive duration like 2s"),
+            );
+            return exact.round().clamp(1.0, MAX_SHOT_FRAMES) as u32;
+        }
+        let whole = exact.round() as u32;
+        let mut frames = whole;
+        let mut why = Vec::new();
+        if (exact - exact.round()).abs() > 1e-6 {
+            why.push(format!("{d} is {exact:.2} frames at {fps} fps"));
+        }
+        if let Some(p) = &lw.profile {
+            let g = p.frame_granularity.max(1);
+            if whole % g != 0 {
+                frames = (((whole + g / 2) / g) * g).max(g);
+                why.push(format!("{} makes frames in steps of {g}", p.name));
+            }
+        }
+        if !why.is_empty() {
+            self.diags.push(
+                Diagnostic::new(Rule::FrameRounding, 0, d.span, format!("{}: this shot will be {frames} frames ({}s)", why.join("; "), secs(frames, lw.header.fps)))
+                    .label(format!("rounded to {frames} frames"))
+                    .help(format!("write `duration {frames}f` to say so exactly")),
+            );
+        }
+        frames
+    }
+
+    /// Resolves a camera move or transition call against the vocabulary.
+    fn call(&mut self, lw: &Lowering, kind: &str, c: &Call) -> Option<Camera> {
+        let Some(entry) = self.names.entries.get(&(kind.to_string(), c.name.text.clone())) else {
+            self.diags.push(self.unknown_entry(0, kind, &c.name.text, c.name.span));
+            return None;
+        };
+        let phrase = entry.phrase.clone();
+        let mut params: BTreeMap<String, f64> = entry.params.iter().cloned().collect();
+        let known: Vec<String> = entry.params.iter().map(|(k, _)| k.clone()).collect();
+        let mut given = HashMap::new();
+        for a in &c.args {
+            if let Some(first) = given.insert(a.name.text.clone(), a.name.span) {
+                self.diags.push(Diagnostic::new(Rule::DuplicateProperty, 0, a.name.span, format!("parameter `{}` is given twice", a.name.text)).label("given again here").also(first, "first given here").help("keep one of them"));
+                continue;
+            }
+            if !known.contains(&a.name.text) {
+                let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+                let d = Diagnostic::new(Rule::UnknownParam, 0, a.name.span, format!("`{}` has no parameter `{}`", c.name.text, a.name.text)).label("unknown parameter");
+                let d = match cine_grammar::suggest(&a.name.text, &refs) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None if refs.is_empty() => d.help(format!("`{}` takes no parameters", c.name.text)),
+                    None => d.help(format!("its parameters are: {}", refs.join(", "))),
+                };
+                self.diags.push(d);
+                continue;
+            }
+            let fps = lw.header.fps as f64;
+            let frames_param = a.name.text == "frames";
+            let v = match &a.value {
+                Value::Number { value, .. } => *value,
+                Value::Duration(d) => match (d.unit, frames_param) {
+                    (Unit::Seconds, true) => (d.value * fps).round(),
+                    (Unit::Frames, false) => d.value / fps,
+                    _ => d.value,
+                },
+                Value::Name(n) => match self.names.consts.get(&n.text) {
+                    Some(v) => *v,
+                    None => {
+                        self.diags.push(self.unknown_value(0, n.span, &n.text));
+                        continue;
+                    }
+                },
+                Value::Text(t) => {
+                    self.diags.push(Diagnostic::new(Rule::BadValue, 0, t.span, "parameters are numbers").label("a text").help("write a number, a duration, or a constant such as `slow`"));
+                    continue;
+                }
+            };
+            if !v.is_finite() || v < 0.0 && frames_param {
+                self.diags.push(Diagnostic::new(Rule::BadValue, 0, a.value.span(), format!("`{}` cannot be {v}", a.name.text)).label("out of range").help("use a number of zero or more"));
+                continue;
+            }
+            params.insert(a.name.text.clone(), v);
+        }
+        Some(Camera { name: c.name.text.clone(), params, phrase })
+    }
+
+    fn recalls(&mut self, lw: &Lowering, index: usize, list: Vec<(RecallKind, cine_grammar::Name)>) -> Vec<Recall> {
+        let mut out = Vec::new();
+        for (kind, n) in list {
+            match kind {
+                RecallKind::Shot => match lw.labels.get(&n.text) {
+                    Some(&i) if i < index => out.push(Recall::Shot { shot: i }),
+                    Some(_) => self.diags.push(
+                        Diagnostic::new(Rule::RecallForward, 0, n.span, format!("shot `{}` is not earlier than this one", n.text))
+                            .label("not an earlier shot")
+                            .help("recall only shots that come before; the renderer remembers what it has generated"),
+                    ),
+                    None => {
+                        let names: Vec<&str> = lw.labels.keys().map(String::as_str).collect();
+                        let d = Diagnostic::new(Rule::UndefinedShot, 0, n.span, format!("no shot is named `{}`", n.text)).label("undefined shot");
+                        self.diags.push(match cine_grammar::suggest(&n.text, &names) {
+                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            None => d.help("name the shot you mean: shot arrival { ... }"),
+                        });
+                    }
+                },
+                RecallKind::Cast | RecallKind::Set => {
+                    let (ix, rule, seen) = if kind == RecallKind::Cast {
+                        (&self.names.cast_ix, Rule::UndefinedCast, &lw.seen_cast)
+                    } else {
+                        (&self.names.set_ix, Rule::UndefinedSet, &lw.seen_set)
+                    };
+                    let Some(&i) = ix.get(&n.text) else {
+                        self.diags.push(self.undefined(rule, n.span, &n.text));
+                        continue;
+                    };
+                    let shots = seen.get(&n.text).cloned().unwrap_or_default();
+                    if kind == RecallKind::Cast {
+                        self.names.cast[i].used = true;
+                    } else {
+                        self.names.sets[i].used = true;
+                    }
+                    if shots.is_empty() {
+                        self.diags.push(
+                            Diagnostic::new(Rule::RecallUnseen, 0, n.span, format!("{} `{}` has not been on screen before this shot", kind.word(), n.text))
+                                .label("nothing to remember yet")
+                                .help("recall what earlier shots showed; the first appearance needs no recall"),
+                        );
+                    }
+                    out.push(if kind == RecallKind::Cast { Recall::Cast { name: n.text.clone(), shots } } else { Recall::Set { name: n.text.clone(), shots } });
+                }
+            }
+        }
+        out
+    }
+
+    /// Prompt length and vocabulary against the model.
+    fn model_checks(&mut self, lw: &Lowering, head: Span, prompt: &str, events: &[PromptEvent]) {
+        let Some(p) = &lw.profile else { return };
+        let all = std::iter::once(prompt).chain(events.iter().map(|e| e.prompt.as_str()));
+        let longest = all.clone().map(count_tokens).max().unwrap_or(0);
+        if longest > p.max_prompt_tokens as usize {
+            self.diags.push(
+                Diagnostic::new(Rule::PromptTooLong, 0, head, format!("this shot's prompt is {longest} tokens; {} reads at most {}", p.name, p.max_prompt_tokens))
+                    .label("prompt too long")
+                    .help("shorten the caption, descriptions or action; cine counts words split on spaces and punctuation"),
+            );
+        }
+        if let Some(vocab) = &lw.vocab {
+            let mut unknown: Vec<String> = Vec::new();
+            for text in all {
+                for w in words(text) {
+                    let lw_ = w.to_lowercase();
+                    if !vocab.contains(&lw_) && !unknown.contains(&lw_) {
+                        unknown.push(lw_);
+                    }
+                }
+            }
+            if !unknown.is_empty() {
+                let shown: Vec<&str> = unknown.iter().take(12).map(String::as_str).collect();
+                let more = if unknown.len() > 12 { format!(" and {} more", unknown.len() - 12) } else { String::new() };
+                self.diags.push(
+                    Diagnostic::new(Rule::UnknownWord, 0, head, format!("{} does not know these words: {}{more}", p.name, shown.join(", ")))
+                        .label("words the model never saw")
+                        .help("the model will likely ignore them; use words from its vocabulary"),
+                );
+            }
+        }
+    }
+}
