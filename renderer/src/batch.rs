@@ -51,10 +51,13 @@ pub fn find_scripts(arg: &str) -> Result<Vec<PathBuf>> {
         if dir.to_string_lossy().contains(['*', '?']) {
             bail!("`{arg}`: wildcards are supported in the file name only");
         }
+        let implicit = path.parent().is_none_or(|p| p.as_os_str().is_empty());
         std::fs::read_dir(dir)
             .with_context(|| format!("cannot read the directory {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.file_name().is_some_and(|n| wildcard(&pattern, &n.to_string_lossy())))
+            .filter_map(|e| e.ok())
+            .filter(|e| wildcard(&pattern, &e.file_name().to_string_lossy()))
+            .map(|e| if implicit { PathBuf::from(e.file_name()) } else { e.path() })
+            .filter(|p| p.is_file())
             .collect()
     } else if path.is_file() {
         vec![path.to_path_buf()]

@@ -39,8 +39,9 @@ pub trait ChunkGenerator: Send {
     fn set_prompt(&mut self, prompt: &str) -> Result<()>;
     /// Generates and decodes one chunk: `chunk.stream_frames` frames.
     fn next_chunk(&mut self, chunk: &ChunkPlan) -> Result<Vec<RgbFrame>>;
-    /// The generation state, serialised.
-    fn snapshot(&self) -> Result<Vec<u8>>;
+    /// The generation state, serialised; `None` when this generator cannot save its state
+    /// (renders then run without the cache).
+    fn snapshot(&self) -> Result<Option<Vec<u8>>>;
     /// Reloads a state from [`snapshot`](Self::snapshot).
     fn restore(&mut self, state: &[u8]) -> Result<()>;
 }

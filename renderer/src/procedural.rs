@@ -114,8 +114,8 @@ impl ChunkGenerator for ProceduralGenerator {
         Ok(frames)
     }
 
-    fn snapshot(&self) -> Result<Vec<u8>> {
-        Ok(serde_json::to_vec(&self.state)?)
+    fn snapshot(&self) -> Result<Option<Vec<u8>>> {
+        Ok(Some(serde_json::to_vec(&self.state)?))
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<()> {

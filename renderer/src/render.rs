@@ -105,8 +105,9 @@ pub fn run(
                 bar.inc(1);
             }
             if let (Some(cache), Some(key)) = (&opts.cache, key) {
-                let entry = Entry { state: gen.snapshot()?, frames };
-                cache.put(key, &entry).context("cannot write the render cache")?;
+                if let Some(state) = gen.snapshot()? {
+                    cache.put(key, &Entry { state, frames }).context("cannot write the render cache")?;
+                }
             }
             continue;
         };

@@ -1,0 +1,69 @@
+//! `cine batch`: isolation, reports, shards and cache reuse (procedural test generator).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn script(seconds: u32) -> String {
+    format!("cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\nscene pier {{\n  shot {{\n    duration {seconds}s\n    subjects mara\n  }}\n}}\n")
+}
+
+fn cine(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(dir).output().unwrap()
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn one_failing_script_is_reported_and_the_rest_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("scripts");
+    std::fs::create_dir(&s).unwrap();
+    for (name, src) in [("a.cine", script(1)), ("b.cine", "scene {{{\n".to_string()), ("c.cine", script(2))] {
+        std::fs::write(s.join(name), src).unwrap();
+    }
+    let args = ["batch", "scripts", "--jobs", "2", "--report", "report.json", "--junit", "report.xml"];
+    let args = [&args[..], &["--generator", "procedural", "--cache-dir", "cache", "--out-dir", "out"]].concat();
+    let o = cine(&args, dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = report(dir.path());
+    assert_eq!((r["total"].as_u64(), r["failed"].as_u64()), (Some(3), Some(1)));
+    let failed: Vec<&str> = r["jobs"].as_array().unwrap().iter().filter(|j| !j["ok"].as_bool().unwrap()).map(|j| j["script"].as_str().unwrap()).collect();
+    assert_eq!(failed, vec!["scripts/b.cine"]);
+    assert!(dir.path().join("out/a.mp4").exists() && dir.path().join("out/c.mp4").exists());
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    assert_eq!(xml.matches("<testcase").count(), 3);
+    assert_eq!(xml.matches("<failure").count(), 1);
+    // A re-run takes everything from the cache.
+    std::fs::remove_file(s.join("b.cine")).unwrap();
+    let o = cine(&args, dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = report(dir.path());
+    for j in r["jobs"].as_array().unwrap() {
+        assert_eq!(j["chunks_generated"].as_u64(), Some(0), "{j}");
+        assert!(j["chunks"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn shards_split_the_sorted_list_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        std::fs::write(dir.path().join(format!("s{i}.cine")), script(1)).unwrap();
+    }
+    let mut seen = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let o = cine(
+            &["batch", "s*.cine", "--shard", shard, "--report", "report.json", "--generator", "procedural", "--no-cache", "--out-dir", "out"],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let names: Vec<String> = report(dir.path())["jobs"].as_array().unwrap().iter().map(|j| j["script"].as_str().unwrap().to_string()).collect();
+        seen.push(names);
+    }
+    assert_eq!(seen[0], vec!["s0.cine", "s2.cine", "s4.cine"]);
+    assert_eq!(seen[1], vec!["s1.cine", "s3.cine"]);
+    let o = cine(&["batch", "s*.cine", "--shard", "3/2"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,117 @@
+//! `cine live`: a scripted stdin session gives the same video as rendering the equivalent
+//! film, and the preview serves frames (procedural test generator).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SESSION: &str = "prompt \"a red ball on a table\"\nwait 2\nprompt \"a red ball rolls off the table\"\nwait 1\n\
+cut \"a blue room at night\" as room\nwait 2\ncut \"a green field\"\nrecall room\nwait 1\nstop\n";
+
+fn live(dir: &Path, extra: &[&str], input: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["live", "--lockstep", "--no-preview", "--generator", "procedural", "--seed", "9"])
+        .args(extra)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn render(dir: &Path, ir: &str, out: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", ir, "-o", out, "--generator", "procedural", "--no-cache"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn scripted_session_equals_rendering_the_equivalent_film() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = live(dir.path(), &["-o", "live.mp4", "--record", "live.json"], SESSION);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let live_bytes = std::fs::read(dir.path().join("live.mp4")).unwrap();
+    // The film written by hand: shots of 3, 2 and 1 chunks, a prompt change at frame 21
+    // (the second chunk boundary), the last shot recalling the second.
+    let mut film = cine_renderer::sample::film(
+        "cine-tiny",
+        9,
+        &[("a red ball on a table", 33), ("a blue room at night", 24), ("a green field", 12)],
+    );
+    film.shots[0].events = vec![cine_ir::PromptEvent { frame: 21, prompt: "a red ball rolls off the table".into() }];
+    film.shots[2].recalls = vec![cine_ir::Recall::Shot { shot: 1 }];
+    std::fs::write(dir.path().join("film.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    render(dir.path(), "film.json", "film.mp4");
+    assert_eq!(std::fs::read(dir.path().join("film.mp4")).unwrap(), live_bytes);
+    // And the session's own recording renders to the same bytes.
+    render(dir.path(), "live.json", "again.mp4");
+    assert_eq!(std::fs::read(dir.path().join("again.mp4")).unwrap(), live_bytes);
+    // Without the recall the last shot differs: the direction is not ignored.
+    film.shots[2].recalls.clear();
+    std::fs::write(dir.path().join("norecall.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    render(dir.path(), "norecall.json", "norecall.mp4");
+    assert_ne!(std::fs::read(dir.path().join("norecall.mp4")).unwrap(), live_bytes);
+}
+
+#[test]
+fn bad_directions_are_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = live(dir.path(), &["-o", "x.mp4"], "jump now\nprompt \"a cat\"\nrecall nobody\nwait 1\n");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown direction `jump`") && err.contains("no earlier shot named `nobody`"), "{err}");
+    let o = live(dir.path(), &["-o", "y.mp4"], "stop\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("y.mp4").exists());
+}
+
+fn get(port: u16, path: &str) -> Option<Vec<u8>> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok()?;
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    buf.starts_with(b"HTTP/1.1 200").then(|| buf[split + 4..].to_vec())
+}
+
+#[test]
+fn preview_serves_a_page_and_jpeg_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["live", "--lockstep", "--port", "0", "--generator", "procedural", "-o", "p.mp4"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let port: u16 = line.trim().strip_prefix("preview: http://127.0.0.1:").unwrap().trim_end_matches('/').parse().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"prompt \"a red ball\"\nwait 2\n").unwrap();
+    stdin.flush().unwrap();
+    let page = String::from_utf8(get(port, "/").unwrap()).unwrap();
+    assert!(page.contains("<img src=\"/stream\""));
+    let t0 = Instant::now();
+    let jpeg = loop {
+        if let Some(j) = get(port, "/frame.jpg") {
+            break j;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "no frame served");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(&jpeg[..2], &[0xff, 0xd8]);
+    assert_eq!(&jpeg[jpeg.len() - 2..], &[0xff, 0xd9]);
+    stdin.write_all(b"stop\n").unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}

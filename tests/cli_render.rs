@@ -1,0 +1,97 @@
+//! `cine render` end to end (procedural test generator: these test the pipeline, not a model).
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const SCRIPT: &str = "cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\n\
+scene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n  shot {\n    duration 1s\n    subjects mara\n  }\n}\n";
+
+fn cine(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(dir).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout)
+}
+
+/// (frames, duration) as ffprobe counts them.
+fn probe(path: &Path) -> (u64, f64) {
+    let o = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries"])
+        .args(["stream=nb_read_frames:format=duration", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe is installed (scripts/setup.sh)");
+    let s = String::from_utf8_lossy(&o.stdout);
+    let v: Vec<&str> = s.split_whitespace().collect();
+    (v[0].trim_end_matches(',').parse().unwrap(), v[1].parse().unwrap())
+}
+
+#[test]
+fn renders_a_screenplay_with_storyboard_and_reuses_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), SCRIPT).unwrap();
+    let args = ["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--cache-dir", "cache", "--storyboard", "a.png"];
+    let o = cine(&args, dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(probe(&dir.path().join("a.mp4")), (48, 3.0));
+    assert!(std::fs::read(dir.path().join("a.png")).unwrap().starts_with(b"\x89PNG\r\n"));
+    assert!(text(&o).contains("5 of 5 chunks generated"), "{}", text(&o));
+    let first = std::fs::read(dir.path().join("a.mp4")).unwrap();
+    let o = cine(&args, dir.path());
+    assert!(text(&o).contains("0 of 5 chunks generated"), "{}", text(&o));
+    assert_eq!(std::fs::read(dir.path().join("a.mp4")).unwrap(), first, "cached render gives the same bytes");
+    let o = cine(&["render", "a.cine", "-o", "b.mp4", "--generator", "procedural", "--no-cache"], dir.path());
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(dir.path().join("b.mp4")).unwrap(), first, "same screenplay and seed, same bytes");
+}
+
+#[test]
+fn bad_input_and_output_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.cine"), "scene {{{\n").unwrap();
+    std::fs::write(dir.path().join("a.cine"), SCRIPT).unwrap();
+    let o = cine(&["render", "bad.cine", "-o", "x.mp4", "--generator", "procedural"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("fix them"), "{}", text(&o));
+    assert!(!dir.path().join("x.mp4").exists());
+    let o = cine(&["render", "missing.cine", "--generator", "procedural"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("cannot read missing.cine"), "{}", text(&o));
+    let o = cine(&["render", "a.cine", "-o", "nowhere/x.mp4", "--generator", "procedural", "--no-cache"], dir.path());
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+    std::fs::write(dir.path().join("film.json"), "{\"not\": \"a film\"}").unwrap();
+    let o = cine(&["render", "film.json", "--generator", "procedural"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("not a film IR"), "{}", text(&o));
+}
+
+#[test]
+fn a_killed_render_leaves_no_file_under_the_output_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut film = cine_renderer::sample::film("cine-tiny", 1, &[("a long shot", 4000)]);
+    (film.width, film.height) = (320, 320);
+    std::fs::write(dir.path().join("long.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", "long.json", "-o", "film.mp4", "--generator", "procedural", "--no-cache"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the partial file has data, then kill mid-write.
+    let t0 = Instant::now();
+    let partial = || {
+        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().ends_with(".part") && e.metadata().is_ok_and(|m| m.len() > 2000)
+        })
+    };
+    while !partial() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(partial(), "the render should be writing its temporary file");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.path().join("film.mp4").exists());
+}
