@@ -1,9 +1,88 @@
-//! `cine import`.
+//! `cine import`: HoloCine multi-shot prompts and LongLive JSONL prompt lists to a
+//! screenplay (which compiles to the same IR as any other).
+
+use std::path::PathBuf;
+
+use cine_compiler::import::{holocine, longlive, Target};
+use cine_compiler::report::{render, Format};
 
 /// Arguments of `cine import`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The source format: `holocine` (text or JSON) or `longlive` (JSONL).
+    #[arg(value_parser = ["holocine", "longlive"])]
+    pub from: String,
+    /// The prompt file to convert.
+    pub input: PathBuf,
+    /// Write the screenplay here instead of stdout.
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Model the screenplay targets (its frame steps round the shot lengths).
+    #[arg(long, default_value = "cine-tiny")]
+    pub model: String,
+    /// Frame rate of the screenplay.
+    #[arg(long, default_value_t = 16)]
+    pub fps: u32,
+    /// Title (default: the input file's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// LongLive: which line of the JSONL file (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub line: usize,
+    /// LongLive: switch frames in latent frames, e.g. `--switch 21,42` (overrides the file).
+    #[arg(long, value_delimiter = ',')]
+    pub switch: Option<Vec<u64>>,
+    /// LongLive: total length in latent frames.
+    #[arg(long)]
+    pub latent_frames: Option<u64>,
+}
 
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("import")
+pub fn run(args: Args) -> i32 {
+    let input = match std::fs::read_to_string(&args.input) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.input.display());
+            return 2;
+        }
+    };
+    let granularity = cine_model::registry::profile(&args.model).map_or(4, |p| p.frame_granularity);
+    let title = args.title.clone().unwrap_or_else(|| {
+        args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Imported".into())
+    });
+    let target = Target { title, model: args.model.clone(), fps: args.fps, granularity };
+    let result = match args.from.as_str() {
+        "holocine" => holocine::import(&input, &target),
+        _ => {
+            let opts = longlive::Options { line: args.line, switches: args.switch.clone(), total_latent: args.latent_frames };
+            longlive::import(&input, &opts, &target)
+        }
+    };
+    let text = match result {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot import {}: {e}", args.input.display());
+            return 1;
+        }
+    };
+    // The result must compile; model limits it breaks (prompt length) are shown as warnings.
+    let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: None };
+    let name = args.out.as_ref().unwrap_or(&args.input).display().to_string();
+    let out = cine_compiler::compile(&name, &text, None, &opts, &Default::default());
+    if !out.diagnostics.is_empty() {
+        eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
+    }
+    match &args.out {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, &text) {
+                eprintln!("error: cannot write {}: {e}", p.display());
+                return 2;
+            }
+        }
+        None => print!("{text}"),
+    }
+    if out.errors > 0 {
+        1
+    } else {
+        0
+    }
 }
