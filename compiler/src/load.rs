@@ -35,7 +35,7 @@ impl Cx<'_> {
         let parse = parse(&text);
         let file = self.add_source(name, text);
         for e in &parse.errors {
-            let mut d = Diagnostic::new(Rule::Syntax, file, e.span, e.message.clone());
+            let mut d = Diagnostic::new(Rule::Syntax, file, e.span, e.message.clone()).label("here");
             d.help = e.help.clone();
             self.diags.push(d);
         }

@@ -1,0 +1,273 @@
+//! Every rule: triggered (with a snapshot of its diagnostics, human and JSON) and not
+//! triggered by the corrected screenplay.
+
+mod common;
+mod snapshot;
+
+use std::path::PathBuf;
+
+use cine_compiler::report::{render, Format};
+use cine_compiler::{compile, Compiled, Config, Options, Rule};
+
+const BASE: &str = "cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\nscene pier {\n  shot a {\n    duration 2s\n    subjects mara\n  }\n}\n";
+
+fn with(shot_lines: &str) -> String {
+    format!("cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\nscene pier {{\n  shot a {{\n    duration 2s\n    subjects mara\n  }}\n  shot b {{\n{shot_lines}  }}\n}}\n")
+}
+
+fn rendered(c: &Compiled) -> String {
+    let human = render(Format::Human, &c.diagnostics, &c.sources);
+    let json = render(Format::Json, &c.diagnostics, &c.sources);
+    format!("{human}--- json ---\n{json}")
+}
+
+fn has(c: &Compiled, rule: Rule) -> bool {
+    c.diagnostics.iter().any(|d| d.rule == rule)
+}
+
+/// Checks one rule: `bad` triggers it (snapshot), `good` does not.
+fn case(rule: Rule, bad: &str, good: &str, config: &Config) {
+    let b = common::check(bad, config);
+    assert!(has(&b, rule), "{} not triggered:\n{}", rule.code(), rendered(&b));
+    snapshot::assert_snapshot(rule.name(), &rendered(&b));
+    let g = common::check(good, config);
+    assert!(!has(&g, rule), "{} triggered by the good case:\n{}", rule.code(), rendered(&g));
+}
+
+fn plain(rule: Rule, bad: &str, good: &str) {
+    case(rule, bad, good, &Config::default())
+}
+
+#[test]
+fn base_is_clean() {
+    let c = common::check(BASE, &Config::default());
+    assert!(c.diagnostics.is_empty(), "{}", rendered(&c));
+    assert!(c.film.is_some());
+}
+
+#[test]
+fn syntax() {
+    plain(Rule::Syntax, &format!("title Harbor\n{BASE}"), &format!("title \"Harbor\"\n{BASE}"));
+}
+
+#[test]
+fn undefined_cast() {
+    plain(Rule::UndefinedCast, &with("    duration 2s\n    subjects maar\n"), &with("    duration 2s\n    subjects mara\n"));
+}
+
+#[test]
+fn undefined_set() {
+    plain(Rule::UndefinedSet, &BASE.replace("scene pier", "scene peir"), BASE);
+}
+
+#[test]
+fn undefined_shot() {
+    plain(Rule::UndefinedShot, &with("    duration 2s\n    recall shot z\n"), &with("    duration 2s\n    recall shot a\n"));
+}
+
+#[test]
+fn recall_forward() {
+    let bad = BASE.replace("subjects mara\n", "subjects mara\n    recall shot b\n") .replace("  }\n}\n", "  }\n  shot b {\n    duration 2s\n  }\n}\n");
+    plain(Rule::RecallForward, &bad, &with("    duration 2s\n    recall shot a\n"));
+}
+
+#[test]
+fn duplicate_name() {
+    plain(Rule::DuplicateName, &format!("cast mara \"another\"\n{BASE}"), BASE);
+}
+
+#[test]
+fn duplicate_property() {
+    plain(Rule::DuplicateProperty, &with("    duration 2s\n    size wide\n    size close_up\n"), &with("    duration 2s\n    size wide\n"));
+}
+
+#[test]
+fn unknown_entry() {
+    plain(Rule::UnknownEntry, &with("    duration 2s\n    size wdie\n"), &with("    duration 2s\n    size wide\n"));
+}
+
+#[test]
+fn unknown_param() {
+    plain(Rule::UnknownParam, &with("    duration 2s\n    camera pan_left(sped: slow)\n"), &with("    duration 2s\n    camera pan_left(speed: slow)\n"));
+}
+
+#[test]
+fn bad_value() {
+    plain(Rule::BadValue, &format!("fps 0\n{BASE}"), &format!("fps 16\n{BASE}"));
+}
+
+#[test]
+fn missing_duration() {
+    plain(Rule::MissingDuration, &with("    size wide\n"), &with("    duration 1s\n    size wide\n"));
+}
+
+#[test]
+fn unknown_module() {
+    plain(Rule::UnknownModule, &format!("use stlyes\n{BASE}"), &format!("use styles\n{BASE}"));
+}
+
+#[test]
+fn no_shots() {
+    plain(Rule::NoShots, "title \"Empty\"\n", BASE);
+}
+
+#[test]
+fn unused_cast() {
+    plain(Rule::UnusedCast, &format!("cast ben \"a boy\"\n{BASE}"), BASE);
+}
+
+#[test]
+fn unused_set() {
+    plain(Rule::UnusedSet, &format!("set shed \"a shed\"\n{BASE}"), BASE);
+}
+
+#[test]
+fn empty_scene() {
+    plain(Rule::EmptyScene, &format!("{BASE}scene pier {{\n}}\n"), BASE);
+}
+
+#[test]
+fn short_shot() {
+    plain(Rule::ShortShot, &with("    duration 8f\n"), &with("    duration 12f\n"));
+}
+
+#[test]
+fn frame_rounding() {
+    plain(Rule::FrameRounding, &with("    duration 1.1s\n"), &with("    duration 1.25s\n"));
+}
+
+#[test]
+fn event_outside_shot() {
+    plain(Rule::EventOutsideShot, &with("    duration 2s\n    at 2.5s: \"rain\"\n"), &with("    duration 2s\n    at 1.5s: \"rain\"\n"));
+}
+
+#[test]
+fn prompt_too_long() {
+    let long = "word ".repeat(70);
+    plain(Rule::PromptTooLong, &with(&format!("    duration 2s\n    action \"{long}\"\n")), &with("    duration 2s\n    action \"a short action\"\n"));
+}
+
+#[test]
+fn film_too_long() {
+    let config = Config::parse("[limits]\nmax_seconds = 3\n").unwrap();
+    case(Rule::FilmTooLong, &with("    duration 2s\n"), &with("    duration 1s\n"), &config);
+}
+
+#[test]
+fn unknown_word() {
+    let src = "model vocab-model\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 1s\n    size wide\n    action \"a man walks\"\n  }\n}\n";
+    plain(Rule::UnknownWord, &src.replace("a man walks", "a man strolls"), src);
+}
+
+#[test]
+fn recall_unseen() {
+    let bad = "cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\nscene pier {\n  shot a {\n    duration 2s\n    recall cast mara\n  }\n}\n";
+    plain(Rule::RecallUnseen, bad, &with("    duration 2s\n    recall cast mara\n"));
+}
+
+#[test]
+fn unknown_model() {
+    plain(Rule::UnknownModel, &format!("model sora-9\n{BASE}"), &format!("model cine-tiny\n{BASE}"));
+}
+
+#[test]
+fn unknown_lint() {
+    let bad = format!("cast ben \"a boy\" // cine:allow(unused-kast)\n{BASE}");
+    let good = format!("cast ben \"a boy\" // cine:allow(unused-cast)\n{BASE}");
+    plain(Rule::UnknownLint, &bad, &good);
+}
+
+/// A scratch folder for file-based cases.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cine-rules-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn compile_in(dir: &PathBuf, src: &str) -> Compiled {
+    let opts = Options { profile: Some(common::tiny), root: Some(dir.clone()) };
+    compile("main.cine", src, Some(dir.clone()), &opts, &Config::default())
+}
+
+/// File-based rules: (rule, files to write, bad main, good main).
+fn file_case(rule: Rule, files: &[(&str, &str)], bad: &str, good: &str) {
+    file_case_named(rule.name(), rule, files, bad, good)
+}
+
+fn file_case_named(snap: &str, rule: Rule, files: &[(&str, &str)], bad: &str, good: &str) {
+    let dir = scratch(snap);
+    for (p, t) in files {
+        let p = dir.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, t).unwrap();
+    }
+    let b = compile_in(&dir, bad);
+    assert!(has(&b, rule), "{} not triggered:\n{}", rule.code(), rendered(&b));
+    snapshot::assert_snapshot(snap, &rendered(&b));
+    let g = compile_in(&dir, good);
+    assert!(!has(&g, rule), "{} triggered by the good case:\n{}", rule.code(), rendered(&g));
+    assert!(g.diagnostics.is_empty(), "{}", rendered(&g));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const LIB: &str = "cast ben \"a boy\"\n";
+
+#[test]
+fn use_outside_project() {
+    file_case(Rule::UseOutsideProject, &[("lib.cine", LIB)], &format!("use \"../lib.cine\"\n{BASE}"), &format!("use \"lib.cine\"\n{BASE}"));
+    file_case_named("use-outside-project-absolute", Rule::UseOutsideProject, &[("lib.cine", LIB)], &format!("use \"/etc/passwd\"\n{BASE}"), &format!("use \"./lib.cine\"\n{BASE}"));
+}
+
+#[test]
+fn use_not_found() {
+    file_case(Rule::UseNotFound, &[("lib.cine", LIB)], &format!("use \"lbi.cine\"\n{BASE}"), &format!("use \"lib.cine\"\n{BASE}"));
+}
+
+#[test]
+fn use_cycle() {
+    file_case(Rule::UseCycle, &[("a.cine", "use \"b.cine\"\n"), ("b.cine", "use \"a.cine\"\n"), ("c.cine", LIB)], &format!("use \"a.cine\"\n{BASE}"), &format!("use \"c.cine\"\n{BASE}"));
+}
+
+#[test]
+fn use_too_deep() {
+    let mut files: Vec<(String, String)> = (0..12).map(|i| (format!("d{i}.cine"), format!("use \"d{}.cine\"\n", i + 1))).collect();
+    files.push(("d12.cine".into(), LIB.into()));
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    file_case(Rule::UseTooDeep, &refs, &format!("use \"d0.cine\"\n{BASE}"), &format!("use \"d8.cine\"\n{BASE}"));
+}
+
+#[test]
+fn use_invalid() {
+    file_case(Rule::UseInvalid, &[("lib.cine", "title \"x\"\ncast ben \"a boy\"\n"), ("ok.cine", LIB)], &format!("use \"lib.cine\"\n{BASE}"), &format!("use \"ok.cine\"\n{BASE}"));
+}
+
+#[test]
+fn not_utf8_and_io() {
+    let dir = scratch("bytes");
+    let bad = dir.join("bad.cine");
+    std::fs::write(&bad, b"title \"caf\xe9\"\n").unwrap();
+    let out = cine_compiler::compile_file(&bad, &common::opts(), None);
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].rule, Rule::NotUtf8);
+    let msg = &out.diagnostics[0].message;
+    assert!(msg.contains("not UTF-8") && msg.contains("0xe9") && msg.contains("offset 10"), "{msg}");
+    let missing = cine_compiler::compile_file(&dir.join("missing.cine"), &common::opts(), None);
+    assert_eq!(missing.diagnostics[0].rule, Rule::Io);
+    let good = dir.join("good.cine");
+    std::fs::write(&good, BASE).unwrap();
+    assert!(cine_compiler::compile_file(&good, &common::opts(), None).diagnostics.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_rule_has_a_case_here() {
+    let me = include_str!("rules.rs");
+    for r in Rule::ALL {
+        let variant = format!("{r:?}");
+        if matches!(*r, Rule::NotUtf8 | Rule::Io) {
+            continue; // file-level, checked in not_utf8_and_io
+        }
+        assert!(me.contains(&format!("Rule::{variant}, ")), "no case for {}", r.code());
+    }
+}
