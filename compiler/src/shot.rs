@@ -273,7 +273,8 @@ impl Cx<'_> {
                             .help("recall only shots that come before; the renderer remembers what it has generated"),
                     ),
                     None => {
-                        let names: Vec<&str> = lw.labels.keys().map(String::as_str).collect();
+                        let mut names: Vec<&str> = lw.labels.keys().map(String::as_str).collect();
+                        names.sort_unstable();
                         let d = Diagnostic::new(Rule::UndefinedShot, 0, n.span, format!("no shot is named `{}`", n.text)).label("undefined shot");
                         self.diags.push(match cine_grammar::suggest(&n.text, &names) {
                             Some(s) => d.help(format!("did you mean `{s}`?")),

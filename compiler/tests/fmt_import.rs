@@ -1,0 +1,88 @@
+//! `fmt` keeps meaning and comments and is idempotent; importers give compiling screenplays.
+
+mod common;
+
+use cine_compiler::fmt::format;
+use cine_compiler::import::{holocine, longlive, Target};
+use cine_compiler::Config;
+
+fn cine_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![common::repo().join(dir)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "cine") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn bundled_files_are_formatted() {
+    for f in cine_files("screenplays").into_iter().chain(cine_files("stdlib")) {
+        let src = std::fs::read_to_string(&f).unwrap();
+        assert_eq!(format(&src).unwrap(), src, "{} is not canonical", f.display());
+    }
+}
+
+#[test]
+fn fmt_keeps_meaning_and_comments() {
+    let messy = "// top\ntitle    \"A\"\nset p \"p\"   // trailing\n\n\n\nscene p {\n\n// inside\nshot x {\nduration 2.50s\ncamera pan_left( speed:slow )\nat 1.0s : \"b\"\n}\n}\n";
+    let tidy = format(messy).unwrap();
+    assert_eq!(format(&tidy).unwrap(), tidy, "idempotent");
+    for c in ["// top", "// trailing", "// inside"] {
+        assert!(tidy.contains(c), "lost {c}");
+    }
+    let a = common::check(messy, &Config::default()).film.unwrap();
+    let b = common::check(&tidy, &Config::default()).film.unwrap();
+    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+}
+
+const HOLO: &str = "[global caption] A rainy city. [character1] is a detective. This scene contains 3 shots. [per shot caption] [character1] enters a bar [shot cut] close-up of his face [shot cut] the door shuts";
+
+#[test]
+fn holocine_text_and_json() {
+    let text = holocine::import(HOLO, &Target::default()).unwrap();
+    let c = common::check(&text, &Config::default());
+    assert_eq!(c.errors, 0, "{text}");
+    let f = c.film.unwrap();
+    assert_eq!(f.shots.len(), 3);
+    assert_eq!(f.global_caption, "A rainy city. character1 is a detective.");
+    assert_eq!(f.shots[0].action, "character1 enters a bar");
+    assert!(f.shots.iter().all(|s| s.frames % 4 == 0));
+    let json = serde_json::json!({"global_caption": "A park.", "shot_captions": ["a dog runs", "a ball flies"], "num_frames": 81, "shot_cut_frames": [33]});
+    let f = common::check(&holocine::import(&json.to_string(), &Target::default()).unwrap(), &Config::default()).film.unwrap();
+    assert_eq!(f.shots.iter().map(|s| s.frames).collect::<Vec<_>>(), vec![32, 48]);
+    assert_eq!(format(&holocine::import(HOLO, &Target::default()).unwrap()).unwrap(), holocine::import(HOLO, &Target::default()).unwrap());
+}
+
+#[test]
+fn holocine_errors() {
+    assert!(holocine::import("just a prompt", &Target::default()).unwrap_err().contains("[per shot caption]"));
+    let bad_cuts = serde_json::json!({"prompt": HOLO, "shot_cut_frames": [100, 50]});
+    assert!(holocine::import(&bad_cuts.to_string(), &Target::default()).is_err());
+    let wrong_count = serde_json::json!({"prompt": HOLO, "shot_cut_frames": [100]});
+    assert!(holocine::import(&wrong_count.to_string(), &Target::default()).unwrap_err().contains("need 2 cut frames"));
+}
+
+#[test]
+fn longlive_switches_and_shots() {
+    let jsonl = "{\"prompts\": [\"a cat sleeps\", \"the cat wakes\", \"The scene transitions. a dog runs\"]}\n{\"prompts\": [\"x\"]}\n";
+    let opts = longlive::Options { line: 0, switches: Some(vec![6, 12]), total_latent: Some(18) };
+    let text = longlive::import(jsonl, &opts, &Target::default()).unwrap();
+    let f = common::check(&text, &Config::default()).film.unwrap();
+    assert_eq!(f.shots.len(), 2);
+    assert_eq!((f.shots[0].frames, f.shots[1].frames), (48, 24));
+    assert_eq!(f.shots[0].events[0].frame, 24);
+    assert!(f.shots[0].events[0].prompt.contains("The cat wakes."));
+    assert_eq!(f.shots[1].action, "a dog runs");
+    let second = longlive::import(jsonl, &longlive::Options { line: 1, ..Default::default() }, &Target::default()).unwrap();
+    assert_eq!(common::check(&second, &Config::default()).film.unwrap().total_frames, 84);
+    assert!(longlive::import(jsonl, &longlive::Options { line: 5, ..Default::default() }, &Target::default()).is_err());
+    assert!(longlive::import("not json", &Default::default(), &Target::default()).unwrap_err().contains("invalid JSON"));
+}

@@ -1,0 +1,88 @@
+//! What the IR holds: frames, expanded prompts, events, camera, transitions, recalls.
+
+mod common;
+
+use cine_compiler::Config;
+use cine_ir::Recall;
+
+const SRC: &str = r#"title "T"
+fps 16
+resolution 832x480
+seed 5
+model cine-tiny
+caption "a harbor town"
+use styles
+style noir
+cast mara "a fisherwoman" {
+  age: 40
+}
+set pier "a wooden pier"
+set shed "a shed"
+scene pier {
+  time dusk
+  mood "calm"
+  shot one {
+    duration 2s
+    size wide
+    angle low
+    subjects mara
+    action "mara waves"
+    camera pan_left(speed: slow)
+    at 1s: "mara laughs"
+    transition dissolve(frames: 0.5s)
+  }
+}
+scene shed {
+  shot {
+    duration 24f
+    recall shot one
+    recall cast mara
+    recall set pier
+  }
+}
+"#;
+
+#[test]
+fn lowers_everything() {
+    let c = common::check(SRC, &Config::default());
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let f = c.film.unwrap();
+    assert_eq!((f.title.as_str(), f.fps, f.width, f.height, f.seed), ("T", 16, 832, 480, 5));
+    assert_eq!(f.global_caption, "A harbor town. Black and white film noir, hard shadows.");
+    assert_eq!(f.total_frames, 56);
+    let s = &f.shots[0];
+    assert_eq!((s.start_frame, s.frames, s.label.as_str()), (0, 32, "one"));
+    assert_eq!(
+        s.prompt,
+        "A harbor town. Black and white film noir, hard shadows. A wooden pier, at dusk, calm. A fisherwoman. Wide shot, low angle. Mara waves. The camera pans left."
+    );
+    assert_eq!(s.events.len(), 1);
+    assert_eq!(s.events[0].frame, 16);
+    assert!(s.events[0].prompt.contains("Mara laughs."));
+    assert_eq!(s.camera.name, "pan_left");
+    assert_eq!(s.camera.params["speed"], 0.5);
+    assert_eq!(s.camera.params["degrees"], 30.0);
+    assert_eq!((s.transition.kind.as_str(), s.transition.frames), ("dissolve", 8));
+    let t = &f.shots[1];
+    assert_eq!((t.start_frame, t.frames, t.label.as_str(), t.scene), (32, 24, "2.1", 1));
+    assert_eq!(t.camera.name, "static");
+    assert_eq!(t.transition.kind, "cut");
+    assert_eq!(
+        t.recalls,
+        vec![
+            Recall::Shot { shot: 0 },
+            Recall::Cast { name: "mara".into(), shots: vec![0] },
+            Recall::Set { name: "pier".into(), shots: vec![0] },
+        ]
+    );
+    assert_eq!(f.cast[0].attributes["age"], "40");
+    assert_eq!(f.scenes[0].time_of_day.as_deref(), Some("dusk"));
+    assert_eq!(f.prompt_at(20), Some(s.events[0].prompt.as_str()));
+}
+
+#[test]
+fn styles_need_use() {
+    let c = common::check(&SRC.replace("use styles\n", ""), &Config::default());
+    let d = c.diagnostics.iter().find(|d| d.rule == cine_compiler::Rule::UnknownEntry).unwrap();
+    assert!(d.help.as_deref().unwrap().contains("use styles"), "{:?}", d.help);
+}
