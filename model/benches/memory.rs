@@ -37,6 +37,16 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// CPU time (user + system) of this process in ms, from /proc (10 ms ticks).
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    (ticks(14) + ticks(15)) * 10.0
+}
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -89,29 +99,33 @@ fn main() -> anyhow::Result<()> {
     }
     // Latency: the policies interleaved chunk by chunk in this process, so that load from
     // other processes hits them alike.
-    let mut gens = policies().iter().map(|(n, _)| Ok((*n, generator(n, latent)?, Vec::new()))).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut gens = policies().iter().map(|(n, _)| Ok((*n, generator(n, latent)?, Vec::new(), Vec::new()))).collect::<anyhow::Result<Vec<_>>>()?;
     let mut rows = Vec::new();
     for c in 1..=chunks {
-        for (name, g, times) in gens.iter_mut() {
-            let t0 = Instant::now();
+        for (name, g, times, cpu) in gens.iter_mut() {
+            let (t0, c0) = (Instant::now(), cpu_ms());
             g.generate_chunk()?.sum_all()?.to_scalar::<f32>()?;
             times.push(t0.elapsed().as_secs_f64() * 1e3);
+            cpu.push(cpu_ms() - c0);
             if CHECKPOINTS.contains(&c) || c == chunks {
-                let mut last = times[c.saturating_sub(9)..].to_vec();
+                let from = c.saturating_sub(9);
+                let mut last = times[from..].to_vec();
                 last.sort_by(f64::total_cmp);
-                rows.push((name.to_string(), c, last[last.len() / 2]));
+                let cpu_mean = cpu[from..].iter().sum::<f64>() / (c - from) as f64;
+                rows.push((name.to_string(), c, last[last.len() / 2], cpu_mean));
             }
         }
     }
     let tokens = 3 * (latent / 2) * (latent / 2);
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
     println!("cine-tiny DiT (dim 128, 4 layers, random weights), {latent}x{latent} latent, {tokens} tokens/chunk, CPU f32, RAYON_NUM_THREADS={threads}");
-    println!("ms/chunk = median of the last <= 9 chunks up to that point (4 steps + cache pass; policies interleaved)");
-    println!("{:<10} {:>7} {:>10} {:>13} {:>8} {:>7}", "policy", "chunks", "ms/chunk", "peak RSS MB", "KV MB", "blocks");
+    println!("ms/chunk = wall-clock median of the last <= 9 chunks up to that point (4 steps + cache pass; policies");
+    println!("interleaved chunk by chunk); cpu ms = mean process CPU time over the same chunks (insensitive to other load)");
+    println!("{:<10} {:>7} {:>10} {:>8} {:>13} {:>8} {:>7}", "policy", "chunks", "ms/chunk", "cpu ms", "peak RSS MB", "KV MB", "blocks");
     rows.sort_by_key(|r| (policies().iter().position(|p| p.0 == r.0), r.1));
-    for (name, c, ms) in rows {
+    for (name, c, ms, cpu) in rows {
         let m = mem.get(&(name.clone(), c.to_string())).cloned().unwrap_or_else(|| vec!["?".into(); 3]);
-        println!("{:<10} {:>7} {:>10.1} {:>13} {:>8} {:>7}", name, c, ms, m[0], m[1], m[2]);
+        println!("{:<10} {:>7} {:>10.1} {:>8.1} {:>13} {:>8} {:>7}", name, c, ms, cpu, m[0], m[1], m[2]);
     }
     Ok(())
 }
