@@ -12,6 +12,7 @@ pub mod font;
 pub mod frame;
 pub mod generator;
 pub mod live;
+pub mod model_gen;
 pub mod mp4;
 pub mod preview;
 pub mod procedural;

@@ -117,7 +117,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
         Ok(p) => p,
         Err(e) => return fail(e.message().to_string()),
     };
-    let mut gen = match make_generator(&args.gen.generator, &film) {
+    let mut gen = match make_generator(&args.gen, &film) {
         Ok(g) => g,
         Err(e) => return fail(e.message().to_string()),
     };

@@ -1,9 +1,107 @@
-//! `cine bench`.
+//! `cine bench`: generation speed on this machine (CPU), and the incremental re-render
+//! speed-up. Prints measured figures; the GPU benchmark comes later.
+
+use std::time::Instant;
+
+use cine_renderer::cache::RenderCache;
+use cine_renderer::generator::{step, ChunkGenerator};
+use cine_renderer::model_gen::{ModelGenerator, ModelParts};
+use cine_renderer::render::{render_film, stream_info, RenderOptions};
+use cine_renderer::sample::ten_shots;
+use cine_renderer::schedule::plan;
+
+use super::render::{make_generator, GenArgs};
 
 /// Arguments of `cine bench`.
 #[derive(clap::Args)]
-pub struct Args {}
-
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("bench")
+pub struct Args {
+    /// Model whose chunk grid and networks are timed.
+    #[arg(long, default_value = "cine-tiny")]
+    pub model: String,
+    /// Chunks to generate (of a ten-shot film, 2 s per shot).
+    #[arg(long, default_value_t = 12)]
+    pub chunks: usize,
+    /// Time the networks with seeded random weights (speed does not depend on the values).
+    #[arg(long)]
+    pub random_weights: bool,
+    /// Also measure the incremental re-render: cold render of the ten-shot film, then a
+    /// render after editing its last shot, with a fresh cache.
+    #[arg(long)]
+    pub incremental: bool,
+    #[command(flatten)]
+    pub gen: GenArgs,
 }
+
+pub fn run(args: Args) -> i32 {
+    match bench(&args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
+fn generator(args: &Args, film: &cine_ir::Film) -> anyhow::Result<Box<dyn ChunkGenerator>> {
+    if args.random_weights {
+        let words = ["a", "the", "red", "ball", "woman", "walks", "city", "night"];
+        return Ok(Box::new(ModelGenerator::new(ModelParts::random(&args.model, 0, &words)?)));
+    }
+    make_generator(&args.gen, film).map_err(|e| anyhow::anyhow!("{}", e.message()))
+}
+
+fn bench(args: &Args) -> anyhow::Result<()> {
+    let profile = cine_model::registry::profile(&args.model).ok_or_else(|| anyhow::anyhow!("unknown model `{}`", args.model))?;
+    let film = ten_shots(&args.model, 0);
+    let schedule = plan(&film, &profile);
+    let t = Instant::now();
+    let mut gen = generator(args, &film)?;
+    println!("generator {} (loaded in {:.3} s)", gen.id(), t.elapsed().as_secs_f64());
+    gen.start(&stream_info(&schedule))?;
+    let mut times = Vec::new();
+    let mut frames = 0;
+    for c in schedule.chunks.iter().take(args.chunks) {
+        let t = Instant::now();
+        frames += step(gen.as_mut(), c)?.len();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    anyhow::ensure!(!times.is_empty(), "no chunks to time");
+    let total: f64 = times.iter().sum();
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "{} chunks, {} frames: first chunk {:.3} s, median {:.3} s, max {:.3} s per chunk; {:.2} frames/s ({:.2}x the film's {} fps)",
+        times.len(),
+        frames,
+        times[0],
+        sorted[sorted.len() / 2],
+        sorted[sorted.len() - 1],
+        frames as f64 / total,
+        frames as f64 / total / film.fps as f64,
+        film.fps
+    );
+    if args.incremental {
+        let dir = std::env::temp_dir().join(format!("cine-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let cache = || Some(RenderCache::new(dir.join("cache"), u64::MAX));
+        let out = dir.join("film.mp4");
+        let run = |f: &cine_ir::Film, gen: &mut dyn ChunkGenerator| -> anyhow::Result<(f64, usize)> {
+            let opts = RenderOptions { cache: cache(), progress: false, interrupt: None };
+            let t = Instant::now();
+            let s = render_film(f, &profile, gen, &out, None, &opts)?;
+            Ok((t.elapsed().as_secs_f64(), s.chunks_generated))
+        };
+        let (cold, n_cold) = run(&film, gen.as_mut())?;
+        let mut edited = film.clone();
+        let last = edited.shots.len() - 1;
+        edited.shots[last].prompt = "the woman waves goodbye at the station".into();
+        let (warm, n_warm) = run(&edited, gen.as_mut())?;
+        println!(
+            "incremental: cold render {cold:.3} s ({n_cold} chunks), after editing the last shot {warm:.3} s ({n_warm} chunks): {:.1}x faster",
+            cold / warm.max(1e-9)
+        );
+        std::fs::remove_dir_all(&dir)?;
+    }
+    Ok(())
+}
+

@@ -11,7 +11,7 @@ use cine_renderer::live::{parse, Direction, LiveSession};
 use cine_renderer::mp4::Mp4Writer;
 use cine_renderer::preview::Preview;
 
-use super::render::make_generator;
+use super::render::{make_generator, GenArgs};
 
 /// Arguments of `cine live`.
 #[derive(clap::Args)]
@@ -57,6 +57,9 @@ pub struct Args {
     /// What makes the frames: `model` or `procedural` (a test pattern, not a model).
     #[arg(long, default_value = "model")]
     pub generator: String,
+    /// Model directory (default: $CINE_MODEL_DIR, else the built-in model).
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -74,7 +77,15 @@ fn session(args: &Args) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("unknown model `{}`; known: cine-tiny, wan2.1-1.3b", args.model))?;
     let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
     (film.width, film.height, film.fps) = (args.width, args.height, args.fps);
-    let gen = make_generator(&args.generator, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    let gen_args = GenArgs {
+        generator: args.generator.clone(),
+        model_dir: args.model_dir.clone(),
+        cache_dir: None,
+        cache_max_mb: 0,
+        no_cache: true,
+        quiet: true,
+    };
+    let gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let (w, h) = gen.frame_size(args.width, args.height);
     let info = StreamInfo { seed: args.seed, width: args.width, height: args.height, fps: args.fps, global_caption: args.caption.clone() };
     let mut live = LiveSession::new(gen, &profile, info)?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use cine_ir::{Film, ModelProfile};
 use cine_renderer::cache::{self, RenderCache};
 use cine_renderer::generator::ChunkGenerator;
+use cine_renderer::model_gen::{self, ModelGenerator, ModelParts};
 use cine_renderer::procedural::{self, ProceduralGenerator};
 use cine_renderer::render::{render_film, RenderOptions};
 
@@ -35,6 +36,10 @@ pub struct GenArgs {
     /// a model, for trying the pipeline without weights).
     #[arg(long, default_value = "model")]
     pub generator: String,
+    /// Model directory (dit.safetensors, vae.safetensors, t5.safetensors, tokenizer.json);
+    /// default: $CINE_MODEL_DIR, else the model built into the binary.
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
     /// Render cache directory (default: $CINE_CACHE_DIR, else ~/.cache/cine).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
@@ -120,14 +125,24 @@ pub fn profile_of(film: &Film) -> Result<ModelProfile, LoadError> {
 }
 
 /// Builds the generator named on the command line for a film's model.
-pub fn make_generator(name: &str, film: &Film) -> Result<Box<dyn ChunkGenerator>, LoadError> {
-    match name {
+pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerator>, LoadError> {
+    match gen.generator.as_str() {
         "procedural" | procedural::NAME => Ok(Box::new(ProceduralGenerator::new())),
-        "model" => Err(LoadError::Other(format!(
-            "the model `{}` is not available in this build yet (cine-model has no generator); \
-             use `--generator procedural` for a test pattern",
-            film.model
-        ))),
+        "model" => {
+            let dir = gen.model_dir.clone().or_else(|| std::env::var_os("CINE_MODEL_DIR").map(PathBuf::from));
+            let parts = match dir {
+                Some(dir) => ModelParts::load_dir(&film.model, &dir),
+                None => model_gen::builtin(&film.model).unwrap_or_else(|| {
+                    Err(anyhow::anyhow!(
+                        "the model `{}` is not built into this binary; pass --model-dir DIR holding {} \
+                         (or `--generator procedural` for a test pattern, not a model)",
+                        film.model,
+                        model_gen::FILES.join(", ")
+                    ))
+                }),
+            };
+            parts.map(|p| Box::new(ModelGenerator::new(p)) as Box<dyn ChunkGenerator>).map_err(|e| LoadError::Other(format!("{e:#}")))
+        }
         other => Err(LoadError::Other(format!("unknown generator `{other}`; use `model` or `procedural`"))),
     }
 }
@@ -144,7 +159,7 @@ pub fn run(args: Args) -> i32 {
         Ok(p) => p,
         Err(e) => return e.report(),
     };
-    let mut gen = match make_generator(&args.gen.generator, &film) {
+    let mut gen = match make_generator(&args.gen, &film) {
         Ok(g) => g,
         Err(e) => return e.report(),
     };

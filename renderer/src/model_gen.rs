@@ -1,0 +1,232 @@
+//! The real generator: text encoder (umT5) -> causal DiT with KV memory (CAMR) -> streaming
+//! Wan VAE decode, from crate `cine-model`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use candle_core::{DType, Device, Tensor};
+use cine_model::memory::{CamrConfig, MemoryPolicy};
+use cine_model::t5::{T5Config, T5Encoder, TextTokenizer};
+use cine_model::vae::{to_rgb8, StreamingDecoder, VaeConfig, WanVae};
+use cine_model::wan::{self, CausalGenerator, GeneratorConfig, WanConfig, WanModel};
+use sha2::{Digest, Sha256};
+
+use crate::frame::RgbFrame;
+use crate::generator::{ChunkGenerator, StreamInfo};
+use crate::schedule::ChunkPlan;
+
+/// File names of a model directory.
+pub const FILES: [&str; 4] = ["dit.safetensors", "vae.safetensors", "t5.safetensors", "tokenizer.json"];
+
+/// The loaded networks of one model.
+pub struct ModelParts {
+    pub name: String,
+    pub dit: WanModel,
+    pub gen_cfg: GeneratorConfig,
+    pub policy: MemoryPolicy,
+    pub vae: WanVae,
+    pub t5: T5Encoder,
+    pub tokenizer: TextTokenizer,
+    /// Hash of the weights, part of cache keys.
+    pub weights_id: String,
+}
+
+/// Presets of a model name: DiT, sampler, VAE and text encoder.
+pub fn presets(name: &str) -> Result<(WanConfig, GeneratorConfig, VaeConfig, T5Config)> {
+    let (dit, gen) = cine_model::registry::model_configs(name).ok_or_else(|| anyhow!("unknown model `{name}`"))?;
+    let (vae, t5) = match name {
+        "cine-tiny" => (VaeConfig::cine_tiny(), T5Config::cine_tiny()),
+        _ => (VaeConfig::wan21(), T5Config::umt5_xxl()),
+    };
+    Ok((dit, gen, vae, t5))
+}
+
+fn hash_files(bytes: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for b in bytes {
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    }
+    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+impl ModelParts {
+    /// Loads a model directory holding [`FILES`]; errors name the missing or corrupt file.
+    pub fn load_dir(name: &str, dir: &Path) -> Result<Self> {
+        let mut bytes = Vec::new();
+        for f in FILES {
+            let p = dir.join(f);
+            let b = std::fs::read(&p).map_err(|e| {
+                anyhow!("model file {} cannot be read ({e}); a model directory holds {}", p.display(), FILES.join(", "))
+            })?;
+            bytes.push(b);
+        }
+        let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+        Self::from_bytes(name, &refs).with_context(|| format!("loading the model `{name}` from {}", dir.display()))
+    }
+
+    /// Loads from the bytes of [`FILES`], in that order (e.g. `include_bytes!`).
+    pub fn from_bytes(name: &str, files: &[&[u8]]) -> Result<Self> {
+        let [dit_b, vae_b, t5_b, tok_b] = files else { bail!("expected the bytes of {}", FILES.join(", ")) };
+        let (dit_cfg, gen_cfg, vae_cfg, t5_cfg) = presets(name)?;
+        let dev = Device::Cpu;
+        let dit = wan::load_bytes(dit_b, &dit_cfg, DType::F32, &dev).context("dit.safetensors is corrupt or does not fit")?;
+        let vae = WanVae::load_bytes(vae_b, &vae_cfg, DType::F32, &dev).context("vae.safetensors is corrupt or does not fit")?;
+        let t5 = T5Encoder::load_bytes(t5_b, &t5_cfg, DType::F32, &dev).context("t5.safetensors is corrupt or does not fit")?;
+        let tokenizer = TextTokenizer::from_bytes(tok_b).context("tokenizer.json is corrupt")?;
+        Ok(Self {
+            name: name.into(),
+            dit,
+            gen_cfg,
+            policy: MemoryPolicy::Camr(CamrConfig::default()),
+            vae,
+            t5,
+            tokenizer,
+            weights_id: hash_files(files),
+        })
+    }
+
+    /// Seeded random weights of a preset with a given vocabulary: for tests and benchmarks of
+    /// the pipeline's speed, never for films.
+    pub fn random(name: &str, seed: u64, words: &[&str]) -> Result<Self> {
+        let (dit_cfg, gen_cfg, vae_cfg, t5_cfg) = presets(name)?;
+        let dev = Device::Cpu;
+        let dit = wan::load_tensors(wan::random_weights(&dit_cfg, seed, &dev)?, &dit_cfg, DType::F32, &dev, "random")?;
+        let (vae, _) = WanVae::new_random(&vae_cfg, seed, 0.0, DType::F32, &dev)?;
+        let (t5, _) = T5Encoder::new_random(&t5_cfg, seed, DType::F32, &dev)?;
+        let tokenizer = cine_model::t5::tokenizer::build_word_level(words.iter().copied())?;
+        Ok(Self {
+            name: name.into(),
+            dit,
+            gen_cfg,
+            policy: MemoryPolicy::Camr(CamrConfig::default()),
+            vae,
+            t5,
+            tokenizer,
+            weights_id: format!("random-{seed}"),
+        })
+    }
+}
+
+/// [`ChunkGenerator`] over a loaded model.
+pub struct ModelGenerator {
+    parts: ModelParts,
+    gen: Option<CausalGenerator>,
+    dec: Option<StreamingDecoder>,
+    caption: String,
+    /// IR shot index of each generator shot, in order.
+    shots: Vec<usize>,
+    pending_cut: bool,
+    pending_prompt: Option<String>,
+    embeddings: HashMap<String, Tensor>,
+}
+
+impl ModelGenerator {
+    pub fn new(parts: ModelParts) -> Self {
+        Self {
+            parts,
+            gen: None,
+            dec: None,
+            caption: String::new(),
+            shots: Vec::new(),
+            pending_cut: false,
+            pending_prompt: None,
+            embeddings: HashMap::new(),
+        }
+    }
+
+    fn embed(&mut self, prompt: &str) -> Result<Tensor> {
+        let text = if self.caption.trim().is_empty() { prompt.to_string() } else { format!("{} {prompt}", self.caption.trim()) };
+        if let Some(t) = self.embeddings.get(&text) {
+            return Ok(t.clone());
+        }
+        let len = self.parts.t5.config().text_len;
+        let (ids, mask) = self.parts.tokenizer.batch(&[text.as_str()], len, &Device::Cpu)?;
+        let e = self.parts.t5.encode(&ids, &mask)?;
+        self.embeddings.insert(text, e.clone());
+        Ok(e)
+    }
+}
+
+impl ChunkGenerator for ModelGenerator {
+    fn id(&self) -> String {
+        format!("{}/{}", self.parts.name, self.parts.weights_id)
+    }
+
+    fn frame_size(&self, _width: u32, _height: u32) -> (u32, u32) {
+        let s = self.parts.vae.config().spatial_factor() as u32;
+        (self.parts.gen_cfg.latent_width as u32 * s, self.parts.gen_cfg.latent_height as u32 * s)
+    }
+
+    fn start(&mut self, info: &StreamInfo) -> Result<()> {
+        let cfg = GeneratorConfig { seed: info.seed, ..self.parts.gen_cfg.clone() };
+        self.gen = Some(CausalGenerator::new(self.parts.dit.clone(), cfg, self.parts.policy.clone())?);
+        self.dec = Some(StreamingDecoder::new(&self.parts.vae));
+        self.caption = info.global_caption.clone();
+        self.shots.clear();
+        self.embeddings.clear();
+        Ok(())
+    }
+
+    fn begin_shot(&mut self, shot: usize, prompt: &str) -> Result<()> {
+        self.shots.push(shot);
+        self.pending_cut = true;
+        self.pending_prompt = Some(prompt.to_string());
+        Ok(())
+    }
+
+    fn set_prompt(&mut self, prompt: &str) -> Result<()> {
+        self.pending_prompt = Some(prompt.to_string());
+        Ok(())
+    }
+
+    fn next_chunk(&mut self, chunk: &ChunkPlan) -> Result<Vec<RgbFrame>> {
+        let emb = match self.pending_prompt.take() {
+            Some(p) => Some(self.embed(&p)?),
+            None => None,
+        };
+        // Pins name IR shots; the generator counts its own shots.
+        let pins: Vec<usize> = chunk.pins.iter().filter_map(|p| self.shots.iter().position(|s| s == p)).collect();
+        let (Some(gen), Some(dec)) = (self.gen.as_mut(), self.dec.as_mut()) else { bail!("the model generator was not started") };
+        if std::mem::take(&mut self.pending_cut) {
+            gen.begin_shot(pins);
+        }
+        if let Some(e) = emb {
+            gen.set_prompt(&e)?;
+        }
+        let latents = gen.generate_chunk()?;
+        let video = dec.decode_chunk(&latents)?;
+        let (_, _, h, w) = video.dims4()?;
+        Ok(to_rgb8(&video)?
+            .into_iter()
+            .map(|data| RgbFrame { width: w as u32, height: h as u32, data })
+            .collect())
+    }
+
+    fn snapshot(&self) -> Result<Option<Vec<u8>>> {
+        // cine-model cannot serialise the KV memory, RNG and VAE caches yet.
+        Ok(None)
+    }
+
+    fn restore(&mut self, _state: &[u8]) -> Result<()> {
+        bail!("the model generator cannot restore a saved state")
+    }
+}
+
+/// The default model compiled into the binary, when `model/weights/cine-tiny/` existed at
+/// build time; `None` otherwise.
+pub fn builtin(name: &str) -> Option<Result<ModelParts>> {
+    #[cfg(cine_tiny_weights)]
+    if name == "cine-tiny" {
+        const FILES: [&[u8]; 4] = [
+            include_bytes!(concat!(env!("CINE_TINY_DIR"), "/dit.safetensors")),
+            include_bytes!(concat!(env!("CINE_TINY_DIR"), "/vae.safetensors")),
+            include_bytes!(concat!(env!("CINE_TINY_DIR"), "/t5.safetensors")),
+            include_bytes!(concat!(env!("CINE_TINY_DIR"), "/tokenizer.json")),
+        ];
+        return Some(ModelParts::from_bytes(name, &FILES).context("the built-in cine-tiny weights"));
+    }
+    let _ = name;
+    None
+}
