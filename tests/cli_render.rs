@@ -95,3 +95,24 @@ fn a_killed_render_leaves_no_file_under_the_output_name() {
     child.wait().unwrap();
     assert!(!dir.path().join("film.mp4").exists());
 }
+
+#[test]
+fn a_full_disk_is_reported_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    // Needs root (as in CI containers) for a 64 KiB tmpfs; say so when it cannot run.
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"]).arg(&full).output();
+    if !mounted.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: cannot mount a small tmpfs here (not root)");
+        return;
+    }
+    let film = cine_renderer::sample::film("cine-tiny", 1, &[("a long shot", 480)]);
+    std::fs::write(dir.path().join("f.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    let o = cine(&["render", "f.json", "-o", "full/f.mp4", "--generator", "procedural", "--no-cache"], dir.path());
+    let left = std::fs::read_dir(&full).unwrap().count();
+    Command::new("umount").arg(&full).status().unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("the disk is full"), "{}", text(&o));
+    assert_eq!(left, 0, "no partial file is left");
+}

@@ -39,6 +39,16 @@ pub fn init() -> Result<()> {
     res.map_err(|e| anyhow!("cannot initialise ffmpeg: {e}"))
 }
 
+/// Temporary files are private (0600); a finished video is readable like any new file.
+pub fn readable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
+    }
+    let _ = path;
+}
+
 /// Turns an ffmpeg error on `path` into a message a user can act on.
 pub fn describe(e: ffmpeg::Error, what: &str, path: &Path) -> anyhow::Error {
     match e {
@@ -181,6 +191,7 @@ impl Mp4Writer {
         self.drain()?;
         self.octx.write_trailer().map_err(|e| describe(e, "cannot write", &self.output))?;
         let temp = self.temp.take().expect("finish runs once");
+        crate::mp4::readable(&temp);
         temp.persist(&self.output)
             .with_context(|| format!("cannot move the finished video to {}", self.output.display()))?;
         Ok(self.output.clone())
