@@ -109,6 +109,9 @@ fn failed(name: &str, rule: Rule, message: String, help: &str) -> Compiled {
     Compiled { film: None, messages: vec![], errors: 1, warnings: 0, diagnostics: vec![d], sources }
 }
 
+/// Diagnostics kept per compile (the counts in [`Compiled`] still cover all of them).
+pub const MAX_DIAGNOSTICS: usize = 1000;
+
 /// The shared state of one compile.
 pub(crate) struct Cx<'a> {
     pub opts: &'a Options,
@@ -136,9 +139,10 @@ pub fn compile(name: &str, source: &str, dir: Option<PathBuf>, opts: &Options, c
     cx.load_uses(dir);
     cx.collect_names();
     let film = cx.lower(name);
-    let diagnostics = finalize(&mut cx);
+    let mut diagnostics = finalize(&mut cx);
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
+    diagnostics.truncate(MAX_DIAGNOSTICS);
     Compiled { film: (errors == 0).then_some(film), messages: vec![], errors, warnings, diagnostics, sources: cx.sources }
 }
 

@@ -32,7 +32,10 @@ pub(crate) struct Unit {
 impl Cx<'_> {
     /// Adds a parsed file, reporting its syntax errors. Returns its unit index.
     pub(crate) fn add_unit(&mut self, name: String, text: String, path: Option<PathBuf>, module: Option<&'static str>) -> usize {
-        let parse = parse(&text);
+        let parse = match module {
+            Some(m) => stdlib_parse(m, &text),
+            None => parse(&text),
+        };
         let file = self.add_source(name, text);
         for e in &parse.errors {
             let mut d = Diagnostic::new(Rule::Syntax, file, e.span, e.message.clone()).label("here");
@@ -205,6 +208,17 @@ impl Cx<'_> {
             );
         }
     }
+}
+
+/// Stdlib modules are parsed once per process.
+fn stdlib_parse(module: &'static str, text: &str) -> Parse {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<&'static str, Parse>>> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut map = match cache.lock() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    map.entry(module).or_insert_with(|| parse(text)).clone()
 }
 
 /// Reads a used file: size-limited and UTF-8 checked.
