@@ -260,6 +260,7 @@ impl Cx<'_> {
             }
             None => {
                 self.diags.push(self.undefined(Rule::UndefinedSet, s.set.span, &set));
+                self.mark_suggested(Rule::UndefinedSet, &set);
                 String::new()
             }
         };
@@ -301,6 +302,18 @@ impl Cx<'_> {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None if rule == Rule::UndefinedCast => d.help(format!("define it: cast {name} \"a short visual description\"")),
             None => d.help(format!("define it: set {name} \"a short visual description\"")),
+        }
+    }
+
+    /// After an undefined name, marks the name it was probably meant to be as used, so
+    /// one typo does not also report the intended definition as unused.
+    pub(crate) fn mark_suggested(&mut self, rule: Rule, name: &str) {
+        let defs = if rule == Rule::UndefinedCast { &mut self.names.cast } else { &mut self.names.sets };
+        let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+        if let Some(s) = cine_grammar::suggest(name, &names).map(str::to_string) {
+            if let Some(d) = defs.iter_mut().find(|d| d.name == s) {
+                d.used = true;
+            }
         }
     }
 

@@ -108,7 +108,10 @@ impl Cx<'_> {
                     subject_text.push(self.names.cast[i].description.clone());
                     subject_names.push(n.text.clone());
                 }
-                None => self.diags.push(self.undefined(Rule::UndefinedCast, n.span, &n.text)),
+                None => {
+                    self.diags.push(self.undefined(Rule::UndefinedCast, n.span, &n.text));
+                    self.mark_suggested(Rule::UndefinedCast, &n.text);
+                }
             }
         }
         let recalls = self.recalls(lw, index, recalls);
@@ -290,6 +293,7 @@ impl Cx<'_> {
                     };
                     let Some(&i) = ix.get(&n.text) else {
                         self.diags.push(self.undefined(rule, n.span, &n.text));
+                        self.mark_suggested(rule, &n.text);
                         continue;
                     };
                     let shots = seen.get(&n.text).cloned().unwrap_or_default();

@@ -1,0 +1,55 @@
+//! `cine fmt`: rewrites in place, `--check` for CI, stdin, refuses broken files.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn cine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+const MESSY: &str = "// a film\ntitle   \"A\"\nset p \"a pier\" // the pier\n\n\n\nscene p {\n\nshot x {\nduration 2.50s\n  camera pan_left( speed:slow )\n}\n}\n";
+
+#[test]
+fn bundled_files_pass_check() {
+    let out = cine(&["fmt", "--check", "screenplays", "stdlib"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn check_then_format_then_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("messy.cine");
+    std::fs::write(&f, MESSY).unwrap();
+    let p = f.to_str().unwrap();
+    let out = cine(&["fmt", "--check", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("messy.cine"));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), MESSY, "--check must not write");
+    assert_eq!(cine(&["fmt", p]).status.code(), Some(0));
+    let once = std::fs::read_to_string(&f).unwrap();
+    assert!(once.contains("// a film") && once.contains("set p \"a pier\" // the pier"));
+    assert!(once.contains("    duration 2.5s\n    camera pan_left(speed: slow)\n"), "{once}");
+    assert_eq!(cine(&["fmt", "--check", p]).status.code(), Some(0));
+    assert_eq!(cine(&["fmt", p]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), once, "idempotent");
+}
+
+#[test]
+fn broken_files_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("broken.cine");
+    std::fs::write(&f, "scene p {\n  shot {\n").unwrap();
+    let out = cine(&["fmt", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never closed"));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "scene p {\n  shot {\n");
+}
+
+#[test]
+fn stdin_to_stdout() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine")).args(["fmt", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(MESSY.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("// a film\ntitle \"A\"\n"));
+}

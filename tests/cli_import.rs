@@ -1,0 +1,46 @@
+//! `cine import`: HoloCine and LongLive prompt files become screenplays that lint and plan.
+
+use std::process::{Command, Output};
+
+fn cine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+#[test]
+fn holocine_to_a_clean_screenplay() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("noir.txt");
+    std::fs::write(&src, "[global caption] A rainy city at night. This scene contains 2 shots. [per shot caption] a detective walks [shot cut] close-up of his face").unwrap();
+    let out_file = dir.path().join("noir.cine");
+    let out = cine(&["import", "holocine", src.to_str().unwrap(), "-o", out_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lint = cine(&["lint", "--deny", "warnings", out_file.to_str().unwrap()]);
+    assert_eq!(lint.status.code(), Some(0), "{}", String::from_utf8_lossy(&lint.stderr));
+    let plan = cine(&["plan", out_file.to_str().unwrap()]);
+    let film: cine_ir::Film = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(film.shots.len(), 2);
+    assert_eq!(film.global_caption, "A rainy city at night.");
+}
+
+#[test]
+fn longlive_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("prompts.jsonl");
+    std::fs::write(&src, "{\"prompts\": [\"a cat sleeps\", \"the cat wakes\"]}\n").unwrap();
+    let out = cine(&["import", "longlive", src.to_str().unwrap(), "--switch", "3", "--latent-frames", "6"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("duration 24f") && s.contains("at 12f: \"the cat wakes\""), "{s}");
+}
+
+#[test]
+fn bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("x.txt");
+    std::fs::write(&src, "no markers here").unwrap();
+    let out = cine(&["import", "holocine", src.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[per shot caption]"));
+    assert_eq!(cine(&["import", "holocine", "missing.txt"]).status.code(), Some(2));
+    assert_eq!(cine(&["import", "sora", "x"]).status.code(), Some(2));
+}

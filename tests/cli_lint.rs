@@ -1,0 +1,104 @@
+//! `cine lint`: exit codes, formats, config levels, all bundled screenplays clean.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const WARNS: &str = "set pier \"a pier\"\nset unused \"x\"\nscene pier {\n  shot {\n    duration 2s\n  }\n}\n";
+const ERRS: &str = "cast mara \"a fisherwoman\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects maar\n    size wdie\n  }\n}\n";
+
+fn write(dir: &Path, name: &str, body: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn bundled_screenplays_are_clean() {
+    let out = cine(&["lint", "--deny", "warnings", "screenplays"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("0 errors, 0 warnings"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn errors_exit_1_with_every_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "bad.cine", ERRS.as_bytes());
+    let out = cine(&["lint", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    for want in ["cine::undefined-cast", "did you mean `mara`?", "cine::unknown-entry", "did you mean `wide`?", "bad.cine:6:14", "2 errors"] {
+        assert!(err.contains(want), "missing {want} in\n{err}");
+    }
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "warn.cine", WARNS.as_bytes());
+    let out = cine(&["lint", &f]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("cine::unused-set"));
+    assert_eq!(cine(&["lint", "--deny", "warnings", &f]).status.code(), Some(1));
+}
+
+#[test]
+fn config_file_sets_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "warn.cine", WARNS.as_bytes());
+    write(dir.path(), "cine.toml", b"[lints]\nunused-set = \"deny\"\n");
+    assert_eq!(cine(&["lint", &f]).status.code(), Some(1));
+    write(dir.path(), "cine.toml", b"[lints]\nunused-set = \"allow\"\n");
+    let out = cine(&["lint", "--deny", "warnings", &f]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    write(dir.path(), "cine.toml", b"[limits]\nmax_seconds = 1\n");
+    let out = cine(&["lint", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cine::film-too-long"));
+}
+
+#[test]
+fn json_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "bad.cine", ERRS.as_bytes());
+    let out = cine(&["lint", "--format", "json", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], 2);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "cine::undefined-cast");
+    assert_eq!(d["location"]["line"], 6);
+    let start = d["location"]["start"].as_u64().unwrap() as usize;
+    assert_eq!(&ERRS[start..start + 4], "maar");
+    let out = cine(&["lint", "--format", "sarif", &f]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["ruleId"], "cine::undefined-cast");
+    assert_eq!(results[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 6);
+}
+
+#[test]
+fn unreadable_and_usage_errors_exit_2() {
+    assert_eq!(cine(&["lint", "no/such/file.cine"]).status.code(), Some(2));
+    assert_eq!(cine(&["lint"]).status.code(), Some(2));
+    assert_eq!(cine(&["lint", "--format", "xml", "screenplays"]).status.code(), Some(2));
+}
+
+#[test]
+fn non_utf8_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "latin1.cine", b"title \"caf\xe9\"\n");
+    let out = cine(&["lint", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("cine::not-utf8") && err.contains("offset 10"), "{err}");
+}

@@ -1,0 +1,53 @@
+//! `cine plan`: the IR as deterministic JSON, a human summary, exit codes.
+
+use std::process::{Command, Output};
+
+fn cine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+#[test]
+fn json_plan_is_the_ir_and_deterministic() {
+    let a = cine(&["plan", "screenplays/lighthouse.cine"]);
+    assert_eq!(a.status.code(), Some(0), "{}", String::from_utf8_lossy(&a.stderr));
+    let b = cine(&["plan", "screenplays/lighthouse.cine", "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout, "two plans differ");
+    let film: cine_ir::Film = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(film.title, "The Lighthouse");
+    assert_eq!(film.total_frames, film.shots.iter().map(|s| s.frames).sum::<u32>());
+    assert!(film.shots.iter().all(|s| s.prompt.contains("stormy coast")));
+    assert!(film.shots.iter().any(|s| !s.events.is_empty()));
+    assert!(film.shots.iter().any(|s| !s.recalls.is_empty()));
+}
+
+#[test]
+fn every_bundled_screenplay_plans() {
+    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/screenplays")).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|x| x == "cine") {
+            let out = cine(&["plan", p.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(0), "{}: {}", p.display(), String::from_utf8_lossy(&out.stderr));
+            let _: cine_ir::Film = serde_json::from_slice(&out.stdout).unwrap();
+        }
+    }
+}
+
+#[test]
+fn human_plan() {
+    let out = cine(&["plan", "screenplays/harbor.cine", "--format", "human"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("Harbor Morning") && s.contains("scene 1 at pier") && s.contains("prompt:"), "{s}");
+}
+
+#[test]
+fn errors_give_no_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.cine");
+    std::fs::write(&f, "scene nowhere {\n  shot {\n    duration 1s\n  }\n}\n").unwrap();
+    let out = cine(&["plan", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cine::undefined-set"));
+    assert_eq!(cine(&["plan", "missing.cine"]).status.code(), Some(2));
+}
