@@ -58,3 +58,17 @@ fn training_stories_vary_in_length() {
     let lens: std::collections::BTreeSet<usize> = v.iter().map(|s| s.shots.len()).collect();
     assert!(lens.len() >= 5, "{lens:?}");
 }
+
+#[test]
+fn screenplays_compile_with_the_project_compiler() {
+    for seed in 0..6 {
+        let s = Story::generate(seed, &StoryConfig::default());
+        let film = screenplay::compile(&s).unwrap_or_else(|e| panic!("{e:#}\n{}", s.screenplay()));
+        assert_eq!(film.total_frames, s.total_frames());
+        for (shot, ir) in s.shots.iter().zip(&film.shots) {
+            assert_eq!(ir.frames, shot.frames);
+            assert_eq!(ir.events.len() + 1, shot.segments.len());
+            assert_eq!(ir.camera.name, shot.camera.name());
+        }
+    }
+}

@@ -96,16 +96,19 @@ pub fn layout_agreement(a: &[Option<f32>], b: &[Option<f32>]) -> Option<f32> {
 }
 
 /// The marking seen over a shot: colour votes and mean position, from frames where the
-/// subject is at least 10 pixels tall.
-pub fn marking(story: &Story, shot: &ShotSpec, frames: &[RgbImage]) -> Option<(usize, (f32, f32))> {
+/// subject is at least 16 pixels tall (smaller markings blur into the body).
+/// `None` when no frame was eligible; `Some(None)` when none showed a marking.
+pub fn marking(story: &Story, shot: &ShotSpec, frames: &[RgbImage]) -> Option<Option<(usize, (f32, f32))>> {
     let body = story.cast[shot.subject].kind.style().body;
     let mut votes = [0.0f32; crate::world::MARKING_COLOURS.len()];
     let mut pos = Vec::new();
+    let mut eligible = 0;
     for img in frames.iter().step_by(3) {
         let Some(b) = detect::find_body(img, body) else { continue };
-        if b.height() < 10 || b.touches_edge {
+        if b.height() < 16 || b.touches_edge {
             continue;
         }
+        eligible += 1;
         if let Some(m) = detect::find_marking(img, body, &b) {
             for (v, m) in votes.iter_mut().zip(m.votes) {
                 *v += m;
@@ -113,12 +116,15 @@ pub fn marking(story: &Story, shot: &ShotSpec, frames: &[RgbImage]) -> Option<(u
             pos.push(m.pos);
         }
     }
-    if pos.is_empty() {
+    if eligible == 0 {
         return None;
+    }
+    if pos.is_empty() {
+        return Some(None);
     }
     let best = (0..votes.len()).max_by(|&a, &b| votes[a].total_cmp(&votes[b]))?;
     let n = pos.len() as f32;
-    Some((best, (pos.iter().map(|p| p.0).sum::<f32>() / n, pos.iter().map(|p| p.1).sum::<f32>() / n)))
+    Some(Some((best, (pos.iter().map(|p| p.0).sum::<f32>() / n, pos.iter().map(|p| p.1).sum::<f32>() / n))))
 }
 
 /// Agreement of two markings: half for the colour, half for the position.

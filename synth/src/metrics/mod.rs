@@ -30,7 +30,7 @@ pub struct Scores {
     pub subject_consistency: Option<f32>,
     /// Mean absolute second temporal difference within shots (grey levels).
     pub flicker: f32,
-    /// exp(-flicker / 4).
+    /// exp(-flicker / 10).
     pub stability: f32,
     /// Part of within-shot 8-frame windows that move.
     pub motion: f32,
@@ -85,8 +85,10 @@ pub fn evaluate(story: &Story, film: &cine_ir::Film, frames: &[RgbImage]) -> Res
         }
         if let Some(j) = story.subject_first_appearance(i) {
             let (a, b) = (consistency::marking(story, &shots[j], range(j)), consistency::marking(story, &shots[i], range(i)));
-            if let Some(c) = consistency::marking_agreement(a, b) {
-                subj_c.push(c);
+            if let (Some(a), Some(b)) = (a, b) {
+                if let Some(c) = consistency::marking_agreement(a, b) {
+                    subj_c.push(c);
+                }
             }
         }
     }
@@ -106,7 +108,7 @@ pub fn evaluate(story: &Story, film: &cine_ir::Film, frames: &[RgbImage]) -> Res
         set_consistency: avg(&set_c),
         subject_consistency: avg(&subj_c),
         flicker,
-        stability: (-flicker / 4.0).exp(),
+        stability: (-flicker / 10.0).exp(),
         motion,
         frames: frames.len(),
     })
@@ -166,19 +168,18 @@ pub fn match_cuts(scripted: &[u32], found: &[u32]) -> (usize, usize, usize) {
     (hits, found.len() - hits, scripted.len() - hits)
 }
 
-/// Mean |f(t) - (f(t-1) + f(t+1)) / 2| over frames inside scripted shots.
+/// Median over frames inside scripted shots of the mean |f(t) - (f(t-1) + f(t+1)) / 2|
+/// (the median, so the odd bounce of a jump does not count as flicker).
 pub fn flicker(frames: &[RgbImage], starts: &[u32], lens: &[u32]) -> f32 {
-    let mut sum = 0.0;
-    let mut n = 0;
+    let mut v = Vec::new();
     for (&s, &l) in starts.iter().zip(lens) {
         for t in s + 1..(s + l).saturating_sub(1) {
             let (a, b, c) = (frames[t as usize - 1].as_raw(), frames[t as usize].as_raw(), frames[t as usize + 1].as_raw());
             let e: f32 = a.iter().zip(b).zip(c).map(|((&x, &y), &z)| (y as f32 - (x as f32 + z as f32) * 0.5).abs()).sum();
-            sum += e / b.len() as f32;
-            n += 1;
+            v.push(e / b.len() as f32);
         }
     }
-    if n == 0 { 0.0 } else { sum / n as f32 }
+    if v.is_empty() { 0.0 } else { shots::median(v) }
 }
 
 /// Part of 8-frame windows inside scripted shots whose ends differ visibly.
