@@ -114,6 +114,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let mut eof = false;
     let mut first_frame: Option<f64> = None;
     let mut ready_at: Option<Instant> = None;
+    let mut paced = 0u32;
     loop {
         // Directions apply at chunk boundaries, unless a `wait` holds them back.
         while live.hold == 0 && !live.stopped && !eof {
@@ -145,6 +146,8 @@ fn session(args: &Args) -> anyhow::Result<()> {
             break;
         }
         if !live.ready() {
+            // Paused or waiting for a prompt: pacing restarts when generation resumes.
+            (ready_at, paced) = (None, 0);
             continue;
         }
         let ready = *ready_at.get_or_insert_with(Instant::now);
@@ -152,7 +155,9 @@ fn session(args: &Args) -> anyhow::Result<()> {
         if let Some(p) = preview.as_mut() {
             sinks.push(p);
         }
-        frames += live.step(&mut sinks)?;
+        let n = live.step(&mut sinks)?;
+        frames += n;
+        paced += n;
         if first_frame.is_none() {
             first_frame = Some(ready.elapsed().as_secs_f64());
             eprintln!("first frames after {:.3} s", first_frame.unwrap_or(0.0));
@@ -161,7 +166,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
             break;
         }
         if !args.no_pace && !args.lockstep {
-            let due = Duration::from_secs_f64(frames as f64 / args.fps.max(1) as f64);
+            let due = Duration::from_secs_f64(paced as f64 / args.fps.max(1) as f64);
             if let Some(d) = due.checked_sub(ready.elapsed()) {
                 std::thread::sleep(d);
             }
