@@ -2,8 +2,8 @@
 //!
 //! Directions (one per line, `#` starts a comment):
 //! `prompt "TEXT"` switch the prompt within the shot; `cut "TEXT" [as NAME]` start a new
-//! shot; `recall NAME` pin an earlier shot (by name or number) in memory for the current
-//! shot; `pause` / `resume`; `wait N` let N chunks pass before the next direction is read;
+//! shot; `recall NAME` pin in memory, for the current shot, an earlier shot by name or number,
+//! or else every earlier shot whose prompt mentions NAME (a character or a set); `pause` / `resume`; `wait N` let N chunks pass before the next direction is read;
 //! `stop` finish. Directions take effect at the next chunk boundary; nothing generated is
 //! ever regenerated. The session records itself as a film IR ([`LiveSession::film`]):
 //! rendering that IR with the same seed gives the same frames.
@@ -160,20 +160,22 @@ impl LiveSession {
                 self.open_shot(prompt, name);
             }
             Direction::Recall(name) => {
-                let shot = self.find(&name).ok_or_else(|| anyhow::anyhow!("no earlier shot named `{name}`"))?;
                 let cur = self.film.shots.len().saturating_sub(1);
-                if shot >= cur {
-                    bail!("`recall {name}` must name an earlier shot");
+                let shots = self.recall_targets(&name, cur);
+                if shots.is_empty() {
+                    bail!("no earlier shot named `{name}` or showing `{name}` in its prompt");
                 }
-                if !self.pins.contains(&shot) {
-                    self.pins.push(shot);
-                    self.pins.sort_unstable();
-                    let s = self.film.shots.last_mut().expect("a shot is open");
-                    if s.frames > 0 {
-                        eprintln!("note: recall in the middle of a shot; the recorded film pins it for the whole shot");
+                let s = self.film.shots.last_mut().expect("a shot is open");
+                if s.frames > 0 {
+                    eprintln!("note: recall in the middle of a shot; the recorded film pins it for the whole shot");
+                }
+                for shot in shots {
+                    if !self.pins.contains(&shot) {
+                        self.pins.push(shot);
+                        s.recalls.push(Recall::Shot { shot });
                     }
-                    s.recalls.push(Recall::Shot { shot });
                 }
+                self.pins.sort_unstable();
             }
             Direction::Pause => self.paused = true,
             Direction::Resume => self.paused = false,
@@ -181,6 +183,24 @@ impl LiveSession {
             Direction::Stop => self.stopped = true,
         }
         Ok(())
+    }
+
+    /// Earlier shots a recall names: a shot by name or number, else every earlier shot whose
+    /// prompt has `name` as a word (a character or a set).
+    fn recall_targets(&self, name: &str, cur: usize) -> Vec<usize> {
+        if let Some(i) = self.find(name).filter(|&i| i < cur) {
+            return vec![i];
+        }
+        let word = name.to_lowercase();
+        self.film.shots[..cur]
+            .iter()
+            .filter(|s| {
+                std::iter::once(&s.prompt)
+                    .chain(s.events.iter().map(|e| &e.prompt))
+                    .any(|p| p.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == word))
+            })
+            .map(|s| s.index)
+            .collect()
     }
 
     fn find(&self, name: &str) -> Option<usize> {

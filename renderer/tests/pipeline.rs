@@ -221,6 +221,22 @@ fn a_live_session_matches_its_recorded_film() {
 }
 
 #[test]
+fn recall_by_word_pins_the_shots_that_showed_it() {
+    let info = StreamInfo { seed: 1, width: 64, height: 64, fps: 16, global_caption: String::new() };
+    let mut live = LiveSession::new(Box::new(ProceduralGenerator::new()), &tiny(), info).unwrap();
+    let mut cap = Capture::default();
+    for line in ["cut \"the lighthouse at dusk\"", "wait 1", "cut \"a boat at sea\"", "wait 1", "cut \"Lighthouse keeper climbs\"", "wait 1", "cut \"the harbor\"", "recall lighthouse", "wait 1"] {
+        live.apply(parse(line).unwrap().unwrap()).unwrap();
+        while live.hold > 0 {
+            live.step(&mut [&mut cap]).unwrap();
+        }
+    }
+    let recalls = &live.film().shots[3].recalls;
+    assert_eq!(recalls, &vec![cine_ir::Recall::Shot { shot: 0 }, cine_ir::Recall::Shot { shot: 2 }]);
+    assert!(live.apply(parse("recall dragon").unwrap().unwrap()).is_err());
+}
+
+#[test]
 fn directions_parse_or_explain() {
     assert!(parse("# comment").unwrap().is_none());
     assert!(parse("cut \"a \\\"quoted\\\" room\" as hall").is_ok());
