@@ -67,7 +67,9 @@ fn main() {
         panic!("the generated screenplay does not compile:\n{text}");
     };
     assert_eq!(film.shots.len(), shots);
-    println!("input: {shots} shots, {} lines, {} bytes, {} diagnostics", src.lines().count(), src.len(), out.diagnostics.len());
+    let mut codes: Vec<String> = out.diagnostics.iter().map(|d| d.rule.code()).collect();
+    codes.dedup();
+    println!("input: {shots} shots, {} lines, {} bytes, {} diagnostics {codes:?}", src.lines().count(), src.len(), out.diagnostics.len());
     let runs = 7;
     let mut times = Vec::new();
     for _ in 0..runs {

@@ -31,6 +31,38 @@ fn where_(ctx: Context) -> &'static str {
     }
 }
 
+/// How a statement is written, for help on a line that starts right but goes wrong.
+pub fn usage(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "title" => "title \"The Lighthouse\"",
+        "fps" => "fps 16",
+        "resolution" => "resolution 64x64",
+        "seed" => "seed 7",
+        "model" => "model cine-tiny",
+        "caption" => "caption \"a stormy coast\"",
+        "style" => "style noir",
+        "use" => "use styles, or use \"shared/cast.cine\"",
+        "cast" => "cast keeper \"an old keeper in a raincoat\" (optionally followed by `{` and attributes)",
+        "set" => "set cliff \"a white lighthouse on a cliff\"",
+        "const" => "const slow = 0.5",
+        "define" => "define camera drift \"the camera drifts\" {",
+        "scene" => "scene cliff {",
+        "time" => "time dusk",
+        "mood" => "mood \"quiet\"",
+        "shot" => "shot arrival {, or shot {",
+        "duration" => "duration 2.5s, or duration 40f",
+        "size" => "size wide",
+        "angle" => "angle low",
+        "subjects" => "subjects keeper, boy",
+        "action" => "action \"the keeper waves\"",
+        "camera" => "camera pan_left(speed: slow)",
+        "at" => "at 1.5s: \"the lamp flares\"",
+        "transition" => "transition dissolve(frames: 8)",
+        "recall" => "recall shot door, recall cast keeper, or recall set cliff",
+        _ => return None,
+    })
+}
+
 /// Describes a grammar rule in words a writer understands.
 fn describe(r: Rule) -> Option<&'static str> {
     Some(match r {
@@ -47,6 +79,12 @@ fn describe(r: Rule) -> Option<&'static str> {
         Rule::args => "arguments in parentheses like (speed: slow)",
         Rule::arg => "an argument like speed: slow",
         Rule::open => "`{`",
+        Rule::colon => "`:`",
+        Rule::comma => "`,`",
+        Rule::equals => "`=`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::by => "`x` (as in 64x64)",
         Rule::close => "`}`",
         Rule::comment => "a comment",
         Rule::EOI => "the end of the line",
@@ -120,8 +158,9 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
         InputLocation::Span((s, _)) => s,
     };
     let (wstart, word) = first_word(text, 0);
+    let written = usage(word).filter(|_| keywords(ctx).contains(&word)).map(|u| format!("write it like: {u}"));
     // The line's first word is not a statement this block allows.
-    if pos <= wstart {
+    if pos <= wstart && written.is_none() {
         let kws = keywords(ctx);
         let listed: Vec<String> = kws.iter().map(|k| format!("`{k}`")).collect();
         let end = if word.is_empty() { (wstart + 1).min(text.len()) } else { wstart + word.len() };
@@ -163,7 +202,7 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
     SyntaxError {
         span: Span::new(base + pos, base + end.max(pos)),
         message: format!("expected {}, found {found_desc}", join_or(&expected)),
-        help: None,
+        help: written,
     }
 }
 

@@ -125,9 +125,18 @@ fn value(p: Pair<Rule>, base: usize) -> Value {
     }
 }
 
+/// Children without punctuation.
+fn inner(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
+    p.into_inner().filter(|x| !is_punct(x.as_rule()))
+}
+
+fn is_punct(r: Rule) -> bool {
+    matches!(r, Rule::colon | Rule::comma | Rule::equals | Rule::lparen | Rule::rparen | Rule::by)
+}
+
 fn arg(p: Pair<Rule>, base: usize) -> Arg {
     let sp = span(&p, base);
-    let mut inner = p.into_inner();
+    let mut inner = inner(p);
     let n = name(inner.next().expect("arg name"), base);
     let v = value(inner.next().expect("arg value"), base);
     Arg { name: n, value: v, span: sp }
@@ -135,11 +144,11 @@ fn arg(p: Pair<Rule>, base: usize) -> Arg {
 
 fn call(p: Pair<Rule>, base: usize) -> Call {
     let sp = span(&p, base);
-    let mut inner = p.into_inner();
-    let n = name(inner.next().expect("call name"), base);
-    let args = inner
+    let mut it = inner(p);
+    let n = name(it.next().expect("call name"), base);
+    let args = it
         .next()
-        .map(|a| a.into_inner().map(|x| arg(x, base)).collect())
+        .map(|a| inner(a).map(|x| arg(x, base)).collect())
         .unwrap_or_default();
     Call { name: n, args, span: sp }
 }
@@ -151,7 +160,7 @@ fn stmt(p: Pair<Rule>, base: usize) -> Result<Stmt, SyntaxError> {
     if rule == Rule::attr {
         return Ok(Stmt::Attr(arg(p, base)));
     }
-    let mut it = p.into_inner().filter(|x| !is_keyword(x.as_rule()));
+    let mut it = p.into_inner().filter(|x| !is_keyword(x.as_rule()) && !is_punct(x.as_rule()));
     let mut next = || it.next().expect("grammar guarantees this child");
     Ok(match rule {
         Rule::title_stmt => Stmt::Title(text(next(), base)),

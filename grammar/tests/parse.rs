@@ -153,3 +153,31 @@ fn oversize_input_is_refused() {
     let long_line = format!("title \"{}\"\n", "a".repeat(cine_grammar::MAX_LINE_BYTES));
     assert!(parse(&long_line).errors[0].message.contains("line is too long"));
 }
+
+#[test]
+fn no_rule_names_in_any_message() {
+    let bad = [
+        "title", "fps 1.5", "resolution 64", "resolution 64x", "seed -1", "model", "caption 3", "style \"x\"", "use",
+        "use 3", "cast", "cast a", "cast a b", "set a \"x\" {{", "const a", "const a = x", "define", "define foo a \"x\"",
+        "define camera a", "scene", "scene \"x\" {", "scene a", "@", "\"unterminated", "title \"x\" extra",
+    ];
+    let shot = [
+        "duration", "duration 3", "duration 3x", "size", "size \"wide\"", "subjects", "subjects a,", "action x", "camera",
+        "camera pan_left(", "camera pan_left(speed)", "camera pan_left(speed: )", "at", "at 2s", "at 2s \"x\"", "at 2s:",
+        "transition", "recall", "recall thing x", "recall shot", "shot {",
+    ];
+    let mut sources: Vec<String> = bad.iter().map(|l| format!("{l}\n")).collect();
+    sources.extend(shot.iter().map(|l| format!("set a \"a\"\nscene a {{\n  shot {{\n    {l}\n  }}\n}}\n")));
+    for src in sources {
+        let p = parse(&src);
+        assert!(!p.errors.is_empty(), "no error for {src:?}");
+        for e in &p.errors {
+            let m = &e.message;
+            assert!(m.starts_with("expected") || m.starts_with("unexpected") || m.contains("never closed") || m.contains("not closed") || m.contains("unmatched") || m.contains("too large"), "odd message {m:?} for {src:?}");
+            for leak in ["_stmt", "kw_", "EOI", "SOI", "ident", "string_inner", "_line", "duration_num", "Rule::"] {
+                assert!(!m.contains(leak), "rule name {leak} in {m:?} for {src:?}");
+            }
+            assert!(e.span.end <= src.len() && src.is_char_boundary(e.span.start));
+        }
+    }
+}
