@@ -107,10 +107,13 @@ pub fn timestep_embedding(t: &Tensor, dim: usize) -> Result<Tensor> {
     Tensor::cat(&[args.cos()?, args.sin()?], 1)
 }
 
-/// cos/sin tables `[f*h*w, head_dim/2]` for tokens of a `(f, h, w)` grid whose first frame
-/// sits at RoPE frame position `f0`. Interleaved pairs, split over t/h/w as in Wan.
-pub fn rope_tables(split: [usize; 3], theta: f64, f0: usize, grid: (usize, usize, usize), dtype: DType, dev: &Device) -> Result<(Tensor, Tensor)> {
+/// cos/sin tables `[f*h*w, head_dim/2]` for tokens of a `(f, h, w)` grid whose frames sit at
+/// RoPE frame positions `frames` (`f` of them). Interleaved pairs, split over t/h/w as in Wan.
+pub fn rope_tables(split: [usize; 3], theta: f64, frames: &[usize], grid: (usize, usize, usize), dtype: DType, dev: &Device) -> Result<(Tensor, Tensor)> {
     let (f, h, w) = grid;
+    if frames.len() != f {
+        candle_core::bail!("{} RoPE frame positions given for {f} frames", frames.len());
+    }
     let inv = |d: usize| -> Vec<f64> { (0..d / 2).map(|i| 1.0 / theta.powf(2.0 * i as f64 / d as f64)).collect() };
     let (it, ih, iw) = (inv(split[0]), inv(split[1]), inv(split[2]));
     let half = (split[0] + split[1] + split[2]) / 2;
@@ -119,7 +122,7 @@ pub fn rope_tables(split: [usize; 3], theta: f64, f0: usize, grid: (usize, usize
     for fi in 0..f {
         for hi in 0..h {
             for wi in 0..w {
-                let parts = [(&it, (f0 + fi) as f64), (&ih, hi as f64), (&iw, wi as f64)];
+                let parts = [(&it, frames[fi] as f64), (&ih, hi as f64), (&iw, wi as f64)];
                 for (inv, pos) in parts {
                     for fr in inv.iter() {
                         let a = pos * fr;

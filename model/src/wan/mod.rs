@@ -16,5 +16,5 @@ pub use config::WanConfig;
 pub use generator::{CausalGenerator, GeneratorConfig};
 pub use layers::{timestep_embedding, Path};
 pub use loader::{check_tensors, expected_tensors, load, load_bytes, load_tensors};
-pub use model::{block_causal_mask, TextKv, WanModel};
+pub use model::{block_causal_mask, shot_frame_positions, TextKv, WanModel};
 pub use random::{randn_vec, random_weights};

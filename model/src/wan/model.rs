@@ -81,23 +81,33 @@ impl WanModel {
     /// over the `S = F*h*w` tokens (see [`block_causal_mask`]). Returns the flow prediction.
     pub fn forward_train(&self, x: &Tensor, t: &Tensor, context: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
         let text = self.encode_text(context, Path::Generic)?;
-        self.forward_with(x, t, &text, 0, SelfCtx::Masked(mask), Path::Generic)
+        self.forward_with(x, t, &text, None, SelfCtx::Masked(mask), Path::Generic)
+    }
+
+    /// [`Self::forward_train`] with explicit RoPE frame positions, one per latent frame, e.g.
+    /// [`shot_frame_positions`] to train with the generator's RoPE gap at shot cuts.
+    pub fn forward_train_at(&self, x: &Tensor, t: &Tensor, context: &Tensor, mask: Option<&Tensor>, frames: &[usize]) -> Result<Tensor> {
+        let text = self.encode_text(context, Path::Generic)?;
+        self.forward_with(x, t, &text, Some(frames), SelfCtx::Masked(mask), Path::Generic)
     }
 
     /// Like [`Self::forward_train`] with fused inference kernels (no backward).
     pub fn forward(&self, x: &Tensor, t: &Tensor, context: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
         let text = self.encode_text(context, Path::Fused)?;
-        self.forward_with(x, t, &text, 0, SelfCtx::Masked(mask), Path::Fused)
+        self.forward_with(x, t, &text, None, SelfCtx::Masked(mask), Path::Fused)
     }
 
     /// Forward of one chunk whose first frame is at RoPE frame position `rope_f0`; self-attention
     /// also sees the past keys/values `kv` hands out, and hands it this chunk's.
     pub fn forward_chunk(&self, x: &Tensor, t: &Tensor, text: &TextKv, rope_f0: usize, kv: &mut dyn KvContext) -> Result<Tensor> {
-        self.forward_with(x, t, text, rope_f0, SelfCtx::Cached(kv), Path::Fused)
+        let f = x.dim(2)? / self.cfg.patch_size[0];
+        let frames: Vec<usize> = (rope_f0..rope_f0 + f).collect();
+        self.forward_with(x, t, text, Some(&frames), SelfCtx::Cached(kv), Path::Fused)
     }
 
-    /// The common forward; `path` picks fused or generic kernels.
-    pub fn forward_with(&self, x: &Tensor, t: &Tensor, text: &TextKv, rope_f0: usize, mut ctx: SelfCtx, path: Path) -> Result<Tensor> {
+    /// The common forward; `frames` are RoPE frame positions (default `0..F`), `path` picks
+    /// fused or generic kernels.
+    pub fn forward_with(&self, x: &Tensor, t: &Tensor, text: &TextKv, frames: Option<&[usize]>, mut ctx: SelfCtx, path: Path) -> Result<Tensor> {
         let (b, c, f, h, w) = x.dims5()?;
         let [pt, ph, pw] = self.cfg.patch_size;
         if c != self.cfg.in_dim || f % pt != 0 || h % ph != 0 || w % pw != 0 {
@@ -119,7 +129,8 @@ impl WanModel {
 
         let e = self.time_embedding.forward(&timestep_embedding(t, self.cfg.freq_dim)?.to_dtype(dt)?)?; // [B*F, dim]
         let e0 = self.time_projection.forward(&e.silu()?)?.reshape((b, fp, 6, self.cfg.dim))?;
-        let (cos, sin) = rope_tables(self.cfg.rope_split(), self.cfg.rope_theta, rope_f0, (fp, hp, wp), dt, x.device())?;
+        let default: Vec<usize> = (0..fp).collect();
+        let (cos, sin) = rope_tables(self.cfg.rope_split(), self.cfg.rope_theta, frames.unwrap_or(&default), (fp, hp, wp), dt, x.device())?;
 
         for (i, block) in self.blocks.iter().enumerate() {
             xs = block.forward(&xs, &e0, (&cos, &sin), &text.layers[i], &mut ctx, i, path)?;
@@ -139,6 +150,21 @@ impl WanModel {
             .permute(vec![0, 7, 1, 4, 2, 5, 3, 6])?
             .reshape((b, co, f, h, w))
     }
+}
+
+/// RoPE frame positions of consecutive shots of `frames[i]` latent frames each, with `gap`
+/// positions skipped at every cut (what [`super::CausalGenerator::begin_shot`] does).
+pub fn shot_frame_positions(frames: &[usize], gap: usize) -> Vec<usize> {
+    let mut out = Vec::with_capacity(frames.iter().sum());
+    let mut pos = 0;
+    for (i, n) in frames.iter().enumerate() {
+        if i > 0 {
+            pos += gap;
+        }
+        out.extend(pos..pos + n);
+        pos += n;
+    }
+    out
 }
 
 /// Additive block-causal mask `[S, S]` (0 where allowed, -inf elsewhere) for `frames` latent
