@@ -51,3 +51,15 @@ fn errors_give_no_plan() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cine::undefined-set"));
     assert_eq!(cine(&["plan", "missing.cine"]).status.code(), Some(2));
 }
+
+#[test]
+fn plan_includes_the_chunk_schedule() {
+    let out = cine(&["plan", "screenplays/lighthouse.cine"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chunks = v["schedule"]["chunks"].as_array().expect("a schedule with chunks");
+    assert!(!chunks.is_empty());
+    let cuts = chunks.iter().filter(|c| c["cut"] == true).count();
+    assert_eq!(cuts, v["shots"].as_array().unwrap().len(), "one cut per shot");
+    let human = cine(&["plan", "screenplays/lighthouse.cine", "--format", "human"]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("chunk generations"));
+}

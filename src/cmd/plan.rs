@@ -59,13 +59,10 @@ pub fn run(args: Args) -> i32 {
     0
 }
 
-/// The chunk schedule the renderer will run, added to the JSON under `"schedule"`.
-///
-/// SPOT FOR THE RENDERER: once `cine_renderer::schedule::plan(&Film, &ModelProfile)`
-/// exists, return `Some(serde_json::to_value(cine_renderer::schedule::plan(film, profile)).ok()?)`
-/// here (and print it in `human` below). Until then the plan is the IR alone.
-fn schedule(_film: &Film, _profile: &ModelProfile) -> Option<serde_json::Value> {
-    None
+/// The chunk schedule the renderer will run, added to the JSON under `"schedule"` (the
+/// rest of the object is the IR, so it still reads as a `cine_ir::Film`).
+fn schedule(film: &Film, profile: &ModelProfile) -> Option<serde_json::Value> {
+    serde_json::to_value(cine_renderer::schedule::plan(film, profile)).ok()
 }
 
 /// A readable summary of the film.
@@ -77,7 +74,13 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
         film.title, film.total_frames, film.seconds(), film.fps, film.width, film.height, film.seed, film.model
     );
     if let Some(p) = profile {
-        s += &format!("chunks of {} frames, frame steps of {}\n", p.chunk_frames, p.frame_granularity);
+        let sched = cine_renderer::schedule::plan(film, p);
+        let cuts = sched.chunks.iter().filter(|c| c.cut).count();
+        let switches = sched.chunks.iter().filter(|c| c.prompt_changed && !c.cut).count();
+        s += &format!(
+            "{} chunk generations of {} frames (first {}), {cuts} at shot cuts, {switches} prompt switches, frame steps of {}\n",
+            sched.chunks.len(), sched.grid.chunk_frames, sched.grid.first_chunk_frames, p.frame_granularity
+        );
     }
     if !film.global_caption.is_empty() {
         s += &format!("caption: {}\n", film.global_caption);
