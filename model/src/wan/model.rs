@@ -27,7 +27,11 @@ pub struct WanModel {
     head_norm: LayerNorm,
     head: Linear,
     head_modulation: Tensor,
+    /// The last RoPE table built (the passes of one chunk share it).
+    rope_cache: std::sync::Arc<std::sync::Mutex<Option<RopeEntry>>>,
 }
+
+type RopeEntry = ((Vec<usize>, (usize, usize, usize)), (Tensor, Tensor));
 
 impl WanModel {
     /// Builds the model from a `VarBuilder` rooted at the checkpoint's top level.
@@ -49,6 +53,7 @@ impl WanModel {
             head_norm: LayerNorm::new(d, cfg.eps, false, vb.pp("head.norm"))?,
             head: linear(d, pt * ph * pw * cfg.out_dim, vb.pp("head.head"))?,
             head_modulation: vb.get_with_hints((1, 2, d), "head.modulation", candle_nn::Init::Randn { mean: 0.0, stdev: 1.0 / (d as f64).sqrt() })?,
+            rope_cache: Default::default(),
         })
     }
 
@@ -74,6 +79,20 @@ impl WanModel {
         let text = self.text_embedding.forward(&context.to_dtype(self.dtype())?)?;
         let layers = self.blocks.iter().map(|b| b.cross_kv(&text, path)).collect::<Result<_>>()?;
         Ok(TextKv { layers })
+    }
+
+    /// RoPE cos/sin for frame positions and grid, reusing the last table when it matches.
+    fn rope(&self, frames: &[usize], grid: (usize, usize, usize)) -> Result<(Tensor, Tensor)> {
+        let key = (frames.to_vec(), grid);
+        let mut cache = self.rope_cache.lock().map_err(|_| candle_core::Error::msg("RoPE cache lock poisoned"))?;
+        if let Some((k, v)) = cache.as_ref() {
+            if *k == key {
+                return Ok(v.clone());
+            }
+        }
+        let v = rope_tables(self.cfg.rope_split(), self.cfg.rope_theta, frames, grid, self.dtype(), self.device())?;
+        *cache = Some((key, v.clone()));
+        Ok(v)
     }
 
     /// Differentiable full-sequence forward (generic ops only): `x: [B, C, F, H, W]`,
@@ -130,7 +149,7 @@ impl WanModel {
         let e = self.time_embedding.forward(&timestep_embedding(t, self.cfg.freq_dim)?.to_dtype(dt)?)?; // [B*F, dim]
         let e0 = self.time_projection.forward(&e.silu()?)?.reshape((b, fp, 6, self.cfg.dim))?;
         let default: Vec<usize> = (0..fp).collect();
-        let (cos, sin) = rope_tables(self.cfg.rope_split(), self.cfg.rope_theta, frames.unwrap_or(&default), (fp, hp, wp), dt, x.device())?;
+        let (cos, sin) = self.rope(frames.unwrap_or(&default), (fp, hp, wp))?;
 
         for (i, block) in self.blocks.iter().enumerate() {
             xs = block.forward(&xs, &e0, (&cos, &sin), &text.layers[i], &mut ctx, i, path)?;
