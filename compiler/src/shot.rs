@@ -133,7 +133,7 @@ impl Cx<'_> {
         for (t, text, span) in ats {
             let rel = match t.unit {
                 Unit::Seconds => (t.value * fps as f64).round(),
-                Unit::Frames => t.value,
+                Unit::Frames => t.value.round(),
             };
             if rel >= frames as f64 {
                 self.diags.push(

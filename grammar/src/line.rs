@@ -226,10 +226,7 @@ fn stmt(p: Pair<Rule>, base: usize) -> Result<Stmt, SyntaxError> {
         Rule::duration_stmt => Stmt::Duration(duration(next(), base)),
         Rule::size_stmt => Stmt::Size(name(next(), base)),
         Rule::angle_stmt => Stmt::Angle(name(next(), base)),
-        Rule::subjects_stmt => {
-            drop(next);
-            Stmt::Subjects(it.map(|x| name(x, base)).collect())
-        }
+        Rule::subjects_stmt => Stmt::Subjects(it.map(|x| name(x, base)).collect()),
         Rule::action_stmt => Stmt::Action(text(next(), base)),
         Rule::camera_stmt => Stmt::Camera(call(next(), base)),
         Rule::at_stmt => {
