@@ -1,1 +1,9 @@
-//! Training of the default model: VAE, text encoder, causal base model, few-step distillation
+//! Training of the default model `cine-tiny`: the VAE, the text encoder with the causal base
+//! model, and few-step distillation, all on candle and all on data from the synthetic world.
+//!
+//! Every stage writes resumable checkpoints (safetensors + `state.json`), a CSV loss log and a
+//! loss-curve PNG into its run directory, and continues from the last checkpoint when re-run.
+
+pub mod checkpoint;
+pub mod log;
+pub mod plot;
