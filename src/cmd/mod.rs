@@ -11,9 +11,3 @@ pub mod live;
 pub mod plan;
 pub mod render;
 pub mod train;
-
-/// Prints an error for a command that is not built yet and returns exit code 2.
-pub fn not_yet(name: &str) -> i32 {
-    eprintln!("error: `cine {name}` is not available in this build yet");
-    2
-}

@@ -1,9 +1,35 @@
-//! `cine train`.
+//! `cine train`: the stages that build the default model, each resumable.
+
+use clap::Subcommand;
 
 /// Arguments of `cine train`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    stage: Stage,
+}
 
-pub fn run(_args: Args) -> i32 {
-    super::not_yet("train")
+#[derive(Subcommand)]
+enum Stage {
+    /// Train the VAE for reconstruction on frames of the synthetic world.
+    Vae(cine_train::vae::Args),
+    /// Train the text encoder and the causal base DiT on multi-shot stories.
+    Base(cine_train::base::Args),
+    /// Distill the base model into a few-step causal generator.
+    Distill(cine_train::distill::Args),
+}
+
+pub fn run(args: Args) -> i32 {
+    let result = match args.stage {
+        Stage::Vae(a) => cine_train::vae::run(a),
+        Stage::Base(a) => cine_train::base::run(a),
+        Stage::Distill(a) => cine_train::distill::run(a),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
 }

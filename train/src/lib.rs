@@ -7,3 +7,6 @@
 pub mod checkpoint;
 pub mod log;
 pub mod plot;
+pub mod vae;
+pub mod base;
+pub mod distill;
