@@ -18,9 +18,38 @@ pub fn profile(name: &str) -> Option<ModelProfile> {
         chunk_frames: gen.chunk_frames as u32 * VAE_TEMPORAL,
         frame_granularity: VAE_TEMPORAL,
         max_prompt_tokens: dit.text_len as u32,
-        // cine-tiny's word list comes from its tokenizer.json once the text encoder ships it.
-        vocabulary: None,
+        vocabulary: vocabulary(name),
     })
+}
+
+/// The words a model saw in training: cine-tiny's come from its committed tokenizer.json
+/// (special tokens left out); open-vocabulary models have none.
+pub fn vocabulary(name: &str) -> Option<Vec<String>> {
+    match name {
+        "cine-tiny" => tiny_vocabulary(),
+        _ => None,
+    }
+}
+
+#[cfg(cine_tiny_tokenizer)]
+fn tiny_vocabulary() -> Option<Vec<String>> {
+    static WORDS: std::sync::OnceLock<Option<Vec<String>>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| words_of_tokenizer(include_str!(env!("CINE_TINY_TOKENIZER")))).clone()
+}
+
+#[cfg(not(cine_tiny_tokenizer))]
+fn tiny_vocabulary() -> Option<Vec<String>> {
+    None
+}
+
+/// The non-special words of a word-level `tokenizer.json`, sorted.
+pub fn words_of_tokenizer(json: &str) -> Option<Vec<String>> {
+    let doc: serde_json::Value = serde_json::from_str(json).ok()?;
+    let vocab = doc.get("model")?.get("vocab")?.as_object()?;
+    let special = |w: &str| w.starts_with('<') && w.ends_with('>');
+    let mut words: Vec<String> = vocab.keys().filter(|w| !special(w)).cloned().collect();
+    words.sort();
+    Some(words)
 }
 
 /// DiT and sampler settings of a known model.
@@ -38,5 +67,14 @@ mod tests {
         assert_eq!((p.chunk_frames, p.frame_granularity, p.max_prompt_tokens), (12, 4, 64));
         assert_eq!(profile("wan2.1-1.3b").unwrap().max_prompt_tokens, 512);
         assert!(profile("nope").is_none());
+        assert!(profile("wan2.1-1.3b").unwrap().vocabulary.is_none());
+    }
+
+    #[test]
+    fn vocabulary_is_the_tokenizers_words_without_specials() {
+        let json = crate::t5::tokenizer::build_word_level_json(["a lighthouse keeper", "storm"]).unwrap();
+        let words = words_of_tokenizer(&json).unwrap();
+        assert_eq!(words, ["a", "keeper", "lighthouse", "storm"]);
+        assert!(words_of_tokenizer("not json").is_none());
     }
 }
