@@ -52,3 +52,21 @@ pub trait FrameSink {
     /// Takes film frame `index`.
     fn push(&mut self, index: u32, frame: &RgbFrame) -> Result<()>;
 }
+
+/// A sink that keeps every frame in memory, in order (`cine eval` scores them).
+#[derive(Debug, Default)]
+pub struct FrameBuffer {
+    pub frames: Vec<RgbFrame>,
+}
+
+impl FrameSink for FrameBuffer {
+    fn push(&mut self, index: u32, frame: &RgbFrame) -> Result<()> {
+        anyhow::ensure!(
+            index as usize == self.frames.len(),
+            "frame {index} arrived out of order (expected frame {})",
+            self.frames.len()
+        );
+        self.frames.push(frame.clone());
+        Ok(())
+    }
+}

@@ -39,6 +39,11 @@ pub trait ChunkGenerator: Send {
     fn set_prompt(&mut self, prompt: &str) -> Result<()>;
     /// Generates and decodes one chunk: `chunk.stream_frames` frames.
     fn next_chunk(&mut self, chunk: &ChunkPlan) -> Result<Vec<RgbFrame>>;
+    /// Seconds spent so far in each stage of generation (e.g. text encoder, DiT, VAE), for
+    /// `cine bench`; empty when the generator does not measure them.
+    fn timings(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
     /// The generation state, serialised; `None` when this generator cannot save its state
     /// (renders then run without the cache).
     fn snapshot(&self) -> Result<Option<Vec<u8>>>;

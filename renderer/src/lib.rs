@@ -7,10 +7,12 @@
 //! a test pattern for fast tests, not a model.
 
 pub mod batch;
+pub mod budget;
 pub mod cache;
 pub mod font;
 pub mod frame;
 pub mod generator;
+pub mod interrupt;
 pub mod live;
 pub mod model_gen;
 pub mod mp4;
@@ -21,6 +23,6 @@ pub mod sample;
 pub mod schedule;
 pub mod storyboard;
 
-pub use frame::{FrameSink, RgbFrame};
+pub use frame::{FrameBuffer, FrameSink, RgbFrame};
 pub use generator::{ChunkGenerator, StreamInfo};
 pub use schedule::{plan, ChunkPlan, Schedule};

@@ -16,8 +16,13 @@ use crate::frame::RgbFrame;
 use crate::generator::{ChunkGenerator, StreamInfo};
 use crate::schedule::ChunkPlan;
 
+mod state;
+
 /// File names of a model directory.
 pub const FILES: [&str; 4] = ["dit.safetensors", "vae.safetensors", "t5.safetensors", "tokenizer.json"];
+
+/// The many-step base DiT a model directory may also hold (`cine eval --dit base`).
+pub const BASE_DIT: &str = "dit-base.safetensors";
 
 /// The loaded networks of one model.
 pub struct ModelParts {
@@ -54,8 +59,13 @@ fn hash_files(bytes: &[&[u8]]) -> String {
 impl ModelParts {
     /// Loads a model directory holding [`FILES`]; errors name the missing or corrupt file.
     pub fn load_dir(name: &str, dir: &Path) -> Result<Self> {
+        Self::load_dir_with(name, dir, FILES[0])
+    }
+
+    /// [`Self::load_dir`] with another DiT file of the directory (e.g. [`BASE_DIT`]).
+    pub fn load_dir_with(name: &str, dir: &Path, dit_file: &str) -> Result<Self> {
         let mut bytes = Vec::new();
-        for f in FILES {
+        for f in std::iter::once(dit_file).chain(FILES[1..].iter().copied()) {
             let p = dir.join(f);
             let b = std::fs::read(&p).map_err(|e| {
                 anyhow!("model file {} cannot be read ({e}); a model directory holds {}", p.display(), FILES.join(", "))
@@ -107,6 +117,20 @@ impl ModelParts {
             weights_id: format!("random-{seed}"),
         })
     }
+
+    /// Samples with `n` denoising steps, evenly spaced from t = 1000 (before the shift):
+    /// 4 gives the distilled sampler's `[1000, 750, 500, 250]`.
+    pub fn set_steps(&mut self, n: usize) -> Result<()> {
+        anyhow::ensure!(n > 0, "the sampler needs at least one step");
+        self.gen_cfg.steps = (0..n).map(|i| 1000.0 * (1.0 - i as f64 / n as f64)).collect();
+        Ok(())
+    }
+}
+
+/// Folder of the model built into this binary (the build-time `model/weights/cine-tiny/`),
+/// if any; it may also hold [`BASE_DIT`].
+pub fn builtin_dir() -> Option<&'static Path> {
+    option_env!("CINE_TINY_DIR").map(Path::new)
 }
 
 /// [`ChunkGenerator`] over a loaded model.
@@ -120,6 +144,10 @@ pub struct ModelGenerator {
     pending_cut: bool,
     pending_prompt: Option<String>,
     embeddings: HashMap<String, Tensor>,
+    /// Largest K/V memory held after a chunk since `start` (bytes).
+    kv_peak: usize,
+    /// Seconds spent in the text encoder, the DiT and the VAE since `new`.
+    seconds: [f64; 3],
 }
 
 impl ModelGenerator {
@@ -133,7 +161,24 @@ impl ModelGenerator {
             pending_cut: false,
             pending_prompt: None,
             embeddings: HashMap::new(),
+            kv_peak: 0,
+            seconds: [0.0; 3],
         }
+    }
+
+    /// The loaded networks and settings.
+    pub fn parts(&self) -> &ModelParts {
+        &self.parts
+    }
+
+    /// Memory policy of the next stream (takes effect at [`ChunkGenerator::start`]).
+    pub fn set_policy(&mut self, policy: MemoryPolicy) {
+        self.parts.policy = policy;
+    }
+
+    /// Largest K/V memory (bytes, all layers) held after any chunk of the current stream.
+    pub fn kv_peak_bytes(&self) -> usize {
+        self.kv_peak
     }
 
     fn embed(&mut self, prompt: &str) -> Result<Tensor> {
@@ -151,7 +196,9 @@ impl ModelGenerator {
 
 impl ChunkGenerator for ModelGenerator {
     fn id(&self) -> String {
-        format!("{}/{}", self.parts.name, self.parts.weights_id)
+        // Sampler and memory policy change the frames, so they are part of the id.
+        let settings = serde_json::to_vec(&(&self.parts.gen_cfg, &self.parts.policy)).unwrap_or_default();
+        format!("{}/{}/{}", self.parts.name, self.parts.weights_id, hash_files(&[&settings]))
     }
 
     fn frame_size(&self, _width: u32, _height: u32) -> (u32, u32) {
@@ -166,6 +213,7 @@ impl ChunkGenerator for ModelGenerator {
         self.caption = info.global_caption.clone();
         self.shots.clear();
         self.embeddings.clear();
+        self.kv_peak = 0;
         Ok(())
     }
 
@@ -182,10 +230,12 @@ impl ChunkGenerator for ModelGenerator {
     }
 
     fn next_chunk(&mut self, chunk: &ChunkPlan) -> Result<Vec<RgbFrame>> {
+        let t = std::time::Instant::now();
         let emb = match self.pending_prompt.take() {
             Some(p) => Some(self.embed(&p)?),
             None => None,
         };
+        self.seconds[0] += t.elapsed().as_secs_f64();
         // Pins name IR shots; the generator counts its own shots.
         let pins: Vec<usize> = chunk.pins.iter().filter_map(|p| self.shots.iter().position(|s| s == p)).collect();
         let (Some(gen), Some(dec)) = (self.gen.as_mut(), self.dec.as_mut()) else { bail!("the model generator was not started") };
@@ -195,8 +245,13 @@ impl ChunkGenerator for ModelGenerator {
         if let Some(e) = emb {
             gen.set_prompt(&e)?;
         }
+        let t = std::time::Instant::now();
         let latents = gen.generate_chunk()?;
+        self.kv_peak = self.kv_peak.max(gen.memory().bytes());
+        self.seconds[1] += t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
         let video = dec.decode_chunk(&latents)?;
+        self.seconds[2] += t.elapsed().as_secs_f64();
         let (_, _, h, w) = video.dims4()?;
         Ok(to_rgb8(&video)?
             .into_iter()
@@ -204,13 +259,16 @@ impl ChunkGenerator for ModelGenerator {
             .collect())
     }
 
-    fn snapshot(&self) -> Result<Option<Vec<u8>>> {
-        // cine-model cannot serialise the KV memory, RNG and VAE caches yet.
-        Ok(None)
+    fn timings(&self) -> Vec<(&'static str, f64)> {
+        vec![("text encoder", self.seconds[0]), ("DiT", self.seconds[1]), ("VAE decode", self.seconds[2])]
     }
 
-    fn restore(&mut self, _state: &[u8]) -> Result<()> {
-        bail!("the model generator cannot restore a saved state")
+    fn snapshot(&self) -> Result<Option<Vec<u8>>> {
+        self.save()
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<()> {
+        self.load(state)
     }
 }
 

@@ -3,7 +3,9 @@
 
 use cine_renderer::frame::{FrameSink, RgbFrame};
 use cine_renderer::model_gen::{ModelGenerator, ModelParts};
-use cine_renderer::render::{run, RenderOptions};
+use cine_renderer::cache::{shot_keys, RenderCache};
+use cine_renderer::generator::ChunkGenerator;
+use cine_renderer::render::{run, stream_info, RenderOptions, RenderStats};
 use cine_renderer::sample::film;
 use cine_renderer::schedule::plan;
 
@@ -59,4 +61,42 @@ fn missing_model_files_are_named() {
     }
     let e = ModelParts::load_dir("cine-tiny", dir.path()).err().unwrap();
     assert!(format!("{e:#}").contains("dit.safetensors is corrupt"), "{e:#}");
+}
+
+fn cached_render(gen: &mut ModelGenerator, f: &cine_ir::Film, cache: &RenderCache) -> (Vec<RgbFrame>, RenderStats) {
+    let profile = cine_model::registry::profile("cine-tiny").unwrap();
+    let mut cap = Capture::default();
+    let opts = RenderOptions { cache: Some(cache.clone()), ..Default::default() };
+    let stats = run(&plan(f, &profile), gen, &mut [&mut cap], &opts).unwrap();
+    (cap.0, stats)
+}
+
+#[test]
+fn model_renders_resume_from_the_cache_bit_for_bit() {
+    let mut gen = ModelGenerator::new(ModelParts::random("cine-tiny", 2, &WORDS).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let cache = RenderCache::new(dir.path(), u64::MAX);
+    // Three shots of one chunk each: 9 + 12 + 12 frames.
+    let f = film("cine-tiny", 3, &[("a red ball", 9), ("a blue room", 12), ("the green field", 12)]);
+    let (a, s) = cached_render(&mut gen, &f, &cache);
+    assert_eq!((s.chunks_generated, s.shots_reused, a.len()), (3, 0, 33));
+    assert_eq!(cache.usage().entries, 3, "a state is saved after every shot");
+
+    // Drop the last shot's entry: shots 1-2 come from the cache, the restored state
+    // (KV memory, noise stream, prompt K/V, VAE caches) must regenerate shot 3 exactly.
+    let profile = cine_model::registry::profile("cine-tiny").unwrap();
+    let schedule = plan(&f, &profile);
+    let keys = shot_keys(&gen.id(), &stream_info(&schedule), &schedule);
+    std::fs::remove_file(dir.path().join(format!("{}.entry", keys[2]))).unwrap();
+    let (b, s) = cached_render(&mut gen, &f, &cache);
+    assert_eq!((s.chunks_generated, s.shots_reused), (1, 2));
+    assert!(a == b, "a resumed render differs from the cold one");
+
+    // Edit the late shot: the prefix is reused and identical, one chunk is generated.
+    let mut g = f.clone();
+    g.shots[2].prompt = "a red ball in the green field".into();
+    let (c, s) = cached_render(&mut gen, &g, &cache);
+    assert_eq!((s.chunks_generated, s.shots_reused), (1, 2));
+    assert!(c[..21] == a[..21], "the unchanged prefix differs");
+    assert!(c[21..] != a[21..], "the edited shot did not change");
 }

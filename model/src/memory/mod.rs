@@ -9,11 +9,13 @@
 //! part in of its softmax share among the layer's blocks, so young and old blocks compare fairly.
 
 mod policy;
+mod state;
 
 use candle_core::{Result, Tensor, D};
 use serde::Serialize;
 
 pub use policy::{evict, mandatory, select, BlockInfo, CamrConfig, MemoryPolicy, RouteState};
+pub use state::MemoryState;
 
 use crate::wan::KvContext;
 

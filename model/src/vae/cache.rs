@@ -3,6 +3,9 @@
 
 use candle_core::Tensor;
 
+// Save / restore between chunks (the renderer's cache).
+mod state;
+
 /// The state one temporal layer keeps between calls.
 #[derive(Debug, Clone, Default)]
 pub struct Slot {

@@ -5,6 +5,9 @@ use candle_core::{Result, Tensor};
 
 use super::{FeatCache, WanVae};
 
+// Save / restore between chunks (the renderer's cache).
+mod state;
+
 /// Decodes a latent stream chunk by chunk. The first chunk of `L` latent frames gives
 /// `1 + tf(L-1)` video frames, every later one `tf * L`.
 #[derive(Debug, Clone)]

@@ -18,6 +18,9 @@ use super::schedule::{add_noise, warped_steps, x0_from_flow};
 use super::{Path, TextKv, WanModel};
 use crate::memory::{BlockInfo, KvMemory, MemoryPolicy};
 
+// Save / restore between chunks (the renderer's cache).
+mod state;
+
 /// Sampler and chunk-grid settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
