@@ -32,12 +32,40 @@ fn frozen_ground_truth_scores_lower_motion() {
 
 #[test]
 fn unknown_model_and_options_exit_2() {
-    let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--memory", "camr", "--budget", "8", "--limit", "1"]);
+    let (code, _, err) = cine(&["eval", "--model", "sora", "--limit", "1"]);
     assert_eq!(code, 2);
-    assert!(err.contains("cine-tiny"), "{err}");
+    assert!(err.contains("unknown model `sora`"), "{err}");
     let (code, _, err) = cine(&["eval", "--corrupt", "melt", "--limit", "1"]);
     assert_eq!(code, 2);
     assert!(err.contains("shuffle"), "{err}");
     let (code, _, _) = cine(&["eval", "--suite", "nope"]);
     assert_eq!(code, 2);
+    let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--random-weights", "--budget", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("budget `0`"), "{err}");
+    let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--random-weights", "--memory", "lru"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("sink-window"), "{err}");
+    let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--dit", "huge"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("base or distilled"), "{err}");
+}
+
+/// The real pipeline (compiler -> schedule -> text encoder -> causal DiT with a bounded
+/// memory -> streaming VAE) on one short story, with random weights: checks the wiring and
+/// the row, not the scores of a trained model.
+#[test]
+fn a_model_row_comes_from_the_real_pipeline() {
+    let args = ["eval", "--model", "cine-tiny", "--random-weights", "--suite", "smoke", "--limit", "1"];
+    let (code, out, err) = cine(&[&args[..], &["--memory", "window", "--budget", "2", "--format", "json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["source"], "cine-tiny/random-4 window@2", "{r}");
+    assert_eq!(r["stories"], 1);
+    assert_eq!(r["frames"], 24, "two 12-frame shots: {r}");
+    assert!(r["fps"].as_f64().unwrap() > 0.0 && r["peak_mib"].as_f64().unwrap() > 0.0, "{r}");
+    assert!(r["compiled"].as_bool().unwrap(), "the story compiled with the project's compiler");
+    // Per-story progress on stderr: 2 shots on 3 chunks (9 + 12 frames, then a cut).
+    assert!(err.contains("[1/1] smoke 0: 2 shots, 3 chunks, 24 frames"), "{err}");
+    assert!(err.contains("active memory 2 chunks"), "{err}");
 }

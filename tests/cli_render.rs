@@ -97,6 +97,38 @@ fn a_killed_render_leaves_no_file_under_the_output_name() {
 }
 
 #[test]
+fn ctrl_c_stops_the_render_and_leaves_no_file_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut film = cine_renderer::sample::film("cine-tiny", 1, &[("a long shot", 4000)]);
+    (film.width, film.height) = (320, 320);
+    std::fs::write(dir.path().join("long.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", "long.json", "-o", "film.mp4", "--generator", "procedural", "--no-cache"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let partial = || {
+        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().ends_with(".part") && e.metadata().is_ok_and(|m| m.len() > 2000)
+        })
+    };
+    while !partial() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(partial(), "the render should be writing its temporary file");
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: nothing written to film.mp4"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+    assert_eq!(left, vec!["long.json".to_string()], "only the input is left");
+}
+
+#[test]
 fn a_full_disk_is_reported_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let full = dir.path().join("full");
@@ -115,4 +147,26 @@ fn a_full_disk_is_reported_and_leaves_nothing() {
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o).contains("the disk is full"), "{}", text(&o));
     assert_eq!(left, 0, "no partial file is left");
+}
+
+#[test]
+fn without_model_dir_the_built_in_model_renders_or_its_absence_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let film = cine_renderer::sample::film("cine-tiny", 1, &[("a red ball", 9)]);
+    std::fs::write(dir.path().join("f.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", "f.json", "-o", "f.mp4", "--no-cache", "-q"])
+        .current_dir(dir.path())
+        .env_remove("CINE_MODEL_DIR")
+        .output()
+        .unwrap();
+    if cine_renderer::model_gen::builtin_dir().is_some() {
+        // Built with model/weights/cine-tiny present: the embedded model renders.
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(probe(&dir.path().join("f.mp4")), (9, 0.5625));
+    } else {
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("not built into this binary"), "{}", text(&o));
+        assert!(!dir.path().join("f.mp4").exists());
+    }
 }

@@ -66,6 +66,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         times.push(t.elapsed().as_secs_f64());
     }
     anyhow::ensure!(!times.is_empty(), "no chunks to time");
+    let split = gen.timings();
     let total: f64 = times.iter().sum();
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
@@ -80,6 +81,14 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         frames as f64 / total / film.fps as f64,
         film.fps
     );
+    let staged: f64 = split.iter().map(|s| s.1).sum();
+    if staged > 0.0 {
+        let parts: Vec<String> = split
+            .iter()
+            .map(|(name, secs)| format!("{name} {:.3} s/chunk ({:.0}%)", secs / times.len() as f64, 100.0 * secs / total))
+            .collect();
+        println!("split: {}; other {:.0}%", parts.join(", "), 100.0 * (total - staged).max(0.0) / total);
+    }
     if args.incremental {
         let dir = std::env::temp_dir().join(format!("cine-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;

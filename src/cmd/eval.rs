@@ -4,25 +4,46 @@
 //! film; the metrics of `cine_synth::metrics` judge the frames against the story's ground
 //! truth. One table row per run: each metric, frames generated per second, peak memory.
 
+mod model;
+
+use cine_renderer::budget::{Budget, POLICIES};
 use cine_synth::source::{Corrupted, Corruption, GroundTruth, VideoSource};
 use cine_synth::suite::{self, Report};
+use cine_synth::{Story, StoryConfig};
+
+use model::{ModelSettings, ModelSource};
 
 /// Arguments of `cine eval`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// What renders the films: `ground-truth` (the ceiling) or a model name.
+    /// What renders the films: `ground-truth` (the ceiling) or a model name (`cine-tiny`).
     #[arg(long, default_value = "ground-truth")]
     pub model: String,
-    /// Memory policy of a model: camr, full or window.
+    /// Model directory (default: $CINE_MODEL_DIR, else the model built into the binary and,
+    /// for `--dit base`, the folder it was built from).
+    #[arg(long)]
+    pub model_dir: Option<std::path::PathBuf>,
+    /// Which DiT: `distilled` (dit.safetensors, 4 steps) or `base` (dit-base.safetensors, 16 steps).
+    #[arg(long, default_value = "distilled")]
+    pub dit: String,
+    /// Sampler steps (default: 4 distilled, 16 base).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Memory policy of a model: full, window, sink-window or camr.
     #[arg(long, default_value = "camr")]
     pub memory: String,
-    /// Memory budget of a model (latent frames kept).
+    /// Active memory: past chunks a chunk attends to (`8`), or a share of each story's longest
+    /// history (`25%` = a quarter of its chunk count - 1). Same bound for every policy but full.
     #[arg(long)]
-    pub budget: Option<usize>,
+    pub budget: Option<String>,
+    /// Seeded random weights instead of the trained ones (tests of the pipeline only).
+    #[arg(long)]
+    pub random_weights: bool,
     /// Spoil the ground truth on purpose: shuffle, swap, freeze, noise, rerandomise.
     #[arg(long)]
     pub corrupt: Option<String>,
-    /// Which stories: bench (100), long (10 of 2+ minutes) or all.
+    /// Which stories: bench (alias benchmark; 100), long (10 of 2+ minutes), all, or smoke
+    /// (2 two-shot stories of 1.5 s, for quick checks).
     #[arg(long, default_value = "bench")]
     pub suite: String,
     /// Only the first N stories of the suite.
@@ -43,23 +64,43 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
+/// Two short two-shot stories: the whole pipeline in seconds.
+fn smoke_suite() -> Vec<Story> {
+    let cfg = StoryConfig { shots: (2, 2), shot_seconds: (0.75, 0.75), ..StoryConfig::default() };
+    (0..2u64)
+        .map(|i| {
+            let mut s = Story::generate(suite::SUITE_SEED.wrapping_mul(7).wrapping_add(i), &cfg);
+            s.title = format!("smoke {i}");
+            s
+        })
+        .collect()
+}
+
+fn usage(msg: String) -> anyhow::Result<i32> {
+    eprintln!("error: {msg}");
+    Ok(2)
+}
+
 fn eval(args: &Args) -> anyhow::Result<i32> {
-    if !["camr", "full", "window"].contains(&args.memory.as_str()) {
-        eprintln!("error: unknown memory policy `{}`; choose camr, full or window", args.memory);
-        return Ok(2);
+    if !POLICIES.contains(&args.memory.as_str()) {
+        return usage(format!("unknown memory policy `{}`; choose {}", args.memory, POLICIES.join(", ")));
     }
     if !["table", "json"].contains(&args.format.as_str()) {
-        eprintln!("error: unknown format `{}`; choose table or json", args.format);
-        return Ok(2);
+        return usage(format!("unknown format `{}`; choose table or json", args.format));
     }
+    if !["base", "distilled"].contains(&args.dit.as_str()) {
+        return usage(format!("unknown --dit `{}`; choose base or distilled", args.dit));
+    }
+    let budget = match args.budget.as_deref().map(Budget::parse).transpose() {
+        Ok(b) => b,
+        Err(e) => return usage(format!("{e}")),
+    };
     let mut stories = match args.suite.as_str() {
-        "bench" => suite::benchmark_suite(),
+        "bench" | "benchmark" => suite::benchmark_suite(),
         "long" => suite::long_form_suite(),
         "all" => [suite::benchmark_suite(), suite::long_form_suite()].concat(),
-        other => {
-            eprintln!("error: unknown suite `{other}`; choose bench, long or all");
-            return Ok(2);
-        }
+        "smoke" => smoke_suite(),
+        other => return usage(format!("unknown suite `{other}`; choose bench, long, all or smoke")),
     };
     if let Some(n) = args.limit {
         stories.truncate(n);
@@ -68,18 +109,26 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
         ("ground-truth", None) => Box::new(GroundTruth),
         ("ground-truth", Some(c)) => match Corruption::from_name(c) {
             Ok(kind) => Box::new(Corrupted { kind, seed: 1 }),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(2);
-            }
+            Err(e) => return usage(format!("{e}")),
         },
-        (_, Some(_)) => {
-            eprintln!("error: --corrupt applies to --model ground-truth only");
-            return Ok(2);
-        }
+        (_, Some(_)) => return usage("--corrupt applies to --model ground-truth only".into()),
         (m, None) => {
-            eprintln!("error: model `{m}` is not available to `cine eval` in this build; use --model ground-truth (a model plugs in through cine_synth::VideoSource)");
-            return Ok(2);
+            if cine_model::registry::profile(m).is_none() {
+                return usage(format!("unknown model `{m}`; use ground-truth or cine-tiny"));
+            }
+            if args.memory == "full" && budget.is_some() {
+                eprintln!("note: --memory full keeps every past chunk; --budget is ignored");
+            }
+            let settings = ModelSettings {
+                model: m.into(),
+                model_dir: args.model_dir.clone(),
+                dit: args.dit.clone(),
+                steps: args.steps,
+                memory: args.memory.clone(),
+                budget,
+                random_weights: args.random_weights,
+            };
+            Box::new(ModelSource::new(&settings, stories.len())?)
         }
     };
     let report = suite::run(source.as_mut(), &stories)?;
@@ -98,12 +147,12 @@ fn opt(v: Option<f32>) -> String {
 /// The results table (one row per report).
 pub fn table(rows: &[Report]) -> String {
     let mut s = format!(
-        "{:<26} {:>7} {:>7} {:>6} {:>6} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9}\n",
+        "{:<30} {:>7} {:>7} {:>6} {:>6} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9}\n",
         "source", "stories", "frames", "set", "subj", "size", "camera", "ADH", "cut_f1", "cons_set", "cons_subj", "stability", "motion", "gen_fps", "peak_MiB"
     );
     for r in rows {
         s += &format!(
-            "{:<26} {:>7} {:>7} {:>6.3} {:>6.3} {:>6.3} {:>9.3} {:>6.3} {:>8.3} {:>8} {:>8} {:>9.3} {:>6.3} {:>9.0} {:>9}\n",
+            "{:<30} {:>7} {:>7} {:>6.3} {:>6.3} {:>6.3} {:>9.3} {:>6.3} {:>8.3} {:>8} {:>8} {:>9.3} {:>6.3} {:>9.1} {:>9}\n",
             r.source,
             r.stories,
             r.frames,

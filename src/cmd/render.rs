@@ -163,7 +163,9 @@ pub fn run(args: Args) -> i32 {
         Ok(g) => g,
         Err(e) => return e.report(),
     };
-    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: None };
+    // Ctrl-C / SIGTERM stop at the next chunk; the output is then not written at all.
+    let interrupt = cine_renderer::interrupt::install();
+    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt) };
     match render_film(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts) {
         Ok(s) => {
             eprintln!(
@@ -182,6 +184,13 @@ pub fn run(args: Args) -> i32 {
                 eprintln!("wrote storyboard {}", p.display());
             }
             0
+        }
+        Err(_) if cine_renderer::interrupt::requested() => {
+            eprintln!(
+                "interrupted: nothing written to {} (finished shots stay in the render cache: render again to resume)",
+                args.output.display()
+            );
+            130
         }
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -2,7 +2,7 @@
 //! truth spoiled on purpose to show that each metric can tell.
 
 use anyhow::{bail, Result};
-use image::RgbImage;
+pub use image::RgbImage;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
