@@ -1,7 +1,8 @@
 //! CPU latency of the cine-tiny VAE (streaming decode, encode) and umT5 encoder, random weights, f32.
 //!
 //!     cargo bench -p cine-model --bench vae_t5
-//!     cargo bench -p cine-model --bench vae_t5 -- --chunks 20 --base-dim 8
+//!     cargo bench -p cine-model --bench vae_t5 -- --chunks 20 --base-dim 16
+//!     cargo bench -p cine-model --bench vae_t5 -- --weights model/weights/cine-tiny/vae.safetensors
 
 use std::time::Instant;
 
@@ -21,7 +22,15 @@ fn main() -> anyhow::Result<()> {
     let cfg = VaeConfig { base_dim: arg("--base-dim", base.base_dim), ..base };
     let (vae, vm) = WanVae::new_random(&cfg, 1, 0.0, DType::F32, &dev)?;
     let params: usize = vm.all_vars().iter().map(|v| v.elem_count()).sum();
-    println!("cine-tiny VAE: base_dim {}, {} params, 64x64 video, 16x16x16 latents", cfg.base_dim, params);
+    let args: Vec<String> = std::env::args().collect();
+    let weights = args.iter().position(|a| a == "--weights").and_then(|i| args.get(i + 1));
+    let vae = match weights {
+        // Trained weights (as the renderer loads them), else random ones.
+        Some(p) => WanVae::load(std::path::Path::new(p), &cfg, DType::F32, &dev)?,
+        None => vae,
+    };
+    let from = weights.map(String::as_str).unwrap_or("random weights");
+    println!("cine-tiny VAE: base_dim {}, {} params ({from}), 64x64 video, 16x16x16 latents", cfg.base_dim, params);
 
     let mut dec = StreamingDecoder::new(&vae);
     println!("{:>6} {:>8} {:>10} {:>10}", "chunk", "frames", "ms", "video fps");
@@ -48,8 +57,8 @@ fn main() -> anyhow::Result<()> {
     let z = vae.encode(&video)?;
     println!("encode 33 frames 64x64 -> {:?}: {:.1} ms", z.dims(), t0.elapsed().as_secs_f64() * 1e3);
 
-    // The heaviest layer kind: a causal 3x3x3 conv at full resolution (16 -> 16 channels),
-    // i.e. one conv2d over 12 frames with the 3 taps stacked on 48 input channels.
+    // For comparison: candle's own conv2d on the old layout of a full-resolution causal 3x3x3
+    // conv (16 -> 16 channels, 12 frames, the 3 taps stacked on 48 input channels).
     let x = Tensor::randn(0f32, 1f32, (12, 48, 64, 64), &dev)?;
     let w = Tensor::randn(0f32, 1f32, (16, 48, 3, 3), &dev)?;
     x.conv2d(&w, 1, 1, 1, 1)?;

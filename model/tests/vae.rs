@@ -176,3 +176,42 @@ fn unbatched_chunks_and_rgb8_frames() {
     let again = StreamingDecoder::new(&v2).decode_chunk(&z).unwrap();
     assert_eq!(max_rel_err(&again, &frames), 0.0);
 }
+
+#[test]
+fn stored_latent_stats_replace_the_configs() {
+    let cfg = tiny();
+    let (v, vm) = WanVae::new_random(&cfg, 13, 0.1, DType::F32, &Device::Cpu).unwrap();
+    let mut tensors: std::collections::HashMap<String, Tensor> =
+        vm.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+    let mean: Vec<f32> = (0..16).map(|i| i as f32 * 0.1 - 0.5).collect();
+    let std: Vec<f32> = (0..16).map(|i| 0.5 + i as f32 * 0.05).collect();
+    tensors.insert("latents_mean".into(), Tensor::new(mean.as_slice(), &Device::Cpu).unwrap());
+    tensors.insert("latents_std".into(), Tensor::new(std.as_slice(), &Device::Cpu).unwrap());
+    let dir = std::env::temp_dir().join(format!("cine-vae-stats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vae.safetensors");
+    candle_core::safetensors::save(&tensors, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    for loaded in [
+        WanVae::load(&path, &cfg, DType::F32, &Device::Cpu).unwrap(),
+        WanVae::load_bytes(&bytes, &cfg, DType::F32, &Device::Cpu).unwrap(),
+    ] {
+        // normalise(mean) = 0 and denormalise(1) = mean + std, channel by channel
+        let m = Tensor::new(mean.as_slice(), &Device::Cpu).unwrap().reshape((1, 16, 1, 1, 1)).unwrap();
+        let zero = loaded.normalize(&m).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(zero.iter().all(|x| x.abs() < 1e-6), "{zero:?}");
+        let one = Tensor::ones((1, 16, 1, 1, 1), DType::F32, &Device::Cpu).unwrap();
+        let back = loaded.denormalize(&one).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let want: Vec<f32> = mean.iter().zip(&std).map(|(m, s)| m + s).collect();
+        assert!(back.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6), "{back:?} vs {want:?}");
+        // weights are the same, so decoding differs from the config-stat model only by the stats
+        let z = rand(&[1, 16, 1, 2, 2], 3);
+        assert!(max_rel_err(&loaded.decode(&z).unwrap(), &v.decode(&z).unwrap()) > 1e-3);
+    }
+    // Without stored stats the config's are used.
+    vm.save(&path).unwrap();
+    let plain = WanVae::load(&path, &cfg, DType::F32, &Device::Cpu).unwrap();
+    let z = rand(&[1, 16, 1, 2, 2], 3);
+    assert_eq!(max_rel_err(&plain.decode(&z).unwrap(), &v.decode(&z).unwrap()), 0.0);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -8,5 +8,6 @@ pub mod checkpoint;
 pub mod log;
 pub mod plot;
 pub mod vae;
+pub mod vae_data;
 pub mod base;
 pub mod distill;

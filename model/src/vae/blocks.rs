@@ -38,9 +38,9 @@ impl ResidualBlock {
             Some(s) => s.forward(x)?,
             None => x.clone(),
         };
-        let y = self.norm1.forward(x)?.silu()?;
+        let y = self.norm1.forward_silu(x)?;
         let y = self.conv1.forward_cached(&y, &mut cache.next_slot().frames)?;
-        let y = self.norm2.forward(&y)?.silu()?;
+        let y = self.norm2.forward_silu(&y)?;
         let y = self.conv2.forward_cached(&y, &mut cache.next_slot().frames)?;
         y + h
     }
@@ -96,18 +96,18 @@ pub enum ResampleMode {
 #[derive(Debug, Clone)]
 pub struct Resample {
     mode: ResampleMode,
-    conv: Conv2d,
+    conv: CausalConv3d,
     time_conv: Option<CausalConv3d>,
 }
 
 impl Resample {
     pub fn new(dim: usize, mode: ResampleMode, vb: VarBuilder) -> Result<Self> {
         use ResampleMode::*;
-        let (out, cfg) = match mode {
-            Upsample2d | Upsample3d => (dim / 2, Conv2dConfig { padding: 1, ..Default::default() }),
-            Downsample2d | Downsample3d => (dim, Conv2dConfig { stride: 2, ..Default::default() }),
+        let (out, stride, pad) = match mode {
+            Upsample2d | Upsample3d => (dim / 2, 1, 1),
+            Downsample2d | Downsample3d => (dim, 2, 0),
         };
-        let conv = candle_nn::conv2d(dim, out, 3, cfg, vb.pp("resample").pp("1"))?;
+        let conv = CausalConv3d::new_2d(dim, out, 3, stride, pad, vb.pp("resample").pp("1"))?;
         let tvb = vb.pp("time_conv");
         let time_conv = match mode {
             Upsample3d => Some(CausalConv3d::new(dim, dim * 2, (3, 1, 1), 1, (1, 0), tvb)?),
@@ -118,19 +118,17 @@ impl Resample {
     }
 
     fn spatial(&self, x: &Tensor) -> Result<Tensor> {
-        let (b, _t, _c, h, w) = x.dims5()?;
-        let xb = frames_to_batch(x)?;
-        let xb = match self.mode {
+        let (b, t, c, h, w) = x.dims5()?;
+        let x = match self.mode {
             ResampleMode::Upsample2d | ResampleMode::Upsample3d => {
                 // nearest(-exact) x2, as broadcast + reshape so that it has a backward pass
-                let (n, c, _, _) = xb.dims4()?;
-                xb.reshape((n, c, h, 1, w, 1))?
-                    .broadcast_as((n, c, h, 2, w, 2))?
-                    .reshape((n, c, 2 * h, 2 * w))?
+                x.reshape((b * t * c, h, 1, w, 1))?
+                    .broadcast_as((b * t * c, h, 2, w, 2))?
+                    .reshape((b, t, c, 2 * h, 2 * w))?
             }
-            _ => xb.pad_with_zeros(2, 0, 1)?.pad_with_zeros(3, 0, 1)?,
+            _ => x.pad_with_zeros(3, 0, 1)?.pad_with_zeros(4, 0, 1)?,
         };
-        batch_to_frames(&self.conv.forward(&xb)?, b)
+        self.conv.forward_padded(&x)
     }
 
     pub fn forward(&self, x: &Tensor, cache: &mut FeatCache) -> Result<Tensor> {

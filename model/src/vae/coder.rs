@@ -1,6 +1,6 @@
 //! The Wan VAE encoder (`Encoder3d`) and decoder (`Decoder3d`).
 
-use candle_core::{Module, Result, Tensor};
+use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::blocks::{AttentionBlock, Resample, ResampleMode, ResidualBlock};
@@ -50,7 +50,7 @@ impl Stack {
         for layer in &self.layers {
             x = layer.forward(&x, cache)?;
         }
-        let x = self.head_norm.forward(&x)?.silu()?;
+        let x = self.head_norm.forward_silu(&x)?;
         self.head_conv.forward_cached(&x, &mut cache.next_slot().frames)
     }
 }

@@ -6,6 +6,8 @@
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
+use super::im2col::{self, ConvGeom};
+
 /// Number of past input frames a causal conv keeps between calls (the reference's `CACHE_T`).
 pub const CACHE_T: usize = 2;
 
@@ -28,17 +30,18 @@ pub(crate) fn last_frames(x: &Tensor, n: usize) -> Result<Tensor> {
 }
 
 /// A 3D convolution, causal in time: weights `[out, in, kt, kh, kw]` as in the official checkpoint,
-/// `2*pad_t` frames of padding in front, `pad_s` pixels on each side spatially.
+/// `2*pad_t` frames of padding in front, `pad_s` pixels on each side spatially. Also serves the
+/// per-frame 2D convs of the resampling blocks (`kt = 1`, weights `[out, in, kh, kw]`).
 #[derive(Debug, Clone)]
 pub struct CausalConv3d {
     /// Weight viewed as `[out, in*kt, kh, kw]` (a view: it follows in-place updates of a `Var`);
     /// the kt frames of a window are stacked next to each input channel.
     weight: Tensor,
+    /// The same weight viewed as `[out, in*kt*kh*kw]` (the fast im2col path).
+    weight_flat: Tensor,
     bias: Tensor,
-    kt: usize,
-    stride_t: usize,
+    geom: ConvGeom,
     pad_t: usize,
-    pad_s: usize,
 }
 
 impl CausalConv3d {
@@ -53,9 +56,27 @@ impl CausalConv3d {
     ) -> Result<Self> {
         let (kt, kh, kw) = kernel;
         let w = vb.get((out_dim, in_dim, kt, kh, kw), "weight")?;
-        let bias = vb.get(out_dim, "bias")?;
-        let weight = w.reshape((out_dim, in_dim * kt, kh, kw))?;
-        Ok(Self { weight, bias, kt, stride_t, pad_t: 2 * padding.0, pad_s: padding.1 })
+        let geom = ConvGeom { kt, kh, kw, stride_t, stride_s: 1, pad_s: padding.1 };
+        Self::from_parts(w, vb.get(out_dim, "bias")?, geom, 2 * padding.0)
+    }
+
+    /// A per-frame 2D conv (weights `[out, in, k, k]`, e.g. `resample.1`), spatial stride and padding.
+    pub fn new_2d(in_dim: usize, out_dim: usize, k: usize, stride: usize, pad: usize, vb: VarBuilder) -> Result<Self> {
+        let w = vb.get((out_dim, in_dim, k, k), "weight")?;
+        let geom = ConvGeom { kt: 1, kh: k, kw: k, stride_t: 1, stride_s: stride, pad_s: pad };
+        Self::from_parts(w, vb.get(out_dim, "bias")?, geom, 0)
+    }
+
+    fn from_parts(w: Tensor, bias: Tensor, geom: ConvGeom, pad_t: usize) -> Result<Self> {
+        let (out, k) = (w.dim(0)?, w.elem_count() / w.dim(0)?);
+        let in_kt = k / (geom.kh * geom.kw);
+        Ok(Self {
+            weight: w.reshape((out, in_kt, geom.kh, geom.kw))?,
+            weight_flat: w.reshape((out, k))?,
+            bias,
+            geom,
+            pad_t,
+        })
     }
 
     /// Frames of causal padding this conv wants in front of its input.
@@ -65,10 +86,11 @@ impl CausalConv3d {
 
     /// Output frames for `t` input frames, padding already applied (0 when too short).
     pub fn out_frames(&self, t: usize) -> usize {
-        if t < self.kt {
+        let g = &self.geom;
+        if t < g.kt {
             0
         } else {
-            (t - self.kt) / self.stride_t + 1
+            (t - g.kt) / g.stride_t + 1
         }
     }
 
@@ -77,28 +99,31 @@ impl CausalConv3d {
         let (b, t, _c, _h, _w) = x.dims5()?;
         let t_out = self.out_frames(t);
         if t_out == 0 {
-            candle_core::bail!("causal conv needs at least {} frames, got {t}", self.kt)
+            candle_core::bail!("causal conv needs at least {} frames, got {t}", self.geom.kt)
         }
-        let x = if self.kt == 1 && self.stride_t == 1 {
+        if im2col::fast_path(x) {
+            return im2col::conv(x, &self.weight_flat, &self.bias, self.geom);
+        }
+        let g = &self.geom;
+        let x = if g.kt == 1 && g.stride_t == 1 {
             x.clone()
         } else {
-            let mut taps = Vec::with_capacity(self.kt);
-            for k in 0..self.kt {
-                let tap = if self.stride_t == 1 {
+            let mut taps = Vec::with_capacity(g.kt);
+            for k in 0..g.kt {
+                let tap = if g.stride_t == 1 {
                     x.narrow(1, k, t_out)?
                 } else {
-                    let idx: Vec<u32> =
-                        (0..t_out).map(|i| (k + i * self.stride_t) as u32).collect();
+                    let idx: Vec<u32> = (0..t_out).map(|i| (k + i * g.stride_t) as u32).collect();
                     let idx = Tensor::new(idx, x.device())?;
                     x.index_select(&idx, 1)?
                 };
                 taps.push(tap);
             }
             let (b, t, c, h, w) = taps[0].dims5()?;
-            Tensor::stack(&taps, 3)?.reshape((b, t, c * self.kt, h, w))?
+            Tensor::stack(&taps, 3)?.reshape((b, t, c * g.kt, h, w))?
         };
         let x = frames_to_batch(&x.contiguous()?)?;
-        let y = x.conv2d(&self.weight, self.pad_s, 1, 1, 1)?;
+        let y = x.conv2d(&self.weight, g.pad_s, g.stride_s, 1, 1)?;
         let y = y.broadcast_add(&self.bias.reshape((1, (), 1, 1))?)?;
         batch_to_frames(&y, b)
     }
@@ -141,8 +166,25 @@ impl ChannelRmsNorm {
     }
 }
 
-impl Module for ChannelRmsNorm {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+impl ChannelRmsNorm {
+    /// The norm followed by SiLU (fused on CPU f32).
+    pub fn forward_silu(&self, x: &Tensor) -> Result<Tensor> {
+        if im2col::fast_path(x) {
+            return self.fused(x, true);
+        }
+        self.forward(x)?.silu()
+    }
+
+    fn fused(&self, x: &Tensor, silu: bool) -> Result<Tensor> {
+        let dims = x.dims().to_vec();
+        let cdim = if x.rank() == 5 { 2 } else { 1 };
+        let n: usize = dims[..cdim].iter().product();
+        let x3 = x.reshape((n, dims[cdim], ()))?;
+        super::fused::rms_norm(&x3, &self.gamma, self.scale, silu)?.reshape(dims)
+    }
+
+    /// The generic (unfused) norm: any device and dtype.
+    pub fn forward_generic(&self, x: &Tensor) -> Result<Tensor> {
         let cdim = if x.rank() == 5 { 2 } else { 1 };
         let dtype = x.dtype();
         let xf = x.to_dtype(DType::F32)?;
@@ -152,5 +194,14 @@ impl Module for ChannelRmsNorm {
         shape[cdim] = self.gamma.dim(0)?;
         let g = (self.gamma.reshape(shape)? * self.scale)?;
         y.broadcast_mul(&g)
+    }
+}
+
+impl Module for ChannelRmsNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if im2col::fast_path(x) {
+            return self.fused(x, false);
+        }
+        self.forward_generic(x)
     }
 }
