@@ -119,7 +119,7 @@ impl VideoSource for ModelSource {
             frames.len(),
             secs,
             frames.len() as f64 / secs.max(1e-9),
-            active.map_or("all".to_string(), |a| format!("{a} chunks")),
+            active.map_or("all".to_string(), |a| format!("{a} chunk{}", if a == 1 { "" } else { "s" })),
             self.gen.kv_peak_bytes() as f64 / (1 << 20) as f64
         );
         Ok(frames)
