@@ -105,9 +105,12 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         let last = edited.shots.len() - 1;
         edited.shots[last].prompt = "the woman waves goodbye at the station".into();
         let (warm, n_warm) = run(&edited, gen.as_mut())?;
+        let usage = RenderCache::new(dir.join("cache"), u64::MAX).usage();
         println!(
-            "incremental: cold render {cold:.3} s ({n_cold} chunks), after editing the last shot {warm:.3} s ({n_warm} chunks): {:.1}x faster",
-            cold / warm.max(1e-9)
+            "incremental: cold render {cold:.3} s ({n_cold} chunks), after editing the last shot {warm:.3} s ({n_warm} chunks): {:.1}x faster; cache {} entries, {:.1} MiB",
+            cold / warm.max(1e-9),
+            usage.entries,
+            usage.bytes as f64 / (1 << 20) as f64
         );
         std::fs::remove_dir_all(&dir)?;
     }
