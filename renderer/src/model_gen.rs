@@ -24,11 +24,21 @@ pub const FILES: [&str; 4] = ["dit.safetensors", "vae.safetensors", "t5.safetens
 /// The many-step base DiT a model directory may also hold (`cine eval --dit base`).
 pub const BASE_DIT: &str = "dit-base.safetensors";
 
+/// How the DiT samples a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Sampler {
+    /// Self-Forcing's few-step sampler: predict x0, re-noise it to the next step (distilled).
+    Renoise,
+    /// Deterministic Euler steps along the predicted flow (many-step base models).
+    Euler,
+}
+
 /// The loaded networks of one model.
 pub struct ModelParts {
     pub name: String,
     pub dit: WanModel,
     pub gen_cfg: GeneratorConfig,
+    pub sampler: Sampler,
     pub policy: MemoryPolicy,
     pub vae: WanVae,
     pub t5: T5Encoder,
@@ -89,6 +99,7 @@ impl ModelParts {
             name: name.into(),
             dit,
             gen_cfg,
+            sampler: Sampler::Renoise,
             policy: MemoryPolicy::Camr(CamrConfig::default()),
             vae,
             t5,
@@ -110,6 +121,7 @@ impl ModelParts {
             name: name.into(),
             dit,
             gen_cfg,
+            sampler: Sampler::Renoise,
             policy: MemoryPolicy::Camr(CamrConfig::default()),
             vae,
             t5,
@@ -197,7 +209,7 @@ impl ModelGenerator {
 impl ChunkGenerator for ModelGenerator {
     fn id(&self) -> String {
         // Sampler and memory policy change the frames, so they are part of the id.
-        let settings = serde_json::to_vec(&(&self.parts.gen_cfg, &self.parts.policy)).unwrap_or_default();
+        let settings = serde_json::to_vec(&(&self.parts.gen_cfg, &self.parts.policy, self.parts.sampler)).unwrap_or_default();
         format!("{}/{}/{}", self.parts.name, self.parts.weights_id, hash_files(&[&settings]))
     }
 
@@ -246,7 +258,10 @@ impl ChunkGenerator for ModelGenerator {
             gen.set_prompt(&e)?;
         }
         let t = std::time::Instant::now();
-        let latents = gen.generate_chunk()?;
+        let latents = match self.parts.sampler {
+            Sampler::Renoise => gen.generate_chunk()?,
+            Sampler::Euler => gen.generate_chunk_euler()?,
+        };
         self.kv_peak = self.kv_peak.max(gen.memory().bytes());
         self.seconds[1] += t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();

@@ -100,3 +100,22 @@ fn model_renders_resume_from_the_cache_bit_for_bit() {
     assert!(c[..21] == a[..21], "the unchanged prefix differs");
     assert!(c[21..] != a[21..], "the edited shot did not change");
 }
+
+#[test]
+fn euler_sampler_is_seeded_and_differs_from_renoise() {
+    use cine_renderer::model_gen::Sampler;
+    let mut parts = ModelParts::random("cine-tiny", 3, &WORDS).unwrap();
+    parts.set_steps(2).unwrap();
+    let mut gen = ModelGenerator::new(parts);
+    let f = film("cine-tiny", 4, &[("a red ball", 9)]);
+    let renoise = render(&mut gen, &f);
+    let id = gen.id();
+    let mut parts = ModelParts::random("cine-tiny", 3, &WORDS).unwrap();
+    parts.set_steps(2).unwrap();
+    parts.sampler = Sampler::Euler;
+    let mut gen = ModelGenerator::new(parts);
+    let euler = render(&mut gen, &f);
+    assert_eq!(euler, render(&mut gen, &f), "same seed, same frames");
+    assert_ne!(euler, renoise);
+    assert_ne!(gen.id(), id, "the sampler is part of the cache key");
+}

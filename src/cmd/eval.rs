@@ -29,6 +29,10 @@ pub struct Args {
     /// Sampler steps (default: 4 distilled, 16 base).
     #[arg(long)]
     pub steps: Option<usize>,
+    /// Sampler: `euler` (deterministic ODE steps; default for base) or `renoise` (predict x0,
+    /// re-noise: Self-Forcing's few-step sampler; default for distilled).
+    #[arg(long)]
+    pub sampler: Option<String>,
     /// Memory policy of a model: full, window, sink-window or camr.
     #[arg(long, default_value = "camr")]
     pub memory: String,
@@ -124,6 +128,7 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
                 model_dir: args.model_dir.clone(),
                 dit: args.dit.clone(),
                 steps: args.steps,
+                sampler: args.sampler.clone(),
                 memory: args.memory.clone(),
                 budget,
                 random_weights: args.random_weights,
@@ -147,12 +152,12 @@ fn opt(v: Option<f32>) -> String {
 /// The results table (one row per report).
 pub fn table(rows: &[Report]) -> String {
     let mut s = format!(
-        "{:<30} {:>7} {:>7} {:>6} {:>6} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9}\n",
+        "{:<40} {:>7} {:>7} {:>6} {:>6} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>9} {:>6} {:>9} {:>9}\n",
         "source", "stories", "frames", "set", "subj", "size", "camera", "ADH", "cut_f1", "cons_set", "cons_subj", "stability", "motion", "gen_fps", "peak_MiB"
     );
     for r in rows {
         s += &format!(
-            "{:<30} {:>7} {:>7} {:>6.3} {:>6.3} {:>6.3} {:>9.3} {:>6.3} {:>8.3} {:>8} {:>8} {:>9.3} {:>6.3} {:>9.1} {:>9}\n",
+            "{:<40} {:>7} {:>7} {:>6.3} {:>6.3} {:>6.3} {:>9.3} {:>6.3} {:>8.3} {:>8} {:>8} {:>9.3} {:>6.3} {:>9.1} {:>9}\n",
             r.source,
             r.stories,
             r.frames,

@@ -18,7 +18,8 @@ use super::schedule::{add_noise, warped_steps, x0_from_flow};
 use super::{Path, TextKv, WanModel};
 use crate::memory::{BlockInfo, KvMemory, MemoryPolicy};
 
-// Save / restore between chunks (the renderer's cache).
+// Euler sampler for base models, and save / restore between chunks (the renderer's cache).
+mod euler;
 mod state;
 
 /// Sampler and chunk-grid settings.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use cine_renderer::budget::{self, Budget};
-use cine_renderer::model_gen::{self, ModelGenerator, ModelParts, BASE_DIT, FILES};
+use cine_renderer::model_gen::{self, ModelGenerator, ModelParts, Sampler, BASE_DIT, FILES};
 use cine_renderer::render::{run, RenderOptions};
 use cine_renderer::{plan, FrameBuffer, FrameSink};
 use cine_synth::{Story, VideoSource};
@@ -20,6 +20,8 @@ pub struct ModelSettings {
     /// `base` (many-step) or `distilled` (4-step).
     pub dit: String,
     pub steps: Option<usize>,
+    /// `euler` or `renoise`; default: euler for base, renoise for distilled.
+    pub sampler: Option<String>,
     pub memory: String,
     pub budget: Option<Budget>,
     pub random_weights: bool,
@@ -70,7 +72,14 @@ impl ModelSource {
         let mut parts = load(s)?;
         let steps = s.steps.unwrap_or_else(|| default_steps(&s.dit));
         parts.set_steps(steps)?;
+        let sampler = s.sampler.clone().unwrap_or_else(|| if s.dit == "base" { "euler".into() } else { "renoise".into() });
+        parts.sampler = match sampler.as_str() {
+            "euler" => Sampler::Euler,
+            "renoise" => Sampler::Renoise,
+            other => bail!("unknown sampler `{other}`; choose euler or renoise"),
+        };
         let weights = if s.random_weights { "random".to_string() } else { s.dit.clone() };
+        let weights = if sampler == "euler" { format!("{weights}-euler") } else { weights };
         let budget = match (&s.budget, s.memory.as_str()) {
             (_, "full") | (None, _) => String::new(),
             (Some(b), _) => format!("@{}", b.label()),
