@@ -21,6 +21,9 @@ pub enum SelfCtx<'a> {
     Masked(Option<&'a Tensor>),
     /// This call's tokens (a chunk) plus past keys/values from a cache.
     Cached(&'a mut dyn KvContext),
+    /// Training: every layer gets its own additive mask from its (RoPE'd) queries and keys,
+    /// e.g. CAMR routing over the chunks of a sequence ([`super::TrainRouter`]).
+    Routed(&'a super::TrainRouter),
 }
 
 fn heads(x: &Tensor, h: usize) -> Result<Tensor> {
@@ -92,6 +95,10 @@ impl SelfAttention {
         let k = rope(&k, cos, sin, path)?;
         let out = match ctx {
             SelfCtx::Masked(mask) => attention(&q, &k, &v, *mask, path)?,
+            SelfCtx::Routed(router) => {
+                let mask = router.mask(&q, &k)?;
+                attention(&q, &k, &v, Some(&mask), path)?
+            }
             SelfCtx::Cached(kv) => {
                 let past = kv.past(layer, &q)?;
                 kv.put(layer, &k, &v)?;
@@ -131,9 +138,25 @@ impl CrossAttention {
         Ok(CrossKv { k, v })
     }
 
+    /// `x: [B, S, dim]`. With keys/values of `B` prompts every token sees its own sample's
+    /// prompt; with `B * n` prompts (per-chunk prompts, see [`super::WanModel::encode_text`])
+    /// the `S` tokens are split into `n` equal consecutive segments and segment `i` of sample
+    /// `b` sees prompt `b * n + i` only.
     pub fn forward(&self, x: &Tensor, kv: &CrossKv, path: Path) -> Result<Tensor> {
-        let q = self.0.q(x, path)?;
+        let (b, s, dim) = x.dims3()?;
+        let kb = kv.k.dim(0)?;
+        if kb == b {
+            let q = self.0.q(x, path)?;
+            let out = attention(&q, &kv.k, &kv.v, None, path)?;
+            return self.0.o.forward(&merge(&out)?);
+        }
+        if kb % b != 0 || s % (kb / b) != 0 {
+            candle_core::bail!("cross-attention: {kb} prompts do not split {b} samples of {s} tokens into equal segments");
+        }
+        let n = kb / b;
+        let xs = x.reshape((kb, s / n, dim))?;
+        let q = self.0.q(&xs, path)?;
         let out = attention(&q, &kv.k, &kv.v, None, path)?;
-        self.0.o.forward(&merge(&out)?)
+        self.0.o.forward(&merge(&out)?.reshape((b, s, dim))?)
     }
 }

@@ -10,6 +10,7 @@ mod loader;
 mod model;
 mod random;
 pub mod schedule;
+mod train;
 
 pub use attention::{CrossKv, KvContext, SelfCtx};
 pub use config::WanConfig;
@@ -18,3 +19,4 @@ pub use layers::{timestep_embedding, Path};
 pub use loader::{check_tensors, expected_tensors, load, load_bytes, load_tensors};
 pub use model::{block_causal_mask, shot_frame_positions, TextKv, WanModel};
 pub use random::{randn_vec, random_weights};
+pub use train::{is_causal, mse_frames, TrainLayout, TrainRouter};

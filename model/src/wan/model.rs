@@ -104,10 +104,22 @@ impl WanModel {
     }
 
     /// [`Self::forward_train`] with explicit RoPE frame positions, one per latent frame, e.g.
-    /// [`shot_frame_positions`] to train with the generator's RoPE gap at shot cuts.
+    /// [`shot_frame_positions`] to train with the generator's RoPE gap at shot cuts. A context
+    /// of `[B * n, L, text_dim]` gives each of `n` equal consecutive token segments (chunks) of
+    /// a sample its own prompt.
     pub fn forward_train_at(&self, x: &Tensor, t: &Tensor, context: &Tensor, mask: Option<&Tensor>, frames: &[usize]) -> Result<Tensor> {
         let text = self.encode_text(context, Path::Generic)?;
         self.forward_with(x, t, &text, Some(frames), SelfCtx::Masked(mask), Path::Generic)
+    }
+
+    /// Differentiable forward whose self-attention masks come from `router` per layer (memory
+    /// routing in training, see [`super::TrainRouter`]). `context` is `[B, L, text_dim]` (one
+    /// prompt per sample) or `[B * n, L, text_dim]` with one prompt per sequence chunk
+    /// (`n = router.layout.seq.len()`, sample-major); `frames` are the RoPE frame positions
+    /// ([`super::TrainLayout::rope_frames`]).
+    pub fn forward_train_routed(&self, x: &Tensor, t: &Tensor, context: &Tensor, frames: &[usize], router: &super::TrainRouter) -> Result<Tensor> {
+        let text = self.encode_text(context, Path::Generic)?;
+        self.forward_with(x, t, &text, Some(frames), SelfCtx::Routed(router), Path::Generic)
     }
 
     /// Like [`Self::forward_train`] with fused inference kernels (no backward).
