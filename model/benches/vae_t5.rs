@@ -25,9 +25,18 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let weights = args.iter().position(|a| a == "--weights").and_then(|i| args.get(i + 1));
     let vae = match weights {
-        // Trained weights (as the renderer loads them), else random ones.
+        // Trained weights (as the renderer loads them), else the random ones.
         Some(p) => WanVae::load(std::path::Path::new(p), &cfg, DType::F32, &dev)?,
-        None => vae,
+        None => {
+            // Through a file, as the renderer loads them: plain tensors, not training `Var`s
+            // (with `Var` weights every op records its graph and keeps all intermediates alive).
+            let tmp = std::env::temp_dir().join(format!("cine-vae-bench-{}.safetensors", std::process::id()));
+            vm.save(&tmp)?;
+            let bytes = std::fs::read(&tmp)?;
+            std::fs::remove_file(&tmp).ok();
+            drop(vae);
+            WanVae::load_bytes(&bytes, &cfg, DType::F32, &dev)?
+        }
     };
     let from = weights.map(String::as_str).unwrap_or("random weights");
     println!("cine-tiny VAE: base_dim {}, {} params ({from}), 64x64 video, 16x16x16 latents", cfg.base_dim, params);

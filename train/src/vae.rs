@@ -98,6 +98,13 @@ impl Trainer {
     pub fn new(cfg: &VaeConfig, seed: u64, lr: f64, kl_weight: f64) -> Result<Self> {
         use rand::SeedableRng;
         let (vae, vars) = WanVae::new_random(cfg, seed, 0.0, DType::F32, &Device::Cpu)?;
+        // Start with a narrow posterior (log-variance -8): with unit noise at init the decoder
+        // sees mostly noise and a short run learns little.
+        if let Some(b) = vars.data().lock().map_err(|_| anyhow::anyhow!("VarMap lock poisoned"))?.get("conv1.bias") {
+            let z = cfg.z_dim;
+            let init: Vec<f32> = (0..2 * z).map(|i| if i < z { 0.0 } else { -8.0 }).collect();
+            b.set(&Tensor::new(init.as_slice(), &Device::Cpu)?)?;
+        }
         let params = ParamsAdamW { lr, weight_decay: 1e-4, ..Default::default() };
         let opt = AdamW::new(vars.all_vars(), params)?;
         Ok(Self { vae, vars, opt, kl_weight, rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5eed) })
@@ -157,6 +164,10 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
         }
         None => State { stage: "vae".into(), step: 0, seed: args.seed, seconds: 0.0 },
     };
+    // Rows logged after the checkpoint by an interrupted run are dropped: they are redone.
+    for name in ["loss.csv", "val.csv"] {
+        truncate_log(&args.run_dir.join(name), state.step)?;
+    }
     let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["loss", "l1", "mse", "kl"])?;
     let mut vlog = LossLog::open(&args.run_dir.join("val.csv"), &["psnr"])?;
     let val_clips = val.fixed_batch(4.min(val.frames().max(1)), args.frames, 99)?;
@@ -220,6 +231,21 @@ pub fn export(tr: &Trainer, train: &Clips, frames: usize, path: &Path) -> Result
     candle_core::safetensors::save(&tensors, &tmp)?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("exported {} (latents mean {:?}, std {:?})", path.display(), rounded(&mean), rounded(&std));
+    Ok(())
+}
+
+/// Keep the header and the rows of steps <= `step` of a CSV loss log (if it exists).
+fn truncate_log(path: &Path, step: usize) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+    let keep: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.split(',').next().and_then(|s| s.parse::<usize>().ok()).is_some_and(|s| s <= step))
+        .map(|(_, l)| l)
+        .collect();
+    if keep.len() < text.lines().count() {
+        std::fs::write(path, keep.join("\n") + "\n").with_context(|| format!("cannot rewrite {}", path.display()))?;
+    }
     Ok(())
 }
 

@@ -47,6 +47,11 @@ fn resume_continues_the_step_count_and_export_stores_latent_stats() {
     let val = Clips::render(1, 6, 16).unwrap();
     let s = train_vae(&args(dir.path(), 3), &tiny(), &train, &val).unwrap();
     assert_eq!(s.step, 3);
+    // A row logged after the checkpoint by an interrupted run is redone, not duplicated.
+    let csv = dir.path().join("loss.csv");
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    text.push_str("4,9,9,9,9\n");
+    std::fs::write(&csv, text).unwrap();
     let mut a = args(dir.path(), 5);
     let out = dir.path().join("vae.safetensors");
     a.export = Some(Some(out.clone()));
