@@ -215,3 +215,20 @@ fn stored_latent_stats_replace_the_configs() {
     assert_eq!(max_rel_err(&plain.decode(&z).unwrap(), &v.decode(&z).unwrap()), 0.0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn generic_path_matches_the_fast_cpu_path() {
+    // f32 on CPU runs the im2col + fused-norm kernels; f64 runs the generic candle ops.
+    let cfg = tiny();
+    let fast = WanVae::new_random(&cfg, 21, 0.1, DType::F32, &Device::Cpu).unwrap().0;
+    let generic = WanVae::new_random(&cfg, 21, 0.1, DType::F64, &Device::Cpu).unwrap().0;
+    let video = rand(&[1, 3, 5, 16, 16], 4);
+    let (mu, lv) = fast.encode_moments(&video).unwrap();
+    let (mu64, lv64) = generic.encode_moments(&video.to_dtype(DType::F64).unwrap()).unwrap();
+    let f32_of = |t: &Tensor| t.to_dtype(DType::F32).unwrap();
+    assert!(max_rel_err(&mu, &f32_of(&mu64)) < 1e-4 && max_rel_err(&lv, &f32_of(&lv64)) < 1e-4);
+    let z = rand(&[1, 16, 3, 4, 4], 5);
+    let y = fast.decode(&z).unwrap();
+    let y64 = generic.decode(&z.to_dtype(DType::F64).unwrap()).unwrap();
+    assert!(max_rel_err(&y, &f32_of(&y64)) < 1e-4);
+}
