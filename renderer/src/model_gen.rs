@@ -114,8 +114,13 @@ impl ModelParts {
         let (dit_cfg, gen_cfg, vae_cfg, t5_cfg) = presets(name)?;
         let dev = Device::Cpu;
         let dit = wan::load_tensors(wan::random_weights(&dit_cfg, seed, &dev)?, &dit_cfg, DType::F32, &dev, "random")?;
-        let (vae, _) = WanVae::new_random(&vae_cfg, seed, 0.0, DType::F32, &dev)?;
-        let (t5, _) = T5Encoder::new_random(&t5_cfg, seed, DType::F32, &dev)?;
+        // Random models come as trainable variables; every op on them records its graph, and
+        // the VAE's feature caches would then keep every earlier chunk's graph alive (about
+        // 330 MiB more per chunk). Plain tensors, as loaded weights are, keep none.
+        let (_, vars) = WanVae::new_random(&vae_cfg, seed, 0.0, DType::F32, &dev)?;
+        let vae = WanVae::load_bytes(&plain_bytes(&*vars.data().lock().map_err(|_| anyhow!("poisoned"))?)?, &vae_cfg, DType::F32, &dev)?;
+        let (_, vars) = T5Encoder::new_random(&t5_cfg, seed, DType::F32, &dev)?;
+        let t5 = T5Encoder::load_bytes(&plain_bytes(&*vars.data().lock().map_err(|_| anyhow!("poisoned"))?)?, &t5_cfg, DType::F32, &dev)?;
         let tokenizer = cine_model::t5::tokenizer::build_word_level(words.iter().copied())?;
         Ok(Self {
             name: name.into(),
@@ -137,6 +142,12 @@ impl ModelParts {
         self.gen_cfg.steps = (0..n).map(|i| 1000.0 * (1.0 - i as f64 / n as f64)).collect();
         Ok(())
     }
+}
+
+/// Variables as a safetensors blob of plain (graph-free) tensors.
+fn plain_bytes(vars: &HashMap<String, candle_core::Var>) -> Result<Vec<u8>> {
+    let tensors: HashMap<String, Tensor> = vars.iter().map(|(k, v)| (k.clone(), v.as_tensor().detach())).collect();
+    state::write_safetensors(&tensors, "")
 }
 
 /// Folder of the model built into this binary (the build-time `model/weights/cine-tiny/`),
@@ -200,7 +211,7 @@ impl ModelGenerator {
         }
         let len = self.parts.t5.config().text_len;
         let (ids, mask) = self.parts.tokenizer.batch(&[text.as_str()], len, &Device::Cpu)?;
-        let e = self.parts.t5.encode(&ids, &mask)?;
+        let e = self.parts.t5.encode(&ids, &mask)?.detach();
         self.embeddings.insert(text, e.clone());
         Ok(e)
     }

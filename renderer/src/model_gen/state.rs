@@ -69,7 +69,7 @@ impl ModelGenerator {
 
 /// safetensors layout: u64 LE header length, JSON header (names -> dtype, shape, byte range;
 /// `__metadata__`), raw little-endian data. f32 only (the CPU models run in f32).
-fn write_safetensors(tensors: &HashMap<String, Tensor>, meta: &str) -> Result<Vec<u8>> {
+pub(crate) fn write_safetensors(tensors: &HashMap<String, Tensor>, meta: &str) -> Result<Vec<u8>> {
     let mut names: Vec<&String> = tensors.keys().collect();
     names.sort();
     let mut header = serde_json::Map::new();
