@@ -255,6 +255,8 @@ impl LiveSession {
             prompt: prompt.clone(),
             prompt_changed,
             pins: self.pins.clone(),
+            // A live session cannot know which shots will be recalled later.
+            protect: Vec::new(),
             stream_start: self.grid.chunk_start(self.chunk),
             stream_frames: len,
             keep: len,

@@ -260,10 +260,12 @@ impl ChunkGenerator for ModelGenerator {
         };
         self.seconds[0] += t.elapsed().as_secs_f64();
         // Pins name IR shots; the generator counts its own shots.
-        let pins: Vec<usize> = chunk.pins.iter().filter_map(|p| self.shots.iter().position(|s| s == p)).collect();
+        let local = |shots: &[usize]| -> Vec<usize> { shots.iter().filter_map(|p| self.shots.iter().position(|s| s == p)).collect() };
+        let (pins, protect) = (local(&chunk.pins), local(&chunk.protect));
         let (Some(gen), Some(dec)) = (self.gen.as_mut(), self.dec.as_mut()) else { bail!("the model generator was not started") };
         if std::mem::take(&mut self.pending_cut) {
             gen.begin_shot(pins);
+            gen.memory_mut().set_protected(protect);
         }
         if let Some(e) = emb {
             gen.set_prompt(&e)?;

@@ -100,6 +100,10 @@ pub struct ChunkPlan {
     pub prompt_changed: bool,
     /// Earlier shots to pin in memory while generating this chunk.
     pub pins: Vec<usize>,
+    /// Shots up to this one that a later shot recalls: the memory keeps their blocks as long
+    /// as it can (CAMR evicts them last). Part of the plan, so cache keys cover it.
+    #[serde(default)]
+    pub protect: Vec<usize>,
     /// First stream frame the chunk decodes, and how many.
     pub stream_start: u32,
     pub stream_frames: u32,
@@ -113,8 +117,17 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
     let grid = Grid::from_profile(profile);
     let mut shots = Vec::new();
     let mut chunks: Vec<ChunkPlan> = Vec::new();
+    let all_pins: Vec<(usize, Vec<usize>)> =
+        film.shots.iter().filter(|s| s.frames > 0).map(|s| (s.index, pins_of(s.index, &s.recalls))).collect();
     for shot in film.shots.iter().filter(|s| s.frames > 0) {
         let pins = pins_of(shot.index, &shot.recalls);
+        let mut protect: Vec<usize> = all_pins
+            .iter()
+            .filter(|(later, _)| *later > shot.index)
+            .flat_map(|(_, p)| p.iter().copied().filter(|&j| j <= shot.index))
+            .collect();
+        protect.sort_unstable();
+        protect.dedup();
         let first_chunk = chunks.len();
         let mut done = 0;
         while done < shot.frames {
@@ -134,6 +147,7 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
                 prompt,
                 prompt_changed,
                 pins: pins.clone(),
+                protect: protect.clone(),
                 stream_start: grid.chunk_start(index),
                 stream_frames: len,
                 keep,

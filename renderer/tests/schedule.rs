@@ -72,6 +72,18 @@ fn recalls_pin_earlier_shots_only() {
 }
 
 #[test]
+fn shots_recalled_later_are_protected_until_then() {
+    let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12), ("d", 12)]);
+    f.shots[2].recalls = vec![Recall::Shot { shot: 0 }];
+    f.shots[3].recalls = vec![Recall::Cast { name: "anna".into(), shots: vec![0, 1] }];
+    let s = plan(&f, &tiny());
+    let protect: Vec<Vec<usize>> = s.shots.iter().map(|sh| s.chunks[sh.first_chunk].protect.clone()).collect();
+    // Shot 0 is recalled by shots 2 and 3, shot 1 by shot 3; the last shot protects nothing.
+    assert_eq!(protect, vec![vec![0], vec![0, 1], vec![0, 1], vec![]]);
+    assert!(s.chunks.iter().all(|c| c.protect == protect[c.shot]));
+}
+
+#[test]
 fn schedule_round_trips_through_json() {
     let f = film("cine-tiny", 7, &[("a", 16), ("b", 16)]);
     let s = plan(&f, &tiny());
