@@ -67,3 +67,35 @@ fn shards_split_the_sorted_list_deterministically() {
     let o = cine(&["batch", "s*.cine", "--shard", "3/2"], dir.path());
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn ctrl_c_stops_every_render_and_leaves_no_file() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("scripts");
+    std::fs::create_dir(&s).unwrap();
+    for name in ["a.cine", "b.cine"] {
+        std::fs::write(s.join(name), script(250)).unwrap();
+    }
+    let args = ["batch", "scripts", "--jobs", "2", "--generator", "procedural", "--no-cache", "--out-dir", "out"];
+    let child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(args)
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = dir.path().join("out");
+    let t0 = Instant::now();
+    let writing = || std::fs::read_dir(&out).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part")));
+    while !writing() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(writing(), "the renders should be writing their temporary files");
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "no MP4 and no .part file: {left:?}");
+}

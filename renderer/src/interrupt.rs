@@ -42,6 +42,11 @@ pub fn install() -> &'static AtomicBool {
     &FLAG
 }
 
+/// The flag alone (set by the handler once [`install`]ed).
+pub fn flag() -> &'static AtomicBool {
+    &FLAG
+}
+
 /// Whether a signal arrived.
 pub fn requested() -> bool {
     FLAG.load(Ordering::SeqCst)

@@ -50,6 +50,8 @@ pub fn run(args: Args) -> i32 {
         eprintln!("error: cannot create {}: {e}", args.out_dir.display());
         return 2;
     }
+    // Ctrl-C / SIGTERM: every render stops before its next chunk and leaves no file.
+    cine_renderer::interrupt::install();
     let jobs = run_all(&scripts, args.jobs, |p| render_one(p, &args));
     let jobs = match jobs {
         Ok(j) => j,
@@ -86,6 +88,10 @@ pub fn run(args: Args) -> i32 {
         report.shard, report.total, report.passed, report.failed, report.seconds
     );
     let mut code = if failed > 0 { 1 } else { 0 };
+    if cine_renderer::interrupt::requested() {
+        eprintln!("interrupted: unfinished renders were stopped and left no file");
+        code = 130;
+    }
     if let Some(p) = &args.report {
         let json = serde_json::to_string_pretty(&report).expect("report serialises");
         if let Err(e) = std::fs::write(p, json + "\n") {
@@ -125,7 +131,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
     let output = args.out_dir.join(format!("{stem}.mp4"));
     let board = args.storyboards.then(|| args.out_dir.join(format!("{stem}.png")));
     // Bars of parallel jobs would interleave: batch renders quietly.
-    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: None };
+    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: Some(cine_renderer::interrupt::flag()) };
     match render_film(&film, &profile, gen.as_mut(), &output, board.as_deref(), &opts) {
         Ok(s) => JobReport {
             script: script.display().to_string(),
