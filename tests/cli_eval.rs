@@ -69,3 +69,14 @@ fn a_model_row_comes_from_the_real_pipeline() {
     assert!(err.contains("[1/1] smoke 0: 2 shots, 3 chunks, 24 frames"), "{err}");
     assert!(err.contains("active memory 2 chunks"), "{err}");
 }
+
+#[test]
+fn max_minutes_scores_the_stories_rendered_in_time() {
+    // A limit of 0 minutes: the first story is rendered, then time is up.
+    let r = json(&["eval", "--limit", "3", "--max-minutes", "0", "--format", "json"]);
+    assert_eq!(r["stories"], 1, "{r}");
+    let one = json(&["eval", "--limit", "1", "--format", "json"]);
+    for k in ["frames", "adherence", "cut_f1", "stability", "motion"] {
+        assert_eq!(r[k], one[k], "{k}: the same story scores the same either way");
+    }
+}

@@ -7,7 +7,8 @@
 mod model;
 
 use cine_renderer::budget::{Budget, POLICIES};
-use cine_synth::source::{Corrupted, Corruption, GroundTruth, VideoSource};
+use cine_synth::screenplay::film_or_reference;
+use cine_synth::source::{Corrupted, Corruption, GroundTruth, RgbImage, VideoSource};
 use cine_synth::suite::{self, Report};
 use cine_synth::{Story, StoryConfig};
 
@@ -53,9 +54,51 @@ pub struct Args {
     /// Only the first N stories of the suite.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Stop starting new stories after this many minutes (at least one is rendered): the row
+    /// then covers the stories rendered so far (its `stories` column says how many). Frames are kept in memory until
+    /// scoring, so `peak_MiB` includes them.
+    #[arg(long)]
+    pub max_minutes: Option<f64>,
     /// Output: table or json.
     #[arg(long, default_value = "table")]
     pub format: String,
+}
+
+/// Frames rendered earlier, handed back in order (for `--max-minutes`).
+struct Replay {
+    name: String,
+    frames: std::collections::VecDeque<Vec<RgbImage>>,
+}
+
+impl VideoSource for Replay {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn render(&mut self, _film: &cine_ir::Film, _story: &Story) -> anyhow::Result<Vec<RgbImage>> {
+        self.frames.pop_front().ok_or_else(|| anyhow::anyhow!("no more rendered stories"))
+    }
+}
+
+/// Renders stories until `minutes` have passed, then scores those.
+fn run_for(source: &mut dyn VideoSource, stories: &[Story], minutes: f64) -> anyhow::Result<Report> {
+    let t0 = std::time::Instant::now();
+    let mut done = std::collections::VecDeque::new();
+    let mut secs = 0.0;
+    for story in stories {
+        if !done.is_empty() && t0.elapsed().as_secs_f64() > minutes * 60.0 {
+            eprintln!("--max-minutes {minutes}: stopping after {} of {} stories", done.len(), stories.len());
+            break;
+        }
+        let (film, _) = film_or_reference(story);
+        let t = std::time::Instant::now();
+        done.push_back(source.render(&film, story)?);
+        secs += t.elapsed().as_secs_f64();
+    }
+    let n = done.len();
+    let mut replay = Replay { name: source.name(), frames: done };
+    let mut report = suite::run(&mut replay, &stories[..n])?;
+    report.fps = report.frames as f64 / secs.max(1e-9);
+    Ok(report)
 }
 
 pub fn run(args: Args) -> i32 {
@@ -136,7 +179,10 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
             Box::new(ModelSource::new(&settings, stories.len())?)
         }
     };
-    let report = suite::run(source.as_mut(), &stories)?;
+    let report = match args.max_minutes {
+        Some(m) => run_for(source.as_mut(), &stories, m)?,
+        None => suite::run(source.as_mut(), &stories)?,
+    };
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
