@@ -53,6 +53,10 @@ pub struct Args {
     /// Training windows to cache (built once into <run-dir>/data).
     #[arg(long, default_value_t = 160)]
     pub windows: usize,
+    /// Only build the cached windows, then exit (a training run started meanwhile picks new
+    /// shards up every 25 steps).
+    #[arg(long)]
+    pub data_only: bool,
     /// Chunks per window (3 latent frames = 12 video frames each).
     #[arg(long, default_value_t = 8)]
     pub chunks: usize,
@@ -70,6 +74,10 @@ pub struct Args {
     /// Checkpoint every N steps (and at the end).
     #[arg(long, default_value_t = 25)]
     pub save_every: usize,
+    /// After training, save <run-dir>/preview.png: data vs. generation (Euler, 17 steps) for
+    /// this many windows.
+    #[arg(long, default_value_t = 0)]
+    pub preview: usize,
     /// Repository root (stdlib/ and screenplays/ feed the tokenizer).
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
@@ -144,7 +152,12 @@ pub fn run(args: Args) -> Result<()> {
     let dev = Device::Cpu;
     let tok = run_tokenizer(&args.run_dir, args.from.as_deref(), &args.root)?;
     let vae = load_vae(&args.vae, args.random_vae)?;
-    let ds = dataset(&args.run_dir, &vae, args.windows, args.chunks, args.seed)?;
+    if args.data_only {
+        dataset(&args.run_dir, &vae, args.windows, args.chunks, args.seed)?;
+        return Ok(());
+    }
+    let data_dir = args.run_dir.join("data");
+    let mut ds = if data_dir.join("shard-000.json").exists() { Dataset::load(&data_dir, &dev)? } else { dataset(&args.run_dir, &vae, args.windows, args.chunks, args.seed)? };
     let chunks = args.chunks.min(ds.meta.first().map(|m| m.prompts.len()).unwrap_or(0));
     eprintln!("{} windows of {} chunks, vocabulary {} words", ds.len(), chunks, tok.vocab_size());
 
@@ -166,6 +179,14 @@ pub fn run(args: Args) -> Result<()> {
     let t0 = Instant::now();
     let mut ema: Option<f64> = None;
     for _ in 0..args.steps {
+        if state.step % 25 == 0 && state.step > 0 {
+            // Shards written by a concurrent `--data-only` run.
+            let fresh = Dataset::load(&data_dir, &dev)?;
+            if fresh.len() > ds.len() {
+                pb.println(format!("data: {} -> {} windows", ds.len(), fresh.len()));
+                ds = fresh;
+            }
+        }
         let ts = Instant::now();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed ^ (state.step as u64).wrapping_mul(0x9e37_79b9));
         let i = rng.gen_range(0..ds.len());
@@ -188,6 +209,14 @@ pub fn run(args: Args) -> Result<()> {
     ck.save(&nets.vars, &state)?;
     crate::plot::loss_curve(log.path(), &args.run_dir.join("loss.png"))?;
     eprintln!("base: step {} ({:.0} s this run, {:.0} s in all)", state.step, t0.elapsed().as_secs_f64(), state.seconds);
+    if args.preview > 0 {
+        let steps = crate::rollout::teacher_steps(&crate::distill::student_steps(), 3, 8);
+        let wins: Vec<(Tensor, &data::WindowMeta)> =
+            (0..args.preview.min(ds.len())).map(|i| Ok((ds.latents.narrow(0, i, 1)?.narrow(2, 0, chunks * CHUNK_FRAMES)?, &ds.meta[i]))).collect::<Result<_>>()?;
+        let p = args.run_dir.join("preview.png");
+        crate::preview::compare(&vae, &nets.t5, &tok, &nets.dit, &wins, &steps, crate::rollout::Sampler::Euler, &p)?;
+        eprintln!("wrote {}", p.display());
+    }
     if args.export {
         tiny::export(&nets.vars, "t5", &args.out.join("t5.safetensors"))?;
         tiny::export(&nets.vars, "dit", &args.out.join("dit-base.safetensors"))?;

@@ -73,6 +73,12 @@ pub struct Args {
     pub seed: u64,
     #[arg(long, default_value_t = 25)]
     pub save_every: usize,
+    /// After training, save <run-dir>/preview.png (data vs. 4-step generation) for this many
+    /// windows; needs --vae.
+    #[arg(long, default_value_t = 0)]
+    pub preview: usize,
+    #[arg(long, default_value = "model/weights/cine-tiny/vae.safetensors")]
+    pub vae: PathBuf,
     /// Write dit.safetensors (the 4-step generator) into --out at the end.
     #[arg(long)]
     pub export: bool,
@@ -170,7 +176,8 @@ pub fn ode_loss(student: &WanModel, t5: &T5Encoder, tok: &TextTokenizer, tr: &Tr
 pub fn run(args: Args) -> Result<()> {
     let dev = Device::Cpu;
     let (t5, tok, teacher) = load_base(&args.base).with_context(|| format!("the base model in {} (run `cine train base --export` first)", args.base.display()))?;
-    let metas = crate::data::Dataset::load(&args.data, &dev)?.meta;
+    let data = crate::data::Dataset::load(&args.data, &dev)?;
+    let metas = data.meta.clone();
     let tr = trajectories(&args.run_dir.join("traj"), &t5, &tok, &teacher, &metas, args.trajectories, args.chunks, args.sub, args.tail, args.seed)?;
 
     let (vars, _, student) = Nets::new(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), args.seed, false, &dev)?;
@@ -212,6 +219,15 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish();
     ck.save(&vars, &state)?;
     crate::plot::loss_curve(log.path(), &args.run_dir.join("loss.png"))?;
+    if args.preview > 0 {
+        let vae = crate::base::load_vae(&args.vae, false)?;
+        let n = args.chunks.min(data.latents.dim(2)? / CHUNK_FRAMES);
+        let wins: Vec<(Tensor, &WindowMeta)> =
+            (0..args.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
+        let p = args.run_dir.join("preview.png");
+        crate::preview::compare(&vae, &t5, &tok, &student, &wins, &student_steps(), Sampler::Renoise, &p)?;
+        eprintln!("wrote {}", p.display());
+    }
     if args.export {
         tiny::export(&vars, "dit", &args.out.join("dit.safetensors"))?;
         eprintln!("exported dit.safetensors to {}", args.out.display());

@@ -130,6 +130,7 @@ fn base_run_resumes_with_its_step_count_and_exports() {
         vae: dir.path().join("none.safetensors"),
         random_vae: true,
         windows: 1,
+        data_only: false,
         chunks: 1,
         forcing: Forcing::Teacher,
         lr: 1e-3,
@@ -137,6 +138,7 @@ fn base_run_resumes_with_its_step_count_and_exports() {
         clip: 1.0,
         seed: 0,
         save_every: 1,
+        preview: 0,
         root: dir.path().to_path_buf(),
     };
     base::run(args(2, false, false)).unwrap();

@@ -95,10 +95,7 @@ impl SelfAttention {
         let k = rope(&k, cos, sin, path)?;
         let out = match ctx {
             SelfCtx::Masked(mask) => attention(&q, &k, &v, *mask, path)?,
-            SelfCtx::Routed(router) => {
-                let mask = router.mask(&q, &k)?;
-                attention(&q, &k, &v, Some(&mask), path)?
-            }
+            SelfCtx::Routed(router) => router.attend(&q, &k, &v, path)?,
             SelfCtx::Cached(kv) => {
                 let past = kv.past(layer, &q)?;
                 kv.put(layer, &k, &v)?;

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use candle_core::{DType, Result, Tensor};
 
+use super::layers::{attention, Path};
 use crate::memory::{select, BlockInfo, MemoryPolicy, RouteState};
 
 /// Chunk structure of one training sequence (batch elements share it).
@@ -131,6 +132,32 @@ impl TrainRouter {
         let km = km.index_select(&idx, 2)?; // [B, H, video chunks, d]
         let s = (qm.matmul(&km.t()?.contiguous()?)?.mean(1)? / (d as f64).sqrt())?; // [B, seq, video]
         s.to_vec3()
+    }
+
+    /// Routed attention, block-sparse: each query chunk attends to the keys of its allowed
+    /// chunks only (the same result as the dense [`Self::mask`] without the `S x S` scores).
+    pub fn attend(&self, q: &Tensor, k: &Tensor, v: &Tensor, path: Path) -> Result<Tensor> {
+        let scores = self.scores(q, k)?;
+        let t = self.layout.chunk_tokens();
+        let mut rows = Vec::with_capacity(scores.len());
+        let (mut kept, mut offered) = (0, 0);
+        for (b, sc) in scores.iter().enumerate() {
+            let (qb, kb, vb) = (q.narrow(0, b, 1)?, k.narrow(0, b, 1)?, v.narrow(0, b, 1)?);
+            let allowed = self.layout.allowed(&self.policy, sc);
+            let mut outs = Vec::with_capacity(allowed.len());
+            for (a, row) in allowed.iter().enumerate() {
+                offered += self.layout.seq[a];
+                let sel: Vec<usize> = (0..row.len()).filter(|j| row[*j]).collect();
+                kept += sel.len() - 1;
+                let ks: Vec<Tensor> = sel.iter().map(|j| kb.narrow(2, j * t, t)).collect::<Result<_>>()?;
+                let vs: Vec<Tensor> = sel.iter().map(|j| vb.narrow(2, j * t, t)).collect::<Result<_>>()?;
+                outs.push(attention(&qb.narrow(2, a * t, t)?, &Tensor::cat(&ks, 2)?, &Tensor::cat(&vs, 2)?, None, path)?);
+            }
+            rows.push(Tensor::cat(&outs, 2)?);
+        }
+        self.kept.fetch_add(kept, Ordering::Relaxed);
+        self.offered.fetch_add(offered, Ordering::Relaxed);
+        Tensor::cat(&rows, 0)
     }
 
     /// Additive mask `[B, 1, S, S]` (0 where allowed, -inf elsewhere).
