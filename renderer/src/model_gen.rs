@@ -144,10 +144,35 @@ impl ModelParts {
     }
 }
 
+/// Descending timesteps: each of `student` (already shifted) followed by `sub - 1` equally
+/// spaced ones before the next, and the last followed by `tail - 1` down towards 0. The same
+/// schedule as the distillation teacher's (`cine train distill`: 4 student steps, sub 3, tail 8).
+pub fn teacher_steps(student: &[f64], sub: usize, tail: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    for (i, &t) in student.iter().enumerate() {
+        let (k, end) = match student.get(i + 1) {
+            Some(&next) => (sub.max(1), next),
+            None => (tail.max(1), 0.0),
+        };
+        out.extend((0..k).map(|j| t + (end - t) * j as f64 / k as f64));
+    }
+    out
+}
+
 /// Variables as a safetensors blob of plain (graph-free) tensors.
 fn plain_bytes(vars: &HashMap<String, candle_core::Var>) -> Result<Vec<u8>> {
     let tensors: HashMap<String, Tensor> = vars.iter().map(|(k, v)| (k.clone(), v.as_tensor().detach())).collect();
     state::write_safetensors(&tensors, "")
+}
+
+impl ModelParts {
+    /// Samples with the distillation teacher's schedule around the configured (distilled)
+    /// steps, see [`teacher_steps`]; the shift is folded into the steps (shift 1).
+    pub fn set_teacher_steps(&mut self, sub: usize, tail: usize) {
+        let student = wan::schedule::warped_steps(&self.gen_cfg.steps, self.gen_cfg.shift);
+        self.gen_cfg.steps = teacher_steps(&student, sub, tail);
+        self.gen_cfg.shift = 1.0;
+    }
 }
 
 /// Folder of the model built into this binary (the build-time `model/weights/cine-tiny/`),

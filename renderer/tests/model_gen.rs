@@ -119,3 +119,16 @@ fn euler_sampler_is_seeded_and_differs_from_renoise() {
     assert_ne!(euler, renoise);
     assert_ne!(gen.id(), id, "the sampler is part of the cache key");
 }
+
+#[test]
+fn the_teacher_schedule_refines_the_student_steps() {
+    let mut parts = ModelParts::random("cine-tiny", 0, &WORDS).unwrap();
+    parts.set_teacher_steps(3, 8);
+    let s = &parts.gen_cfg.steps;
+    assert_eq!((s.len(), parts.gen_cfg.shift), (17, 1.0));
+    // The 4 student timesteps 1000, 937.5, 833.3, 625 (shift 5) are on it, every third.
+    for (i, want) in [1000.0, 937.5, 833.333, 625.0].iter().enumerate() {
+        assert!((s[3 * i] - want).abs() < 1e-3, "{s:?}");
+    }
+    assert!(s.windows(2).all(|w| w[1] < w[0]) && s[16] > 0.0, "{s:?}");
+}

@@ -24,10 +24,11 @@ pub struct Args {
     /// for `--dit base`, the folder it was built from).
     #[arg(long)]
     pub model_dir: Option<std::path::PathBuf>,
-    /// Which DiT: `distilled` (dit.safetensors, 4 steps) or `base` (dit-base.safetensors, 16 steps).
+    /// Which DiT: `distilled` (dit.safetensors, 4 steps) or `base` (dit-base.safetensors,
+    /// sampled as the distillation teacher: 17 Euler steps around the 4 student timesteps).
     #[arg(long, default_value = "distilled")]
     pub dit: String,
-    /// Sampler steps (default: 4 distilled, 16 base).
+    /// Sampler steps, evenly spaced (default: 4 distilled, the teacher's 17 for base).
     #[arg(long)]
     pub steps: Option<usize>,
     /// Sampler: `euler` (deterministic ODE steps; default for base) or `renoise` (predict x0,

@@ -27,10 +27,6 @@ pub struct ModelSettings {
     pub random_weights: bool,
 }
 
-/// Default sampler steps of each DiT.
-pub fn default_steps(dit: &str) -> usize {
-    if dit == "base" { 16 } else { 4 }
-}
 
 /// A model rendering films for `cine eval`.
 pub struct ModelSource {
@@ -70,8 +66,14 @@ impl ModelSource {
     pub fn new(s: &ModelSettings, total: usize) -> Result<Self> {
         budget::policy(&s.memory, None)?;
         let mut parts = load(s)?;
-        let steps = s.steps.unwrap_or_else(|| default_steps(&s.dit));
-        parts.set_steps(steps)?;
+        // Base: the distillation teacher's 17 Euler steps (4 student steps, 3 substeps
+        // between them, 8 to the end); distilled: its 4 steps; --steps N: N even steps.
+        match s.steps {
+            Some(n) => parts.set_steps(n)?,
+            None if s.dit == "base" => parts.set_teacher_steps(3, 8),
+            None => parts.set_steps(4)?,
+        }
+        let steps = parts.gen_cfg.steps.len();
         let sampler = s.sampler.clone().unwrap_or_else(|| if s.dit == "base" { "euler".into() } else { "renoise".into() });
         parts.sampler = match sampler.as_str() {
             "euler" => Sampler::Euler,
