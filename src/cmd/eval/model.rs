@@ -106,7 +106,7 @@ impl VideoSource for ModelSource {
         );
         let profile = cine_model::registry::profile(&film.model).with_context(|| format!("unknown model `{}`", film.model))?;
         let schedule = plan(film, &profile);
-        let active = self.budget.map(|b| b.resolve(schedule.chunks.len()));
+        let active = self.budget.map(|b| b.resolve(schedule.chunks.len())).filter(|_| self.memory != "full");
         self.gen.set_policy(budget::policy(&self.memory, active)?);
         let mut buf = FrameBuffer::default();
         {
