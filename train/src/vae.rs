@@ -56,6 +56,10 @@ pub struct Args {
     /// Write the shipped weights (with latent statistics) here when done.
     #[arg(long)]
     pub export: Option<Option<PathBuf>>,
+    /// Fine-tune only the decoder of this trained VAE (e.g. the shipped one): the encoder and
+    /// the latent statistics stay as they are, so models trained on its latents stay valid.
+    #[arg(long)]
+    pub decoder_from: Option<PathBuf>,
 }
 
 /// Where `--export` writes without a path.
@@ -92,6 +96,14 @@ pub struct Trainer {
     opt: AdamW,
     kl_weight: f64,
     rng: rand_chacha::ChaCha8Rng,
+    /// Only the decoder side (`decoder.*`, `conv2.*`) is trained; latents come from the frozen
+    /// encoder's means.
+    decoder_only: bool,
+}
+
+/// Variables on the decoder side of the Wan VAE (after the quantisation conv).
+fn is_decoder_var(name: &str) -> bool {
+    name.starts_with("decoder.") || name.starts_with("conv2.")
 }
 
 impl Trainer {
@@ -107,7 +119,25 @@ impl Trainer {
         }
         let params = ParamsAdamW { lr, weight_decay: 1e-4, ..Default::default() };
         let opt = AdamW::new(vars.all_vars(), params)?;
-        Ok(Self { vae, vars, opt, kl_weight, rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5eed) })
+        Ok(Self { vae, vars, opt, kl_weight, rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5eed), decoder_only: false })
+    }
+
+    /// Loads a trained VAE's weights and from now on trains only its decoder.
+    pub fn decoder_only_from(&mut self, path: &Path, lr: f64) -> Result<()> {
+        self.vars.load(path).with_context(|| format!("cannot load the VAE to fine-tune from {}", path.display()))?;
+        self.freeze_encoder(lr)
+    }
+
+    /// Trains only the decoder from now on (the weights already loaded).
+    pub fn freeze_encoder(&mut self, lr: f64) -> Result<()> {
+        let data = self.vars.data().lock().map_err(|_| anyhow::anyhow!("VarMap lock poisoned"))?;
+        let vars: Vec<_> = data.iter().filter(|(n, _)| is_decoder_var(n)).map(|(_, v)| v.clone()).collect();
+        if vars.is_empty() {
+            anyhow::bail!("no decoder variables (decoder.*, conv2.*) in this VAE")
+        }
+        self.opt = AdamW::new(vars, ParamsAdamW { lr, weight_decay: 1e-4, ..Default::default() })?;
+        self.decoder_only = true;
+        Ok(())
     }
 
     pub fn set_lr(&mut self, lr: f64) {
@@ -117,6 +147,7 @@ impl Trainer {
     /// One optimiser step on `video: [B, 3, T, H, W]` in [-1, 1].
     pub fn step(&mut self, video: &Tensor) -> Result<Losses> {
         let (mu, logvar) = self.vae.encode_moments(video)?;
+        let (mu, logvar) = if self.decoder_only { (mu.detach(), logvar.detach()) } else { (mu, logvar) };
         let logvar = logvar.clamp(-30f32, 20f32)?;
         let eps = crate::vae_data::normal_like(&mu, &mut self.rng)?;
         let z = (&mu + (eps * (&logvar * 0.5)?.exp()?)?)?;
@@ -160,9 +191,18 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
     let mut state = match ck.resume(&mut tr.vars)? {
         Some(s) => {
             eprintln!("resuming from step {} ({})", s.step, ck.weights().display());
+            if args.decoder_from.is_some() {
+                tr.freeze_encoder(args.lr)?;
+            }
             s
         }
-        None => State { stage: "vae".into(), step: 0, seed: args.seed, seconds: 0.0 },
+        None => {
+            if let Some(from) = &args.decoder_from {
+                tr.decoder_only_from(from, args.lr)?;
+                eprintln!("fine-tuning the decoder of {} (encoder frozen)", from.display());
+            }
+            State { stage: "vae".into(), step: 0, seed: args.seed, seconds: 0.0 }
+        }
     };
     // Rows logged after the checkpoint by an interrupted run are dropped: they are redone.
     for name in ["loss.csv", "val.csv"] {
@@ -209,15 +249,23 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
     eprintln!("step {}: validation PSNR {:.2} dB", state.step, last_psnr);
     if let Some(path) = &args.export {
         let path = path.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_EXPORT));
-        export(&tr, train, args.frames, &path)?;
+        let stats = match &args.decoder_from {
+            Some(from) => Some(stored_stats(from)?),
+            None => None,
+        };
+        export(&tr, train, args.frames, &path, stats)?;
     }
     Ok(state)
 }
 
 /// Measure the per-channel mean/std of latent means over training clips and write the weights
 /// plus `latents_mean` / `latents_std` as one safetensors file (atomically).
-pub fn export(tr: &Trainer, train: &Clips, frames: usize, path: &Path) -> Result<()> {
-    let (mean, std) = latent_stats(&tr.vae, train, frames, 32)?;
+/// With `stats` given (a decoder-only fine-tune), those are kept instead of re-measured.
+pub fn export(tr: &Trainer, train: &Clips, frames: usize, path: &Path, stats: Option<(Vec<f32>, Vec<f32>)>) -> Result<()> {
+    let (mean, std) = match stats {
+        Some(s) => s,
+        None => latent_stats(&tr.vae, train, frames, 32)?,
+    };
     let mut tensors: std::collections::HashMap<String, Tensor> = std::collections::HashMap::new();
     for (name, var) in tr.vars.data().lock().map_err(|_| anyhow::anyhow!("VarMap lock poisoned"))?.iter() {
         tensors.insert(name.clone(), var.as_tensor().clone());
@@ -232,6 +280,15 @@ pub fn export(tr: &Trainer, train: &Clips, frames: usize, path: &Path) -> Result
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("exported {} (latents mean {:?}, std {:?})", path.display(), rounded(&mean), rounded(&std));
     Ok(())
+}
+
+/// The `latents_mean` / `latents_std` stored in a VAE file.
+fn stored_stats(path: &Path) -> Result<(Vec<f32>, Vec<f32>)> {
+    let ts = candle_core::safetensors::load(path, &Device::Cpu).with_context(|| format!("cannot read {}", path.display()))?;
+    let get = |n: &str| -> Result<Vec<f32>> {
+        ts.get(n).with_context(|| format!("{} has no `{n}`", path.display()))?.to_vec1::<f32>().map_err(Into::into)
+    };
+    Ok((get("latents_mean")?, get("latents_std")?))
 }
 
 /// Keep the header and the rows of steps <= `step` of a CSV loss log (if it exists).

@@ -23,6 +23,7 @@ fn args(dir: &std::path::Path, steps: usize) -> Args {
         kl: 1e-6,
         save_every: 2,
         export: None,
+        decoder_from: None,
     }
 }
 
@@ -69,4 +70,35 @@ fn resume_continues_the_step_count_and_export_stores_latent_stats() {
     let z = Tensor::zeros((1, 16, 1, 2, 2), candle_core::DType::F32, &candle_core::Device::Cpu).unwrap();
     let back = vae.denormalize(&z).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
     assert!((back[0] - mean[0]).abs() < 1e-6 && (back[4 * 15] - mean[15]).abs() < 1e-6);
+}
+
+#[test]
+fn decoder_fine_tune_keeps_the_encoder_and_the_latent_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = Clips::render(2, 5, 16).unwrap();
+    let val = Clips::render(1, 6, 16).unwrap();
+    let base = dir.path().join("base.safetensors");
+    let mut a = args(&dir.path().join("a"), 2);
+    a.export = Some(Some(base.clone()));
+    train_vae(&a, &tiny(), &train, &val).unwrap();
+
+    let tuned = dir.path().join("tuned.safetensors");
+    let mut b = args(&dir.path().join("b"), 3);
+    b.decoder_from = Some(base.clone());
+    b.export = Some(Some(tuned.clone()));
+    train_vae(&b, &tiny(), &train, &val).unwrap();
+
+    let dev = candle_core::Device::Cpu;
+    let (x, y) = (candle_core::safetensors::load(&base, &dev).unwrap(), candle_core::safetensors::load(&tuned, &dev).unwrap());
+    let same = |n: &str| x[n].flatten_all().unwrap().to_vec1::<f32>().unwrap() == y[n].flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let (mut enc, mut dec_changed) = (0, 0);
+    for name in x.keys() {
+        if name.starts_with("encoder.") || name.starts_with("conv1.") || name.starts_with("latents_") {
+            assert!(same(name), "{name} changed in a decoder-only fine-tune");
+            enc += 1;
+        } else if name.starts_with("decoder.") && !same(name) {
+            dec_changed += 1;
+        }
+    }
+    assert!(enc > 4 && dec_changed > 4, "encoder tensors {enc}, changed decoder tensors {dec_changed}");
 }
