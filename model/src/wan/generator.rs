@@ -14,7 +14,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use super::random::randn_vec;
-use super::schedule::{add_noise, warped_steps, x0_from_flow};
+use super::schedule::{add_noise, sigma, warped_steps, x0_from_flow};
 use super::{Path, TextKv, WanModel};
 use crate::memory::{BlockInfo, KvMemory, MemoryPolicy};
 
@@ -161,6 +161,12 @@ impl CausalGenerator {
     /// Generates the next chunk with noise from the generator's seeded stream.
     /// Returns latents `[C, F, H, W]` (F = `chunk_frames`).
     pub fn generate_chunk(&mut self) -> Result<Tensor> {
+        self.sample_chunk(false)
+    }
+
+    /// One chunk: `steps` passes, then the cache-writing pass. Between passes, the few-step
+    /// sampler re-noises the x0 prediction with fresh noise; `euler` moves `x` along the flow.
+    pub(crate) fn sample_chunk(&mut self, euler: bool) -> Result<Tensor> {
         let Some(text) = self.text.clone() else {
             candle_core::bail!("generate_chunk before set_prompt: give the generator a prompt embedding first")
         };
@@ -176,7 +182,7 @@ impl CausalGenerator {
             let flow = self.dit.forward_chunk(&x, &tvec(t)?, &text, self.rope_frame, &mut self.memory)?;
             x0 = x0_from_flow(&x, &flow, t)?;
             if let Some(&next) = steps.get(i + 1) {
-                x = add_noise(&x0, &self.noise(n)?, next)?;
+                x = if euler { (&x + (flow * (sigma(next) - sigma(t)))?)? } else { add_noise(&x0, &self.noise(n)?, next)? };
             }
         }
         self.memory.begin_pass(self.chunk, steps.len(), true);
