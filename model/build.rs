@@ -8,11 +8,8 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let weights = manifest.join("weights");
     let file = weights.join("cine-tiny/tokenizer.json");
-    let watched = if file.is_file() { file.clone() } else { manifest.join("Cargo.toml") };
-    println!("cargo::rerun-if-changed={}", watched.display());
-    if weights.is_dir() {
-        println!("cargo::rerun-if-changed={}", weights.display());
-    }
+    // Watched even while missing (cargo then re-runs this script), so adding it is noticed.
+    println!("cargo::rerun-if-changed={}", file.display());
     if file.is_file() {
         println!("cargo::rustc-cfg=cine_tiny_tokenizer");
         println!("cargo::rustc-env=CINE_TINY_TOKENIZER={}", file.canonicalize().expect("tokenizer path resolves").display());

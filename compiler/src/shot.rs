@@ -331,7 +331,8 @@ impl Cx<'_> {
         if let Some(vocab) = &lw.vocab {
             let mut unknown: Vec<String> = Vec::new();
             for text in all {
-                for w in words(text) {
+                // As the word-level tokenizer splits them: `worm's` is `worm`, `'`, `s`.
+                for w in words(text).flat_map(|w| w.split('\'')).filter(|w| !w.is_empty()) {
                     let lw_ = w.to_lowercase();
                     if !vocab.contains(&lw_) && !unknown.contains(&lw_) {
                         unknown.push(lw_);
