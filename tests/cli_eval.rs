@@ -48,7 +48,7 @@ fn unknown_model_and_options_exit_2() {
     assert!(err.contains("sink-window"), "{err}");
     let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--dit", "huge"]);
     assert_eq!(code, 2);
-    assert!(err.contains("base or distilled"), "{err}");
+    assert!(err.contains("base, distilled or vae"), "{err}");
 }
 
 /// The real pipeline (compiler -> schedule -> text encoder -> causal DiT with a bounded
@@ -79,4 +79,24 @@ fn max_minutes_scores_the_stories_rendered_in_time() {
     for k in ["frames", "adherence", "cut_f1", "stability", "motion"] {
         assert_eq!(r[k], one[k], "{k}: the same story scores the same either way");
     }
+}
+
+/// `--dit vae`: the ground truth through the shipped VAE (the ceiling of any DiT on it), with
+/// `--sheets` writing one PNG per story.
+#[test]
+fn vae_round_trip_keeps_the_films_frames_and_writes_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheets = dir.path().join("sheets");
+    let args = ["eval", "--model", "cine-tiny", "--dit", "vae", "--suite", "smoke", "--format", "json"];
+    let (code, out, err) = cine(&[&args[..], &["--sheets", sheets.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["source"], "cine-tiny/vae round trip of the ground truth", "{r}");
+    let gt = json(&["eval", "--suite", "smoke", "--format", "json"]);
+    assert_eq!(r["frames"], gt["frames"], "the round trip returns every frame of the film");
+    // The trained VAE keeps the sets' colours; a seeded random one does not.
+    let random = json(&[&args[..], &["--random-weights"]].concat());
+    assert!(r["set"].as_f64().unwrap() > random["set"].as_f64().unwrap(), "trained {r} random {random}");
+    let pngs = std::fs::read_dir(&sheets).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
+    assert_eq!(pngs, 2, "one sheet per story");
 }

@@ -5,6 +5,8 @@
 //! truth. One table row per run: each metric, frames generated per second, peak memory.
 
 mod model;
+mod sheets;
+mod vae;
 
 use cine_renderer::budget::{Budget, POLICIES};
 use cine_synth::screenplay::film_or_reference;
@@ -24,8 +26,9 @@ pub struct Args {
     /// for `--dit base`, the folder it was built from).
     #[arg(long)]
     pub model_dir: Option<std::path::PathBuf>,
-    /// Which DiT: `distilled` (dit.safetensors, 4 steps) or `base` (dit-base.safetensors,
-    /// sampled as the distillation teacher: 17 Euler steps around the 4 student timesteps).
+    /// Which DiT: `distilled` (dit.safetensors, 4 steps), `base` (dit-base.safetensors,
+    /// sampled as the distillation teacher: 17 Euler steps around the 4 student timesteps),
+    /// or `vae`: no DiT, the ground truth through the model's VAE (the model's ceiling).
     #[arg(long, default_value = "distilled")]
     pub dit: String,
     /// Sampler steps, evenly spaced (default: 4 distilled, the teacher's 17 for base).
@@ -60,6 +63,10 @@ pub struct Args {
     /// scoring, so `peak_MiB` includes them.
     #[arg(long)]
     pub max_minutes: Option<f64>,
+    /// Also write one PNG per story into this folder: every second frame of the source under
+    /// the ground truth's.
+    #[arg(long)]
+    pub sheets: Option<std::path::PathBuf>,
     /// Output: table or json.
     #[arg(long, default_value = "table")]
     pub format: String,
@@ -136,8 +143,8 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
     if !["table", "json"].contains(&args.format.as_str()) {
         return usage(format!("unknown format `{}`; choose table or json", args.format));
     }
-    if !["base", "distilled"].contains(&args.dit.as_str()) {
-        return usage(format!("unknown --dit `{}`; choose base or distilled", args.dit));
+    if !["base", "distilled", "vae"].contains(&args.dit.as_str()) {
+        return usage(format!("unknown --dit `{}`; choose base, distilled or vae", args.dit));
     }
     let budget = match args.budget.as_deref().map(Budget::parse).transpose() {
         Ok(b) => b,
@@ -177,9 +184,21 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
                 budget,
                 random_weights: args.random_weights,
             };
-            Box::new(ModelSource::new(&settings, stories.len())?)
+            if args.dit == "vae" {
+                let settings = ModelSettings { dit: "distilled".into(), ..settings };
+                let vae = model::load(&settings)?.vae;
+                Box::new(vae::VaeRoundTrip { vae, label: format!("{m}/vae round trip of the ground truth") })
+            } else {
+                Box::new(ModelSource::new(&settings, stories.len())?)
+            }
         }
     };
+    if let Some(dir) = &args.sheets {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return usage(format!("cannot create --sheets folder {}: {e}", dir.display()));
+        }
+        source = Box::new(sheets::Sheets { inner: source, dir: dir.clone() });
+    }
     let report = match args.max_minutes {
         Some(m) => run_for(source.as_mut(), &stories, m)?,
         None => suite::run(source.as_mut(), &stories)?,

@@ -66,6 +66,9 @@ pub struct Args {
     pub lr: f64,
     #[arg(long, default_value_t = 50)]
     pub warmup: usize,
+    /// Decay the learning rate along a cosine to 10% over this run's --steps.
+    #[arg(long)]
+    pub cosine: bool,
     /// Global gradient-norm clip (0 = off).
     #[arg(long, default_value_t = 1.0)]
     pub clip: f64,
@@ -173,6 +176,9 @@ pub fn run(args: Args) -> Result<()> {
         tiny::load_into(&nets.vars, "dit", &from.join("dit-base.safetensors"))?;
     }
     let mut opt = Opt::new(nets.vars.all_vars(), args.lr, args.warmup, args.clip, 0.9)?;
+    if args.cosine {
+        opt.cosine = Some((state.step, state.step + args.steps));
+    }
     let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["loss", "grad_norm", "kept_blocks", "steps_per_s"])?;
     let pb = tiny::progress(state.step + args.steps, state.step);
     pb.set_prefix("base");

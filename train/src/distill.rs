@@ -67,6 +67,9 @@ pub struct Args {
     pub lr: f64,
     #[arg(long, default_value_t = 20)]
     pub warmup: usize,
+    /// Decay the learning rate along a cosine to 10% over this run's --steps.
+    #[arg(long)]
+    pub cosine: bool,
     #[arg(long, default_value_t = 1.0)]
     pub clip: f64,
     #[arg(long, default_value_t = 0)]
@@ -193,6 +196,9 @@ pub fn run(args: Args) -> Result<()> {
         tiny::load_into(&vars, "dit", &init)?;
     }
     let mut opt = Opt::new(vars.all_vars(), args.lr, args.warmup, args.clip, 0.9)?;
+    if args.cosine {
+        opt.cosine = Some((state.step, state.step + args.steps));
+    }
     let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["ode_loss", "grad_norm", "steps_per_s"])?;
     let pb = tiny::progress(state.step + args.steps, state.step);
     pb.set_prefix("distill (ODE init)");

@@ -88,12 +88,27 @@ pub struct Opt {
     pub lr: f64,
     pub warmup: usize,
     pub clip: f64,
+    /// Cosine decay of the learning rate from step `.0` to 10% at step `.1`.
+    pub cosine: Option<(usize, usize)>,
 }
 
 impl Opt {
     pub fn new(vars: Vec<Var>, lr: f64, warmup: usize, clip: f64, beta1: f64) -> Result<Self> {
         let adam = AdamW::new(vars.clone(), ParamsAdamW { lr, beta1, beta2: 0.99, eps: 1e-8, weight_decay: 0.01 })?;
-        Ok(Self { adam, vars, lr, warmup, clip })
+        Ok(Self { adam, vars, lr, warmup, clip, cosine: None })
+    }
+
+    /// The learning rate at global step `step` (0-based): linear warm-up, then the cosine if set.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        let warm = if self.warmup == 0 { 1.0 } else { ((step + 1) as f64 / self.warmup as f64).min(1.0) };
+        let decay = match self.cosine {
+            Some((a, b)) if b > a => {
+                let p = (step.saturating_sub(a) as f64 / (b - a) as f64).min(1.0);
+                0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos())
+            }
+            _ => 1.0,
+        };
+        self.lr * warm * decay
     }
 
     /// One step at global step `step` (0-based); returns the gradient norm before clipping.
@@ -117,8 +132,7 @@ impl Opt {
                 }
             }
         }
-        let warm = if self.warmup == 0 { 1.0 } else { ((step + 1) as f64 / self.warmup as f64).min(1.0) };
-        self.adam.set_learning_rate(self.lr * warm);
+        self.adam.set_learning_rate(self.lr_at(step));
         self.adam.step(&grads)?;
         Ok(norm)
     }

@@ -3,7 +3,9 @@
 //! Data: frames of `cine_synth::training_stories` rendered at 64x64, 16 fps; clips of `1 + 4k`
 //! frames drawn at random (validation from separately seeded stories). Loss: L1 + MSE of the
 //! reconstruction from a sampled latent plus a tiny KL term (Wan's VAE is a KL VAE); validation
-//! PSNR decodes the latent mean. AdamW, linear warm-up then cosine decay. `--export` writes the
+//! PSNR decodes the latent mean. `--subject-weight W` weighs the pixels of cast body colours
+//! (`cine_synth::metrics::detect::is_body`) `1 + W` times in the reconstruction loss: the cast
+//! covers a few percent of a frame, and an unweighted loss lets the VAE wash it out. AdamW, linear warm-up then cosine decay. `--export` writes the
 //! shipped `vae.safetensors` with the measured latent statistics (`latents_mean`/`latents_std`).
 
 use std::path::{Path, PathBuf};
@@ -60,6 +62,13 @@ pub struct Args {
     /// the latent statistics stay as they are, so models trained on its latents stay valid.
     #[arg(long)]
     pub decoder_from: Option<PathBuf>,
+    /// Start a new run from these VAE weights, training encoder and decoder (the latent
+    /// statistics are measured again at --export).
+    #[arg(long, conflicts_with = "decoder_from")]
+    pub from: Option<PathBuf>,
+    /// Extra loss weight of pixels in a cast body colour (0 = plain L1 + MSE).
+    #[arg(long, default_value_t = 0.0)]
+    pub subject_weight: f64,
 }
 
 /// Where `--export` writes without a path.
@@ -99,6 +108,8 @@ pub struct Trainer {
     /// Only the decoder side (`decoder.*`, `conv2.*`) is trained; latents come from the frozen
     /// encoder's means.
     decoder_only: bool,
+    /// Extra loss weight of cast-coloured pixels.
+    pub subject_weight: f64,
 }
 
 /// Variables on the decoder side of the Wan VAE (after the quantisation conv).
@@ -119,7 +130,7 @@ impl Trainer {
         }
         let params = ParamsAdamW { lr, weight_decay: 1e-4, ..Default::default() };
         let opt = AdamW::new(vars.all_vars(), params)?;
-        Ok(Self { vae, vars, opt, kl_weight, rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5eed), decoder_only: false })
+        Ok(Self { vae, vars, opt, kl_weight, rng: rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5eed), decoder_only: false, subject_weight: 0.0 })
     }
 
     /// Loads a trained VAE's weights and from now on trains only its decoder.
@@ -156,7 +167,14 @@ impl Trainer {
         let l1 = diff.abs()?.mean_all()?;
         let mse = diff.sqr()?.mean_all()?;
         let kl = ((mu.sqr()? + logvar.exp()?)? - 1.0)?.sub(&logvar)?.mean_all()?.affine(0.5, 0.0)?;
-        let loss = ((&l1 + &mse)? + (&kl * self.kl_weight)?)?;
+        let rec_loss = if self.subject_weight > 0.0 {
+            let w = crate::vae_data::body_weights(video, self.subject_weight)?;
+            let per = (diff.abs()? + diff.sqr()?)?.broadcast_mul(&w)?;
+            (per.mean_all()? / w.mean_all()?.to_scalar::<f32>()? as f64)?
+        } else {
+            (&l1 + &mse)?
+        };
+        let loss = (rec_loss + (&kl * self.kl_weight)?)?;
         self.opt.backward_step(&loss)?;
         let f = |t: &Tensor| -> Result<f64> { Ok(t.to_scalar::<f32>()? as f64) };
         Ok(Losses { loss: f(&loss)?, l1: f(&l1)?, mse: f(&mse)?, kl: f(&kl)? })
@@ -187,6 +205,7 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
     std::fs::create_dir_all(&args.run_dir)
         .with_context(|| format!("cannot create run directory {}", args.run_dir.display()))?;
     let mut tr = Trainer::new(cfg, args.seed, args.lr, args.kl)?;
+    tr.subject_weight = args.subject_weight;
     let ck = Checkpoint::new(&args.run_dir, "vae");
     let mut state = match ck.resume(&mut tr.vars)? {
         Some(s) => {
@@ -200,6 +219,9 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
             if let Some(from) = &args.decoder_from {
                 tr.decoder_only_from(from, args.lr)?;
                 eprintln!("fine-tuning the decoder of {} (encoder frozen)", from.display());
+            } else if let Some(from) = &args.from {
+                tr.vars.load(from).with_context(|| format!("cannot load the VAE to start from {}", from.display()))?;
+                eprintln!("starting from {} (encoder and decoder trained)", from.display());
             }
             State { stage: "vae".into(), step: 0, seed: args.seed, seconds: 0.0 }
         }

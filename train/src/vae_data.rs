@@ -77,3 +77,22 @@ pub fn normal_like(x: &Tensor, rng: &mut ChaCha8Rng) -> candle_core::Result<Tens
         .collect();
     Tensor::from_vec(v, x.shape(), x.device())?.to_dtype(x.dtype())
 }
+
+/// Per-pixel loss weights `[B, 1, T, H, W]` of `video` `[B, 3, T, H, W]` in [-1, 1]: `1 + extra`
+/// where the pixel has a cast body colour, else 1.
+pub fn body_weights(video: &Tensor, extra: f64) -> candle_core::Result<Tensor> {
+    let (b, c, t, h, w) = video.dims5()?;
+    let v: Vec<f32> = video.flatten_all()?.to_vec1()?;
+    let plane = t * h * w;
+    let to_u8 = |x: f32| ((x + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
+    let mut out = vec![1f32; b * plane];
+    for bi in 0..b {
+        for p in 0..plane {
+            let px = [0, 1, 2].map(|ci| to_u8(v[(bi * c + ci) * plane + p]));
+            if cine_synth::metrics::detect::is_body(&px) {
+                out[bi * plane + p] = 1.0 + extra as f32;
+            }
+        }
+    }
+    Tensor::from_vec(out, (b, 1, t, h, w), video.device())?.to_dtype(video.dtype())
+}

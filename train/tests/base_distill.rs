@@ -135,6 +135,7 @@ fn base_run_resumes_with_its_step_count_and_exports() {
         forcing: Forcing::Teacher,
         lr: 1e-3,
         warmup: 1,
+        cosine: false,
         clip: 1.0,
         seed: 0,
         save_every: 1,
@@ -151,4 +152,16 @@ fn base_run_resumes_with_its_step_count_and_exports() {
     for f in ["t5.safetensors", "dit-base.safetensors", "tokenizer.json"] {
         assert!(dir.path().join("out").join(f).exists(), "{f} exported");
     }
+}
+
+#[test]
+fn cosine_decays_the_learning_rate_to_a_tenth_over_the_run() {
+    let nets = Nets::build(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), 0, &Device::Cpu).unwrap();
+    let mut opt = Opt::new(nets.vars.all_vars(), 1e-3, 10, 1.0, 0.9).unwrap();
+    assert!((opt.lr_at(4) - 5e-4).abs() < 1e-12, "warm-up");
+    assert_eq!(opt.lr_at(500), 1e-3, "constant without --cosine");
+    opt.cosine = Some((100, 300));
+    assert_eq!(opt.lr_at(100), 1e-3);
+    assert!((opt.lr_at(200) - 0.55e-3).abs() < 1e-9, "half way: {}", opt.lr_at(200));
+    assert!((opt.lr_at(300) - 1e-4).abs() < 1e-12 && (opt.lr_at(400) - 1e-4).abs() < 1e-12);
 }

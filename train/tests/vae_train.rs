@@ -24,6 +24,8 @@ fn args(dir: &std::path::Path, steps: usize) -> Args {
         save_every: 2,
         export: None,
         decoder_from: None,
+        from: None,
+        subject_weight: 0.0,
     }
 }
 
@@ -101,4 +103,16 @@ fn decoder_fine_tune_keeps_the_encoder_and_the_latent_stats() {
         }
     }
     assert!(enc > 4 && dec_changed > 4, "encoder tensors {enc}, changed decoder tensors {dec_changed}");
+}
+
+#[test]
+fn body_weights_mark_cast_coloured_pixels_only() {
+    use cine_synth::world::CharKind;
+    let body = CharKind::ALL[0].style().body;
+    // Pixel 0: a cast body colour; pixel 1: mid grey (no cast colour is grey).
+    let px = |c: u8| c as f32 / 127.5 - 1.0;
+    let data = vec![px(body[0]), px(128), px(body[1]), px(128), px(body[2]), px(128)];
+    let video = Tensor::from_vec(data, (1, 3, 1, 1, 2), &candle_core::Device::Cpu).unwrap();
+    let w: Vec<f32> = cine_train::vae_data::body_weights(&video, 7.0).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+    assert_eq!(w, vec![8.0, 1.0]);
 }

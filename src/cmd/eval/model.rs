@@ -39,7 +39,7 @@ pub struct ModelSource {
     pub total: usize,
 }
 
-fn load(s: &ModelSettings) -> Result<ModelParts> {
+pub fn load(s: &ModelSettings) -> Result<ModelParts> {
     if s.random_weights {
         let words = ["a", "the", "walks", "jumps", "forest", "city", "beach", "red", "ball", "wide", "close", "shot"];
         return ModelParts::random(&s.model, 0, &words);

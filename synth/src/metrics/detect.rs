@@ -56,7 +56,7 @@ fn prototypes() -> &'static Vec<Vec<f32>> {
 }
 
 /// Whether a pixel has a cast body colour (so the set classifier ignores it).
-fn is_body(p: &[u8]) -> bool {
+pub fn is_body(p: &[u8]) -> bool {
     CharKind::ALL.iter().any(|k| dist2(p, k.style().body) < TOL2)
 }
 
