@@ -102,3 +102,12 @@ fn non_utf8_is_a_clear_error() {
     let err = text(&out.stderr);
     assert!(err.contains("cine::not-utf8") && err.contains("offset 10"), "{err}");
 }
+
+/// The prompt-too-long lint counts tokens exactly as the word-level tokenizer splits text.
+#[test]
+fn the_compilers_token_count_is_the_tokenizers() {
+    for text in ["A quiet harbor. Wide shot, low angle.", "worm's-eye view, 2.5", "  ...!?  the end", "snake_case and ünïcode"] {
+        let words = cine_model::t5::tokenizer::split_words(text);
+        assert_eq!(cine_compiler::prompt::count_tokens(text), words.len(), "{text:?}: {words:?}");
+    }
+}

@@ -27,16 +27,29 @@ pub fn phrases(parts: &[&str]) -> String {
     kept.join(", ")
 }
 
-/// The words of a text: runs of letters and digits (apostrophes kept inside words).
+/// The words of a text as a word-level tokenizer sees them: runs of letters, digits and `_`
+/// (`worm's` is `worm` and `s`).
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
+    text.split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty())
 }
 
-/// Tokens as cine counts them: words, split on whitespace and punctuation.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Tokens as cine counts them: the runs of word characters and the runs of punctuation
+/// (`\w+|[^\w\s]+`, the usual `Whitespace` pre-tokenizer), so `worm's` is three.
 pub fn count_tokens(text: &str) -> usize {
-    words(text).count()
+    let mut n = 0;
+    let mut prev: Option<bool> = None;
+    for c in text.chars() {
+        let kind = (!c.is_whitespace()).then(|| is_word_char(c));
+        if kind.is_some() && kind != prev {
+            n += 1;
+        }
+        prev = kind;
+    }
+    n
 }
 
 #[cfg(test)]
@@ -47,7 +60,8 @@ mod tests {
     fn joins_and_counts() {
         let s = sentences(&["a quiet harbor.", "", " wide shot, low angle ", "the camera pans left"]);
         assert_eq!(s, "A quiet harbor. Wide shot, low angle. The camera pans left.");
-        assert_eq!(count_tokens(&s), 11);
-        assert_eq!(count_tokens("worm's-eye view, 2.5"), 5);
+        assert_eq!(count_tokens(&s), 15, "11 words and 4 punctuation marks");
+        assert_eq!(count_tokens("worm's-eye view, 2.5"), 10);
+        assert_eq!(words("worm's-eye view, 2.5").collect::<Vec<_>>(), ["worm", "s", "eye", "view", "2", "5"]);
     }
 }

@@ -325,14 +325,13 @@ impl Cx<'_> {
             self.diags.push(
                 Diagnostic::new(Rule::PromptTooLong, 0, head, format!("this shot's prompt is {longest} tokens; {} reads at most {}", p.name, p.max_prompt_tokens))
                     .label("prompt too long")
-                    .help("shorten the caption, descriptions or action; cine counts words split on spaces and punctuation"),
+                    .help("shorten the caption, descriptions or action; cine counts words and runs of punctuation as the tokenizer does"),
             );
         }
         if let Some(vocab) = &lw.vocab {
             let mut unknown: Vec<String> = Vec::new();
             for text in all {
-                // As the word-level tokenizer splits them: `worm's` is `worm`, `'`, `s`.
-                for w in words(text).flat_map(|w| w.split('\'')).filter(|w| !w.is_empty()) {
+                for w in words(text) {
                     let lw_ = w.to_lowercase();
                     if !vocab.contains(&lw_) && !unknown.contains(&lw_) {
                         unknown.push(lw_);

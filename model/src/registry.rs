@@ -17,7 +17,8 @@ pub fn profile(name: &str) -> Option<ModelProfile> {
         name: name.into(),
         chunk_frames: gen.chunk_frames as u32 * VAE_TEMPORAL,
         frame_granularity: VAE_TEMPORAL,
-        max_prompt_tokens: dit.text_len as u32,
+        // The tokenizer appends an end token.
+        max_prompt_tokens: dit.text_len.saturating_sub(1) as u32,
         vocabulary: vocabulary(name),
     })
 }
@@ -64,8 +65,8 @@ mod tests {
     #[test]
     fn profiles_follow_the_chunk_grid() {
         let p = profile("cine-tiny").unwrap();
-        assert_eq!((p.chunk_frames, p.frame_granularity, p.max_prompt_tokens), (12, 4, 64));
-        assert_eq!(profile("wan2.1-1.3b").unwrap().max_prompt_tokens, 512);
+        assert_eq!((p.chunk_frames, p.frame_granularity, p.max_prompt_tokens), (12, 4, 63));
+        assert_eq!(profile("wan2.1-1.3b").unwrap().max_prompt_tokens, 511);
         assert!(profile("nope").is_none());
         assert!(profile("wan2.1-1.3b").unwrap().vocabulary.is_none());
     }
