@@ -232,3 +232,35 @@ fn generic_path_matches_the_fast_cpu_path() {
     let y64 = generic.decode(&z.to_dtype(DType::F64).unwrap()).unwrap();
     assert!(max_rel_err(&y, &f32_of(&y64)) < 1e-4);
 }
+
+/// After a cut the decoder restarts: the new shot's frames do not depend on the last shot's
+/// latents, and the chunk still gives `4 L` frames (its first latent frame decoded twice, the
+/// extra frame dropped).
+#[test]
+fn decode_after_a_cut_forgets_the_last_shot() {
+    let v = vae(&tiny());
+    let shot = rand(&[1, 16, 3, 4, 4], 7);
+    let mut outs = Vec::new();
+    for seed in [1, 2] {
+        let mut dec = StreamingDecoder::new(&v);
+        let first = dec.decode_chunk(&rand(&[1, 16, 3, 4, 4], seed)).unwrap();
+        assert_eq!(first.dim(2).unwrap(), 9);
+        let cut = dec.decode_chunk_after_cut(&shot).unwrap();
+        assert_eq!(cut.dim(2).unwrap(), 12);
+        assert_eq!(dec.latent_frames(), 6);
+        outs.push(cut);
+    }
+    assert!(max_rel_err(&outs[0], &outs[1]) < 1e-6, "the new shot depends on the old one");
+    let fresh = v.decode(&Tensor::cat(&[&shot.narrow(2, 0, 1).unwrap(), &shot], 2).unwrap()).unwrap();
+    assert!(max_rel_err(&outs[0], &fresh.narrow(2, 1, 12).unwrap()) < 1e-5);
+    // Without a cut the same chunk carries the last shot's state: the outputs differ.
+    let mut a = StreamingDecoder::new(&v);
+    let mut b = StreamingDecoder::new(&v);
+    a.decode_chunk(&rand(&[1, 16, 3, 4, 4], 1)).unwrap();
+    b.decode_chunk(&rand(&[1, 16, 3, 4, 4], 2)).unwrap();
+    let (ca, cb) = (a.decode_chunk(&shot).unwrap(), b.decode_chunk(&shot).unwrap());
+    assert!(max_rel_err(&ca, &cb) > 1e-3);
+    // At the start of a stream a cut is the ordinary first chunk.
+    let mut c = StreamingDecoder::new(&v);
+    assert_eq!(c.decode_chunk_after_cut(&shot).unwrap().dim(2).unwrap(), 9);
+}

@@ -288,7 +288,8 @@ impl ChunkGenerator for ModelGenerator {
         let local = |shots: &[usize]| -> Vec<usize> { shots.iter().filter_map(|p| self.shots.iter().position(|s| s == p)).collect() };
         let (pins, protect) = (local(&chunk.pins), local(&chunk.protect));
         let (Some(gen), Some(dec)) = (self.gen.as_mut(), self.dec.as_mut()) else { bail!("the model generator was not started") };
-        if std::mem::take(&mut self.pending_cut) {
+        let cut = std::mem::take(&mut self.pending_cut);
+        if cut {
             gen.begin_shot(pins);
             gen.memory_mut().set_protected(protect);
         }
@@ -303,7 +304,8 @@ impl ChunkGenerator for ModelGenerator {
         self.kv_peak = self.kv_peak.max(gen.memory().bytes());
         self.seconds[1] += t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
-        let video = dec.decode_chunk(&latents)?;
+        // A new shot restarts the decoder: the causal caches would smear the cut.
+        let video = if cut { dec.decode_chunk_after_cut(&latents)? } else { dec.decode_chunk(&latents)? };
         self.seconds[2] += t.elapsed().as_secs_f64();
         let (_, _, h, w) = video.dims4()?;
         Ok(to_rgb8(&video)?

@@ -35,6 +35,28 @@ impl StreamingDecoder {
         out.clamp(-1f32, 1f32)
     }
 
+    /// Decode the first chunk of a new shot: the caches restart, as at the start of a stream,
+    /// so nothing of the last shot bleeds into the new one (causal caches would smear a cut
+    /// over several frames). The chunk's first latent frame is decoded twice (a fresh stream
+    /// gives one frame for it) and that extra frame is dropped: same frame count as
+    /// [`Self::decode_chunk`].
+    pub fn decode_chunk_after_cut(&mut self, latents: &Tensor) -> Result<Tensor> {
+        if latents.rank() == 4 {
+            return self.decode_chunk_after_cut(&latents.unsqueeze(0)?)?.squeeze(0);
+        }
+        if self.latent_frames == 0 {
+            return self.decode_chunk(latents);
+        }
+        self.cache = FeatCache::new();
+        let l = latents.dim(2)?;
+        let lead = Tensor::cat(&[&latents.narrow(2, 0, 1)?, latents], 2)?;
+        let z = self.vae.denormalize(&lead)?;
+        let out = self.vae.decode_raw_cached(&z, &mut self.cache)?;
+        self.latent_frames += l;
+        let t = out.dim(2)?;
+        out.narrow(2, 1, t - 1)?.clamp(-1f32, 1f32)
+    }
+
     /// Latent frames decoded so far.
     pub fn latent_frames(&self) -> usize {
         self.latent_frames
