@@ -17,6 +17,8 @@ enum Stage {
     Base(cine_train::base::Args),
     /// Distill the base model into a few-step causal generator.
     Distill(cine_train::distill::Args),
+    /// Distribution Matching Distillation of the few-step student on its own rollouts.
+    Dmd(cine_train::dmd::Args),
 }
 
 pub fn run(args: Args) -> i32 {
@@ -24,6 +26,7 @@ pub fn run(args: Args) -> i32 {
         Stage::Vae(a) => cine_train::vae::run(a),
         Stage::Base(a) => cine_train::base::run(a),
         Stage::Distill(a) => cine_train::distill::run(a),
+        Stage::Dmd(a) => cine_train::dmd::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -12,6 +12,7 @@ pub mod vae_data;
 pub mod base;
 pub mod data;
 pub mod distill;
+pub mod dmd;
 pub mod preview;
 pub mod rollout;
 pub mod step;
