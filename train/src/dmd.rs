@@ -91,6 +91,12 @@ pub struct Args {
     pub seed: u64,
     #[arg(long, default_value_t = 10)]
     pub save_every: usize,
+    /// After training, save <run-dir>/preview.png (data vs. the student's 4-step generation)
+    /// for this many windows of --data; needs --vae.
+    #[arg(long, default_value_t = 0)]
+    pub preview: usize,
+    #[arg(long, default_value = "model/weights/cine-tiny/vae.safetensors")]
+    pub vae: PathBuf,
     /// Write the student as dit.safetensors into --out at the end.
     #[arg(long)]
     pub export: bool,
@@ -311,6 +317,16 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     }
     pb.finish();
     save(&state, &log)?;
+    if args.preview > 0 {
+        let data = crate::data::Dataset::load(&args.data, &dev)?;
+        let n = args.chunks.min(data.latents.dim(2)? / CHUNK_FRAMES);
+        let wins: Vec<(Tensor, &WindowMeta)> =
+            (0..args.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
+        let vae = crate::base::load_vae(&args.vae, false)?;
+        let p = args.run_dir.join("preview.png");
+        crate::preview::compare(&vae, &t5, &tok, &nets.student, &wins, &student_steps(), Sampler::Renoise, &p)?;
+        eprintln!("wrote {}", p.display());
+    }
     if args.export {
         tiny::export(&nets.student_vars, "dit", &args.out.join("dit.safetensors"))?;
         eprintln!("exported dit.safetensors to {}", args.out.display());

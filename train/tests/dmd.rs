@@ -191,6 +191,8 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
         clip: 1.0,
         seed: 0,
         save_every: 1,
+        preview: 0,
+        vae: dir.path().join("none.safetensors"),
         export,
         out: dir.path().join("out"),
         latent_hw: 4,
