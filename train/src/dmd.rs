@@ -43,7 +43,7 @@ use crate::checkpoint::{Checkpoint, State};
 use crate::data::WindowMeta;
 use crate::distill::student_steps;
 use crate::log::LossLog;
-use crate::rollout::{rollout, Sampler};
+use crate::rollout::{rollout, Rollout, Sampler};
 use crate::step::{self, Forcing, Window};
 use crate::tiny::{self, Opt};
 
@@ -150,8 +150,19 @@ pub struct Generated {
 pub fn generate(student: &WanModel, c: &Cond, shape: (usize, usize, usize, usize), rng: &mut impl Rng) -> Result<Generated> {
     let steps = student_steps();
     let r = rollout(student, c.text, c.shots, c.pins, &steps, Sampler::Renoise, &steps, &policy(), shape, rng.gen())?;
-    let context = r.latents()?.detach();
     let ks: Vec<usize> = (0..r.chunks.len()).map(|_| rng.gen_range(0..steps.len())).collect();
+    student_x0(student, &r, &ks, c)
+}
+
+/// The student's x0 (with gradient) for chunk `i` from the rollout's state entering student
+/// step `ks[i]`, with the rollout's chunks as context. At the last step this reproduces the
+/// rollout's own chunks (the context is the KV cache inference had).
+pub fn student_x0(student: &WanModel, r: &Rollout, ks: &[usize], c: &Cond) -> Result<Generated> {
+    let steps = student_steps();
+    if ks.len() != r.chunks.len() || r.states.iter().any(|s| s.len() != steps.len()) {
+        bail!("{} step choices for {} rollout chunks (states must be recorded at all {} student steps)", ks.len(), r.chunks.len(), steps.len());
+    }
+    let context = r.latents()?.detach();
     let xt = Tensor::cat(&ks.iter().zip(&r.states).map(|(&k, s)| s[k].clone()).collect::<Vec<_>>(), 2)?;
     let t: Vec<f64> = ks.iter().map(|&k| steps[k]).collect();
     let x0 = predict_x0(student, &context, &xt, &t, c)?;

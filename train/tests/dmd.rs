@@ -216,3 +216,18 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
     let e = dmd::run_with(bad, &t5_cfg(), &dit_cfg()).unwrap_err().to_string();
     assert!(e.contains("no window of 9 chunks"), "{e}");
 }
+
+#[test]
+fn student_x0_at_the_last_step_reproduces_its_own_rollout() {
+    let s = Setup::new(4);
+    let c = s.cond();
+    let steps = cine_train::distill::student_steps();
+    let r = cine_train::rollout::rollout(&s.nets.student, &s.text, &s.m.shots, &s.m.pins, &steps, cine_train::rollout::Sampler::Renoise, &steps, &cine_train::base::policy(), SHAPE, 3).unwrap();
+    let last = dmd::student_x0(&s.nets.student, &r, &[3; 4], &c).unwrap();
+    let diff = (last.x0 - &last.context).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff < 1e-4, "teacher-forcing x0 vs the rollout's chunks: max diff {diff}");
+    let first = dmd::student_x0(&s.nets.student, &r, &[0; 4], &c).unwrap();
+    let diff = (first.x0 - &first.context).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff > 1e-2, "from pure noise the x0 differs from the final chunks ({diff})");
+    assert!(dmd::student_x0(&s.nets.student, &r, &[0; 3], &c).is_err());
+}
