@@ -3,11 +3,14 @@
 //!
 //! Per step, on the prompts, shots and pins of one training window (no video data):
 //! 1. Rollout: the student samples the window chunk by chunk with the KV memory and the
-//!    generator's re-noising sampler over the 4 student timesteps (no gradient), recording the
-//!    state entering each timestep. Its clean chunks are the context from here on.
-//! 2. Student output: per chunk one of the 4 timesteps at random and its recorded state; one
-//!    teacher-forcing forward of the student with gradient, whose context is the rollout's own
-//!    chunks, gives `x0_student` per chunk.
+//!    generator's re-noising sampler (no gradient). With `--exit window` (default, as
+//!    Self-Forcing's `same_step_across_blocks`) one exit step k of the 4 is drawn and every
+//!    chunk stops there: its output is the x0 predicted at step k, and that is what the KV
+//!    cache and the next chunks see. With `--exit chunk` the rollout runs all 4 steps and each
+//!    chunk draws its own k afterwards.
+//! 2. Student output: one teacher-forcing forward of the student, with gradient, on the states
+//!    entering step k, with the rollout's chunks as the clean context, gives `x0_student`
+//!    (with `--exit window` it equals the rollout's chunks, to float rounding: tested).
 //! 3. DMD gradient: per chunk a timestep `t'` uniform in [20, 980] shifted by 5 (Self-Forcing's
 //!    `min_step`/`max_step` and shift), fresh noise, `x_t' = noisy(x0_student)`; the frozen base
 //!    DiT ("real score") and the critic ("fake score") predict x0 from `x_t'` with the same
@@ -22,11 +25,11 @@
 //! Simplified against Self-Forcing: no classifier-free guidance on the real score (the base
 //! model was never trained with dropped prompts, so it has no unconditional branch); the base
 //! is causal, so real and fake scores see the rollout's chunks as context instead of a
-//! bidirectional teacher seeing the whole clip; the rollout runs all 4 steps per chunk and the
-//! gradient step is picked afterwards (Self-Forcing stops each chunk at the drawn exit step, so
-//! its context chunks are the exit-step outputs); the student's K/V of the context chunks carry
-//! gradient (Self-Forcing computes the cache without it); the critic steps reuse the step's
-//! sample instead of fresh rollouts; no generator EMA. Adam moments are not checkpointed.
+//! bidirectional teacher seeing the whole clip; the gradient flows through the student's
+//! forward of the whole window (Self-Forcing computes the KV cache of earlier chunks without
+//! gradient, and only the last 21 frames get it); the critic steps reuse the step's sample
+//! instead of fresh rollouts; batch 1 instead of 64; no generator EMA; Adam moments are not
+//! checkpointed.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -80,6 +83,9 @@ pub struct Args {
     pub critic_lr: f64,
     #[arg(long, default_value_t = 1)]
     pub critic_steps: usize,
+    /// Where the gradient step sits: one exit step per window (Self-Forcing) or one per chunk.
+    #[arg(long, value_enum, default_value = "window")]
+    pub exit: Exit,
     #[arg(long, default_value_t = 10)]
     pub warmup: usize,
     /// Decay both learning rates along a cosine to 10% over this run's --steps.
@@ -145,28 +151,47 @@ pub struct Generated {
     pub t: Vec<f64>,
 }
 
-/// Steps 1-2: rollout without gradient, then the student's x0 at a random recorded state per
-/// chunk, with gradient. `shape`: `(C, F, H, W)` of a chunk.
-pub fn generate(student: &WanModel, c: &Cond, shape: (usize, usize, usize, usize), rng: &mut impl Rng) -> Result<Generated> {
-    let steps = student_steps();
-    let r = rollout(student, c.text, c.shots, c.pins, &steps, Sampler::Renoise, &steps, &policy(), shape, rng.gen())?;
-    let ks: Vec<usize> = (0..r.chunks.len()).map(|_| rng.gen_range(0..steps.len())).collect();
-    student_x0(student, &r, &ks, c)
+/// Where the student's gradient step sits in the rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Exit {
+    /// One random exit step for the whole window (Self-Forcing's `same_step_across_blocks`):
+    /// every chunk's rollout stops there, so the context chunks are the exit-step outputs and
+    /// the student's x0 with gradient reproduces them exactly.
+    Window,
+    /// A random step per chunk, picked after a full 4-step rollout: the context chunks are the
+    /// final outputs, the student's x0 comes from an earlier state for most chunks.
+    Chunk,
 }
 
-/// The student's x0 (with gradient) for chunk `i` from the rollout's state entering student
-/// step `ks[i]`, with the rollout's chunks as context. At the last step this reproduces the
-/// rollout's own chunks (the context is the KV cache inference had).
-pub fn student_x0(student: &WanModel, r: &Rollout, ks: &[usize], c: &Cond) -> Result<Generated> {
+/// Steps 1-2: rollout without gradient, then the student's x0 with gradient at the exit
+/// step(s). `shape`: `(C, F, H, W)` of a chunk.
+pub fn generate(student: &WanModel, c: &Cond, shape: (usize, usize, usize, usize), exit: Exit, rng: &mut impl Rng) -> Result<Generated> {
     let steps = student_steps();
-    if ks.len() != r.chunks.len() || r.states.iter().any(|s| s.len() != steps.len()) {
-        bail!("{} step choices for {} rollout chunks (states must be recorded at all {} student steps)", ks.len(), r.chunks.len(), steps.len());
+    let n = c.shots.len();
+    match exit {
+        Exit::Window => {
+            let k = rng.gen_range(0..steps.len());
+            let r = rollout(student, c.text, c.shots, c.pins, &steps[..=k], Sampler::Renoise, &steps[k..=k], &policy(), shape, rng.gen())?;
+            student_x0(student, &r, &vec![0; n], &vec![steps[k]; n], c)
+        }
+        Exit::Chunk => {
+            let r = rollout(student, c.text, c.shots, c.pins, &steps, Sampler::Renoise, &steps, &policy(), shape, rng.gen())?;
+            let ks: Vec<usize> = (0..n).map(|_| rng.gen_range(0..steps.len())).collect();
+            student_x0(student, &r, &ks, &ks.iter().map(|&k| steps[k]).collect::<Vec<_>>(), c)
+        }
+    }
+}
+
+/// The student's x0 (with gradient) for chunk `i` from its recorded state number `pick[i]`
+/// at timestep `t[i]`, with the rollout's chunks as context (the KV cache inference had).
+pub fn student_x0(student: &WanModel, r: &Rollout, pick: &[usize], t: &[f64], c: &Cond) -> Result<Generated> {
+    if pick.len() != r.chunks.len() || t.len() != pick.len() || pick.iter().zip(&r.states).any(|(&k, s)| k >= s.len()) {
+        bail!("{} state choices for {} rollout chunks, or a choice past the recorded states", pick.len(), r.chunks.len());
     }
     let context = r.latents()?.detach();
-    let xt = Tensor::cat(&ks.iter().zip(&r.states).map(|(&k, s)| s[k].clone()).collect::<Vec<_>>(), 2)?;
-    let t: Vec<f64> = ks.iter().map(|&k| steps[k]).collect();
-    let x0 = predict_x0(student, &context, &xt, &t, c)?;
-    Ok(Generated { context, x0, t })
+    let xt = Tensor::cat(&pick.iter().zip(&r.states).map(|(&k, s)| s[k].clone()).collect::<Vec<_>>(), 2)?;
+    let x0 = predict_x0(student, &context, &xt, t, c)?;
+    Ok(Generated { context, x0, t: t.to_vec() })
 }
 
 /// `x_t - s * flow` of one teacher-forcing forward with `context` as the clean chunks.
@@ -223,14 +248,22 @@ pub struct Stats {
     pub student_grad_norm: f64,
 }
 
+/// The fixed settings of a step.
+#[derive(Debug, Clone, Copy)]
+pub struct StepOpts {
+    /// `(C, F, H, W)` of a chunk.
+    pub shape: (usize, usize, usize, usize),
+    pub critic_steps: usize,
+    pub exit: Exit,
+}
+
 /// One DMD step at global step `step`: a student sample, `critic_steps` critic updates on it
 /// (so the fake score has seen the current student; at the start critic == base and `g` = 0),
 /// then the student update with the DMD gradient of the updated critic.
-#[allow(clippy::too_many_arguments)]
-pub fn train_step(nets: &Nets, sopt: &mut Opt, copt: &mut Opt, c: &Cond, shape: (usize, usize, usize, usize), critic_steps: usize, step: usize, rng: &mut impl Rng) -> Result<Stats> {
-    let gen = generate(&nets.student, c, shape, rng)?;
+pub fn train_step(nets: &Nets, sopt: &mut Opt, copt: &mut Opt, c: &Cond, o: &StepOpts, step: usize, rng: &mut impl Rng) -> Result<Stats> {
+    let gen = generate(&nets.student, c, o.shape, o.exit, rng)?;
     let mut critic = 0.0;
-    for _ in 0..critic_steps.max(1) {
+    for _ in 0..o.critic_steps.max(1) {
         let l = critic_loss(&nets.critic, &gen.context, &gen.x0, c, rng)?;
         critic = l.to_scalar::<f32>()? as f64;
         copt.step(&l, step)?;
@@ -300,7 +333,7 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     }
     std::fs::create_dir_all(&args.run_dir).with_context(|| format!("creating {}", args.run_dir.display()))?;
     let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["student_loss", "critic_loss", "g_abs", "student_grad_norm", "steps_per_s"])?;
-    let shape = (cfg.in_dim, CHUNK_FRAMES, args.latent_hw, args.latent_hw);
+    let o = StepOpts { shape: (cfg.in_dim, CHUNK_FRAMES, args.latent_hw, args.latent_hw), critic_steps: args.critic_steps, exit: args.exit };
     let pb = tiny::progress(state.step + args.steps, state.step);
     pb.set_prefix("dmd");
     let save = |state: &State, log: &LossLog| -> Result<()> {
@@ -315,7 +348,7 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
         let n = args.chunks;
         let text = tiny::encode_prompts(&t5, &tok, &m.prompts[..n], &dev)?.detach();
         let c = Cond { text: &text, shots: &m.shots[..n], pins: &m.pins[..n] };
-        let s = train_step(&nets, &mut sopt, &mut copt, &c, shape, args.critic_steps, state.step, &mut rng)?;
+        let s = train_step(&nets, &mut sopt, &mut copt, &c, &o, state.step, &mut rng)?;
         state.step += 1;
         let dt = ts.elapsed().as_secs_f64();
         state.seconds += dt;

@@ -74,6 +74,10 @@ impl Setup {
     }
 }
 
+fn opts(critic_steps: usize) -> dmd::StepOpts {
+    dmd::StepOpts { shape: SHAPE, critic_steps, exit: dmd::Exit::Window }
+}
+
 fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(seed)
 }
@@ -94,7 +98,7 @@ fn nonzero(grads: &candle_core::backprop::GradStore, v: &Var) -> bool {
 fn student_gradient_reaches_only_the_student_and_the_base_stays_frozen() {
     let s = Setup::new(3);
     let c = s.cond();
-    let gen = dmd::generate(&s.nets.student, &c, SHAPE, &mut rng(1)).unwrap();
+    let gen = dmd::generate(&s.nets.student, &c, SHAPE, dmd::Exit::Chunk, &mut rng(1)).unwrap();
     assert_eq!(gen.x0.dims(), &[1, 4, 3 * CHUNK_FRAMES, 4, 4]);
     assert_eq!(gen.context.dims(), gen.x0.dims());
     // Perturb the critic so that g is not zero (at init critic == real).
@@ -119,7 +123,7 @@ fn student_gradient_reaches_only_the_student_and_the_base_stays_frozen() {
     };
     let (real0, st0, cr0) = (probe(&s.nets), values(&s.nets.student_vars, "dit.head.head.weight"), values(&s.nets.critic_vars, "dit.head.head.weight"));
     let mut sopt = Opt::new(vars_of(&s.nets.student_vars), 1e-3, 0, 1.0, 0.0).unwrap();
-    dmd::train_step(&s.nets, &mut sopt, &mut copt, &c, SHAPE, 1, 1, &mut rng(4)).unwrap();
+    dmd::train_step(&s.nets, &mut sopt, &mut copt, &c, &opts(1), 1, &mut rng(4)).unwrap();
     assert_eq!(probe(&s.nets), real0, "the base (real score) is frozen");
     assert_ne!(values(&s.nets.student_vars, "dit.head.head.weight"), st0);
     assert_ne!(values(&s.nets.critic_vars, "dit.head.head.weight"), cr0);
@@ -139,7 +143,7 @@ fn student_loss_gradient_is_g_over_n() {
 fn dmd_gradient_is_zero_when_the_critic_is_the_real_model() {
     let s = Setup::new(3);
     let c = s.cond();
-    let gen = dmd::generate(&s.nets.student, &c, SHAPE, &mut rng(1)).unwrap();
+    let gen = dmd::generate(&s.nets.student, &c, SHAPE, dmd::Exit::Chunk, &mut rng(1)).unwrap();
     let t = dmd::sample_t(&mut rng(3), 3);
     let noise = gen.x0.randn_like(0.0, 1.0).unwrap();
     let g = |n: &Nets| dmd::dmd_grad(&n.real, &n.critic, &gen.context, &gen.x0, &c, &t, &noise).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
@@ -153,7 +157,7 @@ fn dmd_gradient_is_zero_when_the_critic_is_the_real_model() {
 fn critic_loss_falls_on_a_fixed_window_and_a_step_is_finite() {
     let s = Setup::new(3);
     let c = s.cond();
-    let gen = dmd::generate(&s.nets.student, &c, SHAPE, &mut rng(1)).unwrap();
+    let gen = dmd::generate(&s.nets.student, &c, SHAPE, dmd::Exit::Chunk, &mut rng(1)).unwrap();
     let x0 = gen.x0.detach();
     let loss = || dmd::critic_loss(&s.nets.critic, &gen.context, &x0, &c, &mut rng(9)).unwrap();
     let first = loss().to_scalar::<f32>().unwrap();
@@ -165,7 +169,7 @@ fn critic_loss_falls_on_a_fixed_window_and_a_step_is_finite() {
     assert!(last < 0.8 * first, "critic loss {first} -> {last}");
 
     let mut sopt = Opt::new(vars_of(&s.nets.student_vars), 1e-3, 0, 1.0, 0.0).unwrap();
-    let st = dmd::train_step(&s.nets, &mut sopt, &mut copt, &c, SHAPE, 2, 10, &mut rng(5)).unwrap();
+    let st = dmd::train_step(&s.nets, &mut sopt, &mut copt, &c, &opts(2), 10, &mut rng(5)).unwrap();
     for v in [st.student_loss, st.critic_loss, st.g_abs, st.student_grad_norm] {
         assert!(v.is_finite() && v > 0.0, "{st:?}");
     }
@@ -186,6 +190,7 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
         lr: 1e-4,
         critic_lr: 1e-4,
         critic_steps: 1,
+        exit: dmd::Exit::Window,
         warmup: 1,
         cosine: true,
         clip: 1.0,
@@ -218,16 +223,25 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
 }
 
 #[test]
-fn student_x0_at_the_last_step_reproduces_its_own_rollout() {
+fn student_x0_at_the_exit_step_reproduces_its_own_rollout() {
     let s = Setup::new(4);
     let c = s.cond();
     let steps = cine_train::distill::student_steps();
     let r = cine_train::rollout::rollout(&s.nets.student, &s.text, &s.m.shots, &s.m.pins, &steps, cine_train::rollout::Sampler::Renoise, &steps, &cine_train::base::policy(), SHAPE, 3).unwrap();
-    let last = dmd::student_x0(&s.nets.student, &r, &[3; 4], &c).unwrap();
-    let diff = (last.x0 - &last.context).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-    assert!(diff < 1e-4, "teacher-forcing x0 vs the rollout's chunks: max diff {diff}");
-    let first = dmd::student_x0(&s.nets.student, &r, &[0; 4], &c).unwrap();
-    let diff = (first.x0 - &first.context).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-    assert!(diff > 1e-2, "from pure noise the x0 differs from the final chunks ({diff})");
-    assert!(dmd::student_x0(&s.nets.student, &r, &[0; 3], &c).is_err());
+    let maxdiff = |g: &dmd::Generated| (&g.x0 - &g.context).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    let last = dmd::student_x0(&s.nets.student, &r, &[3; 4], &[steps[3]; 4], &c).unwrap();
+    assert!(maxdiff(&last) < 1e-4, "teacher-forcing x0 vs the rollout's chunks: max diff {}", maxdiff(&last));
+    let first = dmd::student_x0(&s.nets.student, &r, &[0; 4], &[steps[0]; 4], &c).unwrap();
+    assert!(maxdiff(&first) > 1e-2, "from pure noise the x0 differs from the final chunks ({})", maxdiff(&first));
+    assert!(dmd::student_x0(&s.nets.student, &r, &[0; 3], &[steps[0]; 3], &c).is_err());
+    assert!(dmd::student_x0(&s.nets.student, &r, &[4; 4], &[steps[0]; 4], &c).is_err());
+    // With one exit step per window, the student's x0 is the rollout's output at every exit step.
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..6 {
+        let g = dmd::generate(&s.nets.student, &c, SHAPE, dmd::Exit::Window, &mut rng(seed)).unwrap();
+        assert!(maxdiff(&g) < 1e-4, "exit at t = {}: max diff {}", g.t[0], maxdiff(&g));
+        assert!(g.t.iter().all(|&t| t == g.t[0]));
+        seen.insert(g.t[0] as i64);
+    }
+    assert!(seen.len() >= 2, "exit steps drawn: {seen:?}");
 }
