@@ -246,6 +246,8 @@ pub struct Stats {
     /// Mean |g| over the window.
     pub g_abs: f64,
     pub student_grad_norm: f64,
+    /// Of the last critic step.
+    pub critic_grad_norm: f64,
 }
 
 /// The fixed settings of a step.
@@ -262,11 +264,11 @@ pub struct StepOpts {
 /// then the student update with the DMD gradient of the updated critic.
 pub fn train_step(nets: &Nets, sopt: &mut Opt, copt: &mut Opt, c: &Cond, o: &StepOpts, step: usize, rng: &mut impl Rng) -> Result<Stats> {
     let gen = generate(&nets.student, c, o.shape, o.exit, rng)?;
-    let mut critic = 0.0;
+    let (mut critic, mut critic_grad_norm) = (0.0, 0.0);
     for _ in 0..o.critic_steps.max(1) {
         let l = critic_loss(&nets.critic, &gen.context, &gen.x0, c, rng)?;
         critic = l.to_scalar::<f32>()? as f64;
-        copt.step(&l, step)?;
+        critic_grad_norm = copt.step(&l, step)?;
     }
     let t = sample_t(rng, c.shots.len());
     let noise = randn_like(&gen.x0, rng)?;
@@ -278,6 +280,7 @@ pub fn train_step(nets: &Nets, sopt: &mut Opt, copt: &mut Opt, c: &Cond, o: &Ste
         critic_loss: critic,
         g_abs: g.abs()?.mean_all()?.to_scalar::<f32>()? as f64,
         student_grad_norm,
+        critic_grad_norm,
     };
     if ![stats.student_loss, stats.critic_loss, stats.g_abs].iter().all(|v| v.is_finite()) {
         bail!("non-finite DMD step {step}: {stats:?} (lower --lr / --critic-lr)");
@@ -332,7 +335,7 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
         copt.cosine = sopt.cosine;
     }
     std::fs::create_dir_all(&args.run_dir).with_context(|| format!("creating {}", args.run_dir.display()))?;
-    let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["student_loss", "critic_loss", "g_abs", "student_grad_norm", "steps_per_s"])?;
+    let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["student_loss", "critic_loss", "g_abs", "student_grad_norm", "critic_grad_norm", "steps_per_s"])?;
     let o = StepOpts { shape: (cfg.in_dim, CHUNK_FRAMES, args.latent_hw, args.latent_hw), critic_steps: args.critic_steps, exit: args.exit };
     let pb = tiny::progress(state.step + args.steps, state.step);
     pb.set_prefix("dmd");
@@ -352,7 +355,7 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
         state.step += 1;
         let dt = ts.elapsed().as_secs_f64();
         state.seconds += dt;
-        log.row(state.step, &[s.student_loss, s.critic_loss, s.g_abs, s.student_grad_norm, 1.0 / dt])?;
+        log.row(state.step, &[s.student_loss, s.critic_loss, s.g_abs, s.student_grad_norm, s.critic_grad_norm, 1.0 / dt])?;
         pb.set_position(state.step as u64);
         pb.set_message(format!("dmd {:.4} critic {:.4} |g| {:.3} {:.1} s/step", s.student_loss, s.critic_loss, s.g_abs, dt));
         if state.step % args.save_every.max(1) == 0 {

@@ -170,7 +170,7 @@ fn critic_loss_falls_on_a_fixed_window_and_a_step_is_finite() {
 
     let mut sopt = Opt::new(vars_of(&s.nets.student_vars), 1e-3, 0, 1.0, 0.0).unwrap();
     let st = dmd::train_step(&s.nets, &mut sopt, &mut copt, &c, &opts(2), 10, &mut rng(5)).unwrap();
-    for v in [st.student_loss, st.critic_loss, st.g_abs, st.student_grad_norm] {
+    for v in [st.student_loss, st.critic_loss, st.g_abs, st.student_grad_norm, st.critic_grad_norm] {
         assert!(v.is_finite() && v > 0.0, "{st:?}");
     }
 }
