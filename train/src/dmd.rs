@@ -131,7 +131,8 @@ impl Nets {
         let (critic_vars, _, critic) = tiny::Nets::new(&T5Config::cine_tiny(), cfg, 0, false, &dev)?;
         tiny::load_into(&critic_vars, "dit", base)?;
         let (student_vars, _, student) = tiny::Nets::new(&T5Config::cine_tiny(), cfg, 0, false, &dev)?;
-        tiny::load_into(&student_vars, "dit", student_file)?;
+        tiny::load_into(&student_vars, "dit", student_file)
+            .with_context(|| format!("the student to start from, {} (an ODE-initialised dit.safetensors from `cine train distill --export`)", student_file.display()))?;
         Ok(Self { student_vars, student, critic_vars, critic, real })
     }
 }
