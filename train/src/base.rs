@@ -69,6 +69,10 @@ pub struct Args {
     /// Decay the learning rate along a cosine to 10% over this run's --steps.
     #[arg(long)]
     pub cosine: bool,
+    /// Timestep shift of training (uniform t warped like the sampler's schedule; 5 = the
+    /// inference schedule's, smaller trains low noise levels more often).
+    #[arg(long, default_value_t = SHIFT)]
+    pub shift: f64,
     /// Global gradient-norm clip (0 = off).
     #[arg(long, default_value_t = 1.0)]
     pub clip: f64,
@@ -130,17 +134,19 @@ pub fn dataset(run_dir: &Path, vae: &WanVae, windows: usize, chunks: usize, seed
     Dataset::load(&dir, &Device::Cpu)
 }
 
-/// Draws a per-chunk timestep from the inference schedule: uniform in (0, 1000], shifted.
-pub fn sample_t(rng: &mut impl Rng, n: usize) -> Vec<f64> {
-    (0..n).map(|_| schedule::shift_timestep(rng.gen_range(1.0..=1000.0), SHIFT)).collect()
+/// Draws a per-chunk timestep: uniform in (0, 1000], warped by `shift` (the inference
+/// schedule's is [`SHIFT`]; a smaller one trains the low-noise end more).
+pub fn sample_t(rng: &mut impl Rng, n: usize, shift: f64) -> Vec<f64> {
+    (0..n).map(|_| schedule::shift_timestep(rng.gen_range(1.0..=1000.0), shift)).collect()
 }
 
 /// One base-model loss on window `i` of `ds` (first `chunks` chunks).
-pub fn loss_on(nets: &Nets, tok: &TextTokenizer, ds: &Dataset, i: usize, chunks: usize, forcing: Forcing, rng: &mut rand_chacha::ChaCha8Rng) -> Result<(Tensor, f64)> {
+#[allow(clippy::too_many_arguments)]
+pub fn loss_on(nets: &Nets, tok: &TextTokenizer, ds: &Dataset, i: usize, chunks: usize, forcing: Forcing, shift: f64, rng: &mut rand_chacha::ChaCha8Rng) -> Result<(Tensor, f64)> {
     let dev = Device::Cpu;
     let m = &ds.meta[i];
     let x0 = ds.latents.narrow(0, i, 1)?.narrow(2, 0, chunks * CHUNK_FRAMES)?;
-    let t = sample_t(rng, chunks);
+    let t = sample_t(rng, chunks, shift);
     let noise = Tensor::from_vec(randn_vec(rng, x0.elem_count()), x0.dims(), &dev)?;
     let xt = step::noisy(&x0, &noise, &t, CHUNK_FRAMES)?;
     let text = tiny::encode_prompts(&nets.t5, tok, &m.prompts[..chunks], &dev)?;
@@ -196,7 +202,7 @@ pub fn run(args: Args) -> Result<()> {
         let ts = Instant::now();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed ^ (state.step as u64).wrapping_mul(0x9e37_79b9));
         let i = rng.gen_range(0..ds.len());
-        let (loss, kept) = loss_on(&nets, &tok, &ds, i, chunks, args.forcing, &mut rng)?;
+        let (loss, kept) = loss_on(&nets, &tok, &ds, i, chunks, args.forcing, args.shift, &mut rng)?;
         let lv = loss.to_scalar::<f32>()? as f64;
         let norm = opt.step(&loss, state.step)?;
         state.step += 1;

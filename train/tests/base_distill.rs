@@ -47,7 +47,7 @@ fn base_steps_reduce_the_loss_on_a_fixed_batch_and_gradients_reach_t5() {
     let ds = Dataset { latents: randn(1, &[1, 4, chunks * CHUNK_FRAMES, 4, 4]), meta: vec![meta(chunks)] };
     let loss = |nets: &Nets| {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        base::loss_on(nets, &tok, &ds, 0, chunks, Forcing::Teacher, &mut rng).unwrap().0
+        base::loss_on(nets, &tok, &ds, 0, chunks, Forcing::Teacher, base::SHIFT, &mut rng).unwrap().0
     };
     let l0 = loss(&nets);
     let grads = l0.backward().unwrap();
@@ -136,6 +136,7 @@ fn base_run_resumes_with_its_step_count_and_exports() {
         lr: 1e-3,
         warmup: 1,
         cosine: false,
+        shift: base::SHIFT,
         clip: 1.0,
         seed: 0,
         save_every: 1,
