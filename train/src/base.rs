@@ -69,6 +69,10 @@ pub struct Args {
     /// Decay the learning rate along a cosine to 10% over this run's --steps.
     #[arg(long)]
     pub cosine: bool,
+    /// Load the text encoder from this t5.safetensors (after --resume/--from) and keep it
+    /// frozen: only the DiT trains (so a student distilled against that encoder stays valid).
+    #[arg(long)]
+    pub freeze_t5: Option<PathBuf>,
     /// Timestep shift of training (uniform t warped like the sampler's schedule; 5 = the
     /// inference schedule's, smaller trains low noise levels more often).
     #[arg(long, default_value_t = SHIFT)]
@@ -181,7 +185,15 @@ pub fn run(args: Args) -> Result<()> {
         tiny::load_into(&nets.vars, "t5", &from.join("t5.safetensors"))?;
         tiny::load_into(&nets.vars, "dit", &from.join("dit-base.safetensors"))?;
     }
-    let mut opt = Opt::new(nets.vars.all_vars(), args.lr, args.warmup, args.clip, 0.9)?;
+    let trained = match &args.freeze_t5 {
+        Some(file) => {
+            tiny::load_into(&nets.vars, "t5", file)?;
+            eprintln!("text encoder loaded from {} and frozen", file.display());
+            tiny::vars_under(&nets.vars, "dit")?
+        }
+        None => nets.vars.all_vars(),
+    };
+    let mut opt = Opt::new(trained, args.lr, args.warmup, args.clip, 0.9)?;
     if args.cosine {
         opt.cosine = Some((state.step, state.step + args.steps));
     }

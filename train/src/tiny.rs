@@ -62,6 +62,16 @@ pub fn load_into(vars: &VarMap, prefix: &str, file: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The variables under `prefix.`.
+pub fn vars_under(vars: &VarMap, prefix: &str) -> Result<Vec<candle_core::Var>> {
+    let data = vars.data().lock().map_err(|_| anyhow::anyhow!("VarMap lock poisoned"))?;
+    let v: Vec<_> = data.iter().filter(|(n, _)| n.starts_with(&format!("{prefix}."))).map(|(_, v)| v.clone()).collect();
+    if v.is_empty() {
+        bail!("no variables under `{prefix}`");
+    }
+    Ok(v)
+}
+
 /// Writes the variables under `prefix.` (prefix stripped) to a safetensors file.
 pub fn export(vars: &VarMap, prefix: &str, file: &Path) -> Result<()> {
     let data = vars.data().lock().map_err(|_| anyhow::anyhow!("VarMap lock poisoned"))?;

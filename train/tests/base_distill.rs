@@ -137,6 +137,7 @@ fn base_run_resumes_with_its_step_count_and_exports() {
         warmup: 1,
         cosine: false,
         shift: base::SHIFT,
+        freeze_t5: None,
         clip: 1.0,
         seed: 0,
         save_every: 1,
