@@ -19,6 +19,9 @@ enum Stage {
     Distill(cine_train::distill::Args),
     /// Distribution Matching Distillation of the few-step student on its own rollouts.
     Dmd(cine_train::dmd::Args),
+    /// Measure how well a DiT denoises its training windows (x0 error per noise level,
+    /// teacher-forced vs KV-memory sampling).
+    Probe(cine_train::probe::Args),
 }
 
 pub fn run(args: Args) -> i32 {
@@ -27,6 +30,7 @@ pub fn run(args: Args) -> i32 {
         Stage::Base(a) => cine_train::base::run(a),
         Stage::Distill(a) => cine_train::distill::run(a),
         Stage::Dmd(a) => cine_train::dmd::run(a),
+        Stage::Probe(a) => cine_train::probe::run(a),
     };
     match result {
         Ok(()) => 0,

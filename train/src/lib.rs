@@ -14,6 +14,7 @@ pub mod data;
 pub mod distill;
 pub mod dmd;
 pub mod preview;
+pub mod probe;
 pub mod rollout;
 pub mod step;
 pub mod tiny;

@@ -167,3 +167,39 @@ fn cosine_decays_the_learning_rate_to_a_tenth_over_the_run() {
     assert!((opt.lr_at(200) - 0.55e-3).abs() < 1e-9, "half way: {}", opt.lr_at(200));
     assert!((opt.lr_at(300) - 1e-4).abs() < 1e-12 && (opt.lr_at(400) - 1e-4).abs() < 1e-12);
 }
+
+#[test]
+fn probe_teacher_forced_sampling_equals_the_kv_memory_rollout_on_one_chunk() {
+    // One chunk has no context: the training forward's Euler sample and the generator's
+    // chunk-by-chunk one start from the same noise and must agree.
+    let nets = Nets::build(&t5_cfg(), &dit_cfg(), 5, &Device::Cpu).unwrap();
+    let m = meta(1);
+    let text = tiny::encode_prompts(&nets.t5, &words(), &m.prompts, &Device::Cpu).unwrap();
+    let x0 = randn(8, &[1, 4, CHUNK_FRAMES, 4, 4]);
+    let (r, tf, kv) = cine_train::probe::window(&nets.dit, &x0, &text, &m, 3).unwrap();
+    let diff = (tf - kv).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff < 1e-4, "teacher-forced and KV-memory samples differ by {diff}");
+    assert_eq!(r.x0_error.len(), cine_train::probe::LEVELS.len());
+    assert!((r.teacher_forced - r.kv_memory).abs() < 1e-4);
+}
+
+#[test]
+fn probe_copy_baseline_is_zero_on_a_still_window_and_not_on_a_moving_one() {
+    let nets = Nets::build(&t5_cfg(), &dit_cfg(), 5, &Device::Cpu).unwrap();
+    let m = meta(2);
+    let text = tiny::encode_prompts(&nets.t5, &words(), &m.prompts, &Device::Cpu).unwrap();
+    let still = randn(9, &[1, 4, 1, 4, 4]).repeat((1, 1, 2 * CHUNK_FRAMES, 1, 1)).unwrap();
+    let (r, _, _) = cine_train::probe::window(&nets.dit, &still, &text, &m, 3).unwrap();
+    assert!(r.copy_error < 1e-9, "copy error {}", r.copy_error);
+    let moving = randn(9, &[1, 4, 2 * CHUNK_FRAMES, 4, 4]);
+    let (r, _, _) = cine_train::probe::window(&nets.dit, &moving, &text, &m, 3).unwrap();
+    assert!(r.copy_error > 0.5, "copy error {}", r.copy_error);
+}
+
+#[test]
+fn probe_names_a_missing_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = cine_train::probe::Args { model: dir.path().join("nope"), dit: None, data: dir.path().to_path_buf(), windows: 1, png: None, seed: 0 };
+    let e = cine_train::probe::run(args).unwrap_err();
+    assert!(format!("{e:#}").contains("t5.safetensors"), "{e:#}");
+}
