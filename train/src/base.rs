@@ -33,17 +33,9 @@ pub struct Args {
     pub steps: usize,
     #[arg(long, default_value = "runs/base")]
     pub run_dir: PathBuf,
-    /// Continue from the run directory's checkpoint.
-    #[arg(long)]
-    pub resume: bool,
     /// Start from committed weights (t5.safetensors, dit-base.safetensors, tokenizer.json).
     #[arg(long)]
     pub from: Option<PathBuf>,
-    /// Write t5.safetensors, dit-base.safetensors and tokenizer.json into --out at the end.
-    #[arg(long)]
-    pub export: bool,
-    #[arg(long, default_value = "model/weights/cine-tiny")]
-    pub out: PathBuf,
     /// The trained VAE whose latents the DiT learns.
     #[arg(long, default_value = "model/weights/cine-tiny/vae.safetensors")]
     pub vae: PathBuf,
@@ -66,9 +58,6 @@ pub struct Args {
     pub lr: f64,
     #[arg(long, default_value_t = 50)]
     pub warmup: usize,
-    /// Decay the learning rate along a cosine to 10% over this run's --steps.
-    #[arg(long)]
-    pub cosine: bool,
     /// Load the text encoder from this t5.safetensors (after --resume/--from) and keep it
     /// frozen: only the DiT trains (so a student distilled against that encoder stays valid).
     #[arg(long)]
@@ -77,21 +66,14 @@ pub struct Args {
     /// inference schedule's, smaller trains low noise levels more often).
     #[arg(long, default_value_t = SHIFT)]
     pub shift: f64,
-    /// Global gradient-norm clip (0 = off).
-    #[arg(long, default_value_t = 1.0)]
-    pub clip: f64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Checkpoint every N steps (and at the end).
     #[arg(long, default_value_t = 25)]
     pub save_every: usize,
-    /// After training, save <run-dir>/preview.png: data vs. generation (Euler, 17 steps) for
-    /// this many windows.
-    #[arg(long, default_value_t = 0)]
-    pub preview: usize,
     /// Repository root (stdlib/ and screenplays/ feed the tokenizer).
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
+    #[command(flatten)]
+    pub run: crate::run_opts::RunOpts,
 }
 
 pub const SHIFT: f64 = 5.0;
@@ -166,18 +148,18 @@ pub fn run(args: Args) -> Result<()> {
     let tok = run_tokenizer(&args.run_dir, args.from.as_deref(), &args.root)?;
     let vae = load_vae(&args.vae, args.random_vae)?;
     if args.data_only {
-        dataset(&args.run_dir, &vae, args.windows, args.chunks, args.seed)?;
+        dataset(&args.run_dir, &vae, args.windows, args.chunks, args.run.seed)?;
         return Ok(());
     }
     let data_dir = args.run_dir.join("data");
-    let mut ds = if data_dir.join("shard-000.json").exists() { Dataset::load(&data_dir, &dev)? } else { dataset(&args.run_dir, &vae, args.windows, args.chunks, args.seed)? };
+    let mut ds = if data_dir.join("shard-000.json").exists() { Dataset::load(&data_dir, &dev)? } else { dataset(&args.run_dir, &vae, args.windows, args.chunks, args.run.seed)? };
     let chunks = args.chunks.min(ds.meta.first().map(|m| m.prompts.len()).unwrap_or(0));
     eprintln!("{} windows of {} chunks, vocabulary {} words", ds.len(), chunks, tok.vocab_size());
 
-    let mut nets = Nets::build(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), args.seed, &dev)?;
+    let mut nets = Nets::build(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), args.run.seed, &dev)?;
     let ck = Checkpoint::new(&args.run_dir, "base");
-    let mut state = State { stage: "base".into(), seed: args.seed, ..State::default() };
-    if args.resume {
+    let mut state = State { stage: "base".into(), seed: args.run.seed, ..State::default() };
+    if args.run.resume {
         state = ck.resume(&mut nets.vars)?.with_context(|| format!("--resume: no checkpoint in {}", args.run_dir.display()))?;
     } else if ck.weights().exists() {
         bail!("{} already holds a checkpoint: pass --resume to continue it, or use another --run-dir", args.run_dir.display());
@@ -193,8 +175,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => nets.vars.all_vars(),
     };
-    let mut opt = Opt::new(trained, args.lr, args.warmup, args.clip, 0.9)?;
-    if args.cosine {
+    let mut opt = Opt::new(trained, args.lr, args.warmup, args.run.clip, 0.9)?;
+    if args.run.cosine {
         opt.cosine = Some((state.step, state.step + args.steps));
     }
     let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["loss", "grad_norm", "kept_blocks", "steps_per_s"])?;
@@ -212,7 +194,7 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         let ts = Instant::now();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed ^ (state.step as u64).wrapping_mul(0x9e37_79b9));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.run.seed ^ (state.step as u64).wrapping_mul(0x9e37_79b9));
         let i = rng.gen_range(0..ds.len());
         let (loss, kept) = loss_on(&nets, &tok, &ds, i, chunks, args.forcing, args.shift, &mut rng)?;
         let lv = loss.to_scalar::<f32>()? as f64;
@@ -233,19 +215,19 @@ pub fn run(args: Args) -> Result<()> {
     ck.save(&nets.vars, &state)?;
     crate::plot::loss_curve(log.path(), &args.run_dir.join("loss.png"))?;
     eprintln!("base: step {} ({:.0} s this run, {:.0} s in all)", state.step, t0.elapsed().as_secs_f64(), state.seconds);
-    if args.preview > 0 {
+    if args.run.preview > 0 {
         let steps = crate::rollout::teacher_steps(&crate::distill::student_steps(), 3, 8);
         let wins: Vec<(Tensor, &data::WindowMeta)> =
-            (0..args.preview.min(ds.len())).map(|i| Ok((ds.latents.narrow(0, i, 1)?.narrow(2, 0, chunks * CHUNK_FRAMES)?, &ds.meta[i]))).collect::<Result<_>>()?;
+            (0..args.run.preview.min(ds.len())).map(|i| Ok((ds.latents.narrow(0, i, 1)?.narrow(2, 0, chunks * CHUNK_FRAMES)?, &ds.meta[i]))).collect::<Result<_>>()?;
         let p = args.run_dir.join("preview.png");
         crate::preview::compare(&vae, &nets.t5, &tok, &nets.dit, &wins, &steps, crate::rollout::Sampler::Euler, &p)?;
         eprintln!("wrote {}", p.display());
     }
-    if args.export {
-        tiny::export(&nets.vars, "t5", &args.out.join("t5.safetensors"))?;
-        tiny::export(&nets.vars, "dit", &args.out.join("dit-base.safetensors"))?;
-        std::fs::copy(args.run_dir.join("tokenizer.json"), args.out.join("tokenizer.json"))?;
-        eprintln!("exported t5.safetensors, dit-base.safetensors, tokenizer.json to {}", args.out.display());
+    if args.run.export {
+        tiny::export(&nets.vars, "t5", &args.run.out.join("t5.safetensors"))?;
+        tiny::export(&nets.vars, "dit", &args.run.out.join("dit-base.safetensors"))?;
+        std::fs::copy(args.run_dir.join("tokenizer.json"), args.run.out.join("tokenizer.json"))?;
+        eprintln!("exported t5.safetensors, dit-base.safetensors, tokenizer.json to {}", args.run.out.display());
     }
     Ok(())
 }

@@ -38,8 +38,6 @@ pub struct Args {
     pub steps: usize,
     #[arg(long, default_value = "runs/distill")]
     pub run_dir: PathBuf,
-    #[arg(long)]
-    pub resume: bool,
     /// Initialise the student from this directory's dit.safetensors (continue a committed
     /// distilled model) instead of from the base DiT.
     #[arg(long)]
@@ -67,26 +65,12 @@ pub struct Args {
     pub lr: f64,
     #[arg(long, default_value_t = 20)]
     pub warmup: usize,
-    /// Decay the learning rate along a cosine to 10% over this run's --steps.
-    #[arg(long)]
-    pub cosine: bool,
-    #[arg(long, default_value_t = 1.0)]
-    pub clip: f64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     #[arg(long, default_value_t = 25)]
     pub save_every: usize,
-    /// After training, save <run-dir>/preview.png (data vs. 4-step generation) for this many
-    /// windows; needs --vae.
-    #[arg(long, default_value_t = 0)]
-    pub preview: usize,
     #[arg(long, default_value = "model/weights/cine-tiny/vae.safetensors")]
     pub vae: PathBuf,
-    /// Write dit.safetensors (the 4-step generator) into --out at the end.
-    #[arg(long)]
-    pub export: bool,
-    #[arg(long, default_value = "model/weights/cine-tiny")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub run: crate::run_opts::RunOpts,
 }
 
 /// The student's timesteps: the generator's default `[1000, 750, 500, 250]` shifted by 5.
@@ -181,13 +165,13 @@ pub fn run(args: Args) -> Result<()> {
     let (t5, tok, teacher) = load_base(&args.base).with_context(|| format!("the base model in {} (run `cine train base --export` first)", args.base.display()))?;
     let data = crate::data::Dataset::load(&args.data, &dev)?;
     let metas = data.meta.clone();
-    let tr = trajectories(&args.run_dir.join("traj"), &t5, &tok, &teacher, &metas, args.trajectories, args.chunks, args.sub, args.tail, args.seed)?;
+    let tr = trajectories(&args.run_dir.join("traj"), &t5, &tok, &teacher, &metas, args.trajectories, args.chunks, args.sub, args.tail, args.run.seed)?;
 
-    let (vars, _, student) = Nets::new(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), args.seed, false, &dev)?;
+    let (vars, _, student) = Nets::new(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), args.run.seed, false, &dev)?;
     let mut vars = vars;
     let ck = Checkpoint::new(&args.run_dir, "distill");
-    let mut state = State { stage: "distill".into(), seed: args.seed, ..State::default() };
-    if args.resume {
+    let mut state = State { stage: "distill".into(), seed: args.run.seed, ..State::default() };
+    if args.run.resume {
         state = ck.resume(&mut vars)?.with_context(|| format!("--resume: no checkpoint in {}", args.run_dir.display()))?;
     } else if ck.weights().exists() {
         bail!("{} already holds a checkpoint: pass --resume to continue it, or use another --run-dir", args.run_dir.display());
@@ -195,8 +179,8 @@ pub fn run(args: Args) -> Result<()> {
         let init = args.from.as_ref().map(|d| d.join("dit.safetensors")).unwrap_or_else(|| args.base.join("dit-base.safetensors"));
         tiny::load_into(&vars, "dit", &init)?;
     }
-    let mut opt = Opt::new(vars.all_vars(), args.lr, args.warmup, args.clip, 0.9)?;
-    if args.cosine {
+    let mut opt = Opt::new(vars.all_vars(), args.lr, args.warmup, args.run.clip, 0.9)?;
+    if args.run.cosine {
         opt.cosine = Some((state.step, state.step + args.steps));
     }
     let mut log = LossLog::open(&args.run_dir.join("loss.csv"), &["ode_loss", "grad_norm", "steps_per_s"])?;
@@ -205,7 +189,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut ema: Option<f64> = None;
     for _ in 0..args.steps {
         let ts = Instant::now();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed ^ (state.step as u64).wrapping_mul(0x51_7cc1));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.run.seed ^ (state.step as u64).wrapping_mul(0x51_7cc1));
         let i = rng.gen_range(0..tr.meta.len());
         let loss = ode_loss(&student, &t5, &tok, &tr, i, args.forcing, &mut rng)?;
         let lv = loss.to_scalar::<f32>()? as f64;
@@ -225,18 +209,18 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish();
     ck.save(&vars, &state)?;
     crate::plot::loss_curve(log.path(), &args.run_dir.join("loss.png"))?;
-    if args.preview > 0 {
+    if args.run.preview > 0 {
         let vae = crate::base::load_vae(&args.vae, false)?;
         let n = args.chunks.min(data.latents.dim(2)? / CHUNK_FRAMES);
         let wins: Vec<(Tensor, &WindowMeta)> =
-            (0..args.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
+            (0..args.run.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
         let p = args.run_dir.join("preview.png");
         crate::preview::compare(&vae, &t5, &tok, &student, &wins, &student_steps(), Sampler::Renoise, &p)?;
         eprintln!("wrote {}", p.display());
     }
-    if args.export {
-        tiny::export(&vars, "dit", &args.out.join("dit.safetensors"))?;
-        eprintln!("exported dit.safetensors to {}", args.out.display());
+    if args.run.export {
+        tiny::export(&vars, "dit", &args.run.out.join("dit.safetensors"))?;
+        eprintln!("exported dit.safetensors to {}", args.run.out.display());
     }
     Ok(())
 }

@@ -58,8 +58,6 @@ pub struct Args {
     pub steps: usize,
     #[arg(long, default_value = "runs/dmd")]
     pub run_dir: PathBuf,
-    #[arg(long)]
-    pub resume: bool,
     /// The base model: t5.safetensors, dit-base.safetensors, tokenizer.json.
     #[arg(long, default_value = "model/weights/cine-tiny")]
     pub base: PathBuf,
@@ -88,29 +86,15 @@ pub struct Args {
     pub exit: Exit,
     #[arg(long, default_value_t = 10)]
     pub warmup: usize,
-    /// Decay both learning rates along a cosine to 10% over this run's --steps.
-    #[arg(long)]
-    pub cosine: bool,
-    #[arg(long, default_value_t = 1.0)]
-    pub clip: f64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     #[arg(long, default_value_t = 10)]
     pub save_every: usize,
-    /// After training, save <run-dir>/preview.png (data vs. the student's 4-step generation)
-    /// for this many windows of --data; needs --vae.
-    #[arg(long, default_value_t = 0)]
-    pub preview: usize,
     #[arg(long, default_value = "model/weights/cine-tiny/vae.safetensors")]
     pub vae: PathBuf,
-    /// Write the student as dit.safetensors into --out at the end.
-    #[arg(long)]
-    pub export: bool,
-    #[arg(long, default_value = "model/weights/cine-tiny")]
-    pub out: PathBuf,
     /// Latent height and width of a chunk (cine-tiny: 16).
     #[arg(long, default_value_t = 16, hide = true)]
     pub latent_hw: usize,
+    #[command(flatten)]
+    pub run: crate::run_opts::RunOpts,
 }
 
 /// The three DiTs: the trained student and critic (each its own `VarMap`, names `dit.*`) and
@@ -322,16 +306,16 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     let student_file = args.student.clone().unwrap_or_else(|| args.base.join("dit.safetensors"));
     let mut nets = Nets::load(cfg, &args.base.join("dit-base.safetensors"), &student_file)?;
     let (sck, cck) = (Checkpoint::new(&args.run_dir, "dmd-student"), Checkpoint::new(&args.run_dir, "dmd-critic"));
-    let mut state = State { stage: "dmd".into(), seed: args.seed, ..State::default() };
-    if args.resume {
+    let mut state = State { stage: "dmd".into(), seed: args.run.seed, ..State::default() };
+    if args.run.resume {
         state = sck.resume(&mut nets.student_vars)?.with_context(|| format!("--resume: no checkpoint in {}", args.run_dir.display()))?;
         cck.resume(&mut nets.critic_vars)?.with_context(|| format!("--resume: no critic checkpoint in {}", args.run_dir.display()))?;
     } else if sck.weights().exists() {
         bail!("{} already holds a checkpoint: pass --resume to continue it, or use another --run-dir", args.run_dir.display());
     }
-    let mut sopt = Opt::new(nets.student_vars.all_vars(), args.lr, args.warmup, args.clip, 0.0)?;
-    let mut copt = Opt::new(nets.critic_vars.all_vars(), args.critic_lr, args.warmup, args.clip, 0.0)?;
-    if args.cosine {
+    let mut sopt = Opt::new(nets.student_vars.all_vars(), args.lr, args.warmup, args.run.clip, 0.0)?;
+    let mut copt = Opt::new(nets.critic_vars.all_vars(), args.critic_lr, args.warmup, args.run.clip, 0.0)?;
+    if args.run.cosine {
         sopt.cosine = Some((state.step, state.step + args.steps));
         copt.cosine = sopt.cosine;
     }
@@ -347,7 +331,7 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     };
     for _ in 0..args.steps {
         let ts = Instant::now();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed ^ (state.step as u64).wrapping_mul(0x2545_f491));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.run.seed ^ (state.step as u64).wrapping_mul(0x2545_f491));
         let m = &metas[rng.gen_range(0..metas.len())];
         let n = args.chunks;
         let text = tiny::encode_prompts(&t5, &tok, &m.prompts[..n], &dev)?.detach();
@@ -365,19 +349,19 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     }
     pb.finish();
     save(&state, &log)?;
-    if args.preview > 0 {
+    if args.run.preview > 0 {
         let data = crate::data::Dataset::load(&args.data, &dev)?;
         let n = args.chunks.min(data.latents.dim(2)? / CHUNK_FRAMES);
         let wins: Vec<(Tensor, &WindowMeta)> =
-            (0..args.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
+            (0..args.run.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
         let vae = crate::base::load_vae(&args.vae, false)?;
         let p = args.run_dir.join("preview.png");
         crate::preview::compare(&vae, &t5, &tok, &nets.student, &wins, &student_steps(), Sampler::Renoise, &p)?;
         eprintln!("wrote {}", p.display());
     }
-    if args.export {
-        tiny::export(&nets.student_vars, "dit", &args.out.join("dit.safetensors"))?;
-        eprintln!("exported dit.safetensors to {}", args.out.display());
+    if args.run.export {
+        tiny::export(&nets.student_vars, "dit", &args.run.out.join("dit.safetensors"))?;
+        eprintln!("exported dit.safetensors to {}", args.run.out.display());
     }
     Ok(())
 }

@@ -16,5 +16,6 @@ pub mod dmd;
 pub mod preview;
 pub mod probe;
 pub mod rollout;
+pub mod run_opts;
 pub mod step;
 pub mod tiny;

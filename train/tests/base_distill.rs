@@ -9,6 +9,7 @@ use cine_train::data::{Dataset, WindowMeta};
 use cine_train::distill::{self, Trajectories};
 use cine_train::rollout::{rollout, teacher_steps, Sampler};
 use cine_train::step::Forcing;
+use cine_train::run_opts::RunOpts;
 use cine_train::tiny::{self, Nets, Opt};
 use rand::SeedableRng;
 
@@ -123,10 +124,7 @@ fn base_run_resumes_with_its_step_count_and_exports() {
     let args = |steps: usize, resume: bool, export: bool| base::Args {
         steps,
         run_dir: run_dir.clone(),
-        resume,
         from: None,
-        export,
-        out: dir.path().join("out"),
         vae: dir.path().join("none.safetensors"),
         random_vae: true,
         windows: 1,
@@ -135,14 +133,11 @@ fn base_run_resumes_with_its_step_count_and_exports() {
         forcing: Forcing::Teacher,
         lr: 1e-3,
         warmup: 1,
-        cosine: false,
         shift: base::SHIFT,
         freeze_t5: None,
-        clip: 1.0,
-        seed: 0,
         save_every: 1,
-        preview: 0,
         root: dir.path().to_path_buf(),
+        run: RunOpts { resume, export, out: dir.path().join("out"), ..RunOpts::default() },
     };
     base::run(args(2, false, false)).unwrap();
     assert!(base::run(args(1, false, false)).is_err(), "an existing checkpoint needs --resume");

@@ -10,6 +10,7 @@ use cine_model::wan::{self, WanConfig};
 use cine_train::base::CHUNK_FRAMES;
 use cine_train::data::WindowMeta;
 use cine_train::dmd::{self, Cond, Nets};
+use cine_train::run_opts::RunOpts;
 use cine_train::tiny::{self, Opt};
 use rand::SeedableRng;
 
@@ -182,7 +183,6 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
     let args = |steps: usize, resume: bool, export: bool| dmd::Args {
         steps,
         run_dir: dir.path().join("run"),
-        resume,
         base: dir.path().to_path_buf(),
         student: None,
         data: dir.path().join("data"),
@@ -192,15 +192,10 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
         critic_steps: 1,
         exit: dmd::Exit::Window,
         warmup: 1,
-        cosine: true,
-        clip: 1.0,
-        seed: 0,
         save_every: 1,
-        preview: 0,
         vae: dir.path().join("none.safetensors"),
-        export,
-        out: dir.path().join("out"),
         latent_hw: 4,
+        run: RunOpts { resume, cosine: true, export, out: dir.path().join("out"), ..RunOpts::default() },
     };
     dmd::run_with(args(2, false, false), &t5_cfg(), &dit_cfg()).unwrap();
     assert!(dmd::run_with(args(1, false, false), &t5_cfg(), &dit_cfg()).is_err(), "an existing checkpoint needs --resume");
@@ -217,7 +212,7 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
     assert!(dir.path().join("run/loss.png").exists());
     let m = wan::load(&dir.path().join("out/dit.safetensors"), &dit_cfg(), None, DType::F32, &Device::Cpu).unwrap();
     assert_eq!(m.config(), &dit_cfg());
-    let bad = dmd::Args { chunks: 9, resume: true, ..args(1, true, false) };
+    let bad = dmd::Args { chunks: 9, ..args(1, true, false) };
     let e = dmd::run_with(bad, &t5_cfg(), &dit_cfg()).unwrap_err().to_string();
     assert!(e.contains("no window of 9 chunks"), "{e}");
 }

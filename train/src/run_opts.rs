@@ -1,0 +1,35 @@
+//! Options every DiT training stage (`base`, `distill`, `dmd`) shares.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunOpts {
+    /// Continue from the run directory's checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Decay the learning rate(s) along a cosine to 10% over this run's --steps.
+    #[arg(long)]
+    pub cosine: bool,
+    /// Global gradient-norm clip (0 = off).
+    #[arg(long, default_value_t = 1.0)]
+    pub clip: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// After training, save <run-dir>/preview.png (data vs. the model's own generation) for
+    /// this many training windows.
+    #[arg(long, default_value_t = 0)]
+    pub preview: usize,
+    /// Write the trained weights into --out at the end (base: t5.safetensors,
+    /// dit-base.safetensors, tokenizer.json; distill and dmd: dit.safetensors).
+    #[arg(long)]
+    pub export: bool,
+    #[arg(long, default_value = "model/weights/cine-tiny")]
+    pub out: PathBuf,
+}
+
+impl Default for RunOpts {
+    /// The command-line defaults.
+    fn default() -> Self {
+        Self { resume: false, cosine: false, clip: 1.0, seed: 0, preview: 0, export: false, out: PathBuf::from("model/weights/cine-tiny") }
+    }
+}
