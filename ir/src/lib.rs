@@ -3,7 +3,10 @@
 //! The compiler produces a [`Film`]; the renderer, the synthetic world and `cine plan`
 //! read it. Nothing here knows about grammar, spans or tensors. Serialisation is
 //! deterministic (ordered maps, no floats that depend on hashing) so two compiles of the
-//! same screenplay give byte-identical JSON.
+//! same screenplay give byte-identical JSON. [`schedule`] lays a film on the chunk grid of a
+//! model described by its [`ModelProfile`].
+
+pub mod schedule;
 
 use std::collections::BTreeMap;
 

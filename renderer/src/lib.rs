@@ -1,6 +1,6 @@
 //! Scheduler, generation loop, streaming decode and MP4 export of a film IR.
 //!
-//! [`schedule::plan`] maps a [`cine_ir::Film`] onto a model's chunk grid;
+//! [`schedule::plan`] (re-exported from `cine-ir`) maps a [`cine_ir::Film`] onto a model's chunk grid;
 //! [`render::run`] drives a [`generator::ChunkGenerator`] through the plan, reusing
 //! [`cache`] entries at shot boundaries, and pushes finished frames into sinks such as
 //! [`mp4::Mp4Writer`] and [`storyboard::Storyboard`]. [`procedural::ProceduralGenerator`] is
@@ -20,7 +20,7 @@ pub mod preview;
 pub mod procedural;
 pub mod render;
 pub mod sample;
-pub mod schedule;
+pub use cine_ir::schedule;
 pub mod storyboard;
 
 pub use frame::{FrameBuffer, FrameSink, RgbFrame};

@@ -1,6 +1,6 @@
 //! Training windows of the base model: stories of the synthetic world compiled by the
 //! project's compiler, laid on the model's chunk grid exactly as the renderer does
-//! (renderer/src/schedule.rs), rendered at the story's size and encoded by the trained VAE.
+//! (`cine_ir::schedule`), rendered at the story's size and encoded by the trained VAE.
 //!
 //! A window is the first `chunks` chunks of a story (so its first latent frame is the
 //! stream's single-frame latent 0, as at inference). Per chunk it keeps the prompt text the
@@ -13,64 +13,17 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
-use cine_ir::{Film, Recall};
+use cine_ir::schedule::ChunkPlan;
+use cine_ir::Film;
 use cine_model::vae::WanVae;
 use cine_synth::{backdrop::Backdrop, render, Story, StoryConfig};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-/// Video frames per chunk after the first, and the VAE's temporal stride (cine-tiny grid).
-pub const CHUNK_VIDEO_FRAMES: u32 = 12;
-pub const GRANULARITY: u32 = 4;
-
-/// One chunk of a film on the model grid (a subset of the renderer's `ChunkPlan`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChunkInfo {
-    /// IR shot index (= the generator's shot index: every shot has frames).
-    pub shot: usize,
-    pub cut: bool,
-    /// The prompt in force for the chunk, without the global caption.
-    pub prompt: String,
-    pub pins: Vec<usize>,
-    pub film_start: u32,
-    pub stream_frames: u32,
-    pub keep: u32,
-}
-
-/// The film's chunks, as `cine_renderer::schedule::plan` lays them out.
-pub fn plan_chunks(film: &Film) -> Vec<ChunkInfo> {
-    let first = CHUNK_VIDEO_FRAMES - GRANULARITY + 1;
-    let mut out: Vec<ChunkInfo> = Vec::new();
-    for shot in film.shots.iter().filter(|s| s.frames > 0) {
-        let mut pins: Vec<usize> = shot
-            .recalls
-            .iter()
-            .flat_map(|r| match r {
-                Recall::Shot { shot } => vec![*shot],
-                Recall::Cast { shots, .. } | Recall::Set { shots, .. } => shots.clone(),
-            })
-            .filter(|&s| s < shot.index)
-            .collect();
-        pins.sort_unstable();
-        pins.dedup();
-        let first_chunk = out.len();
-        let mut done = 0;
-        while done < shot.frames {
-            let len = if out.is_empty() { first } else { CHUNK_VIDEO_FRAMES };
-            let keep = len.min(shot.frames - done);
-            let film_start = shot.start_frame + done;
-            let mid = (film_start + len / 2).min(shot.start_frame + shot.frames - 1);
-            let mut prompt = shot.prompt.as_str();
-            for e in &shot.events {
-                if e.frame <= mid {
-                    prompt = &e.prompt;
-                }
-            }
-            out.push(ChunkInfo { shot: shot.index, cut: out.len() == first_chunk, prompt: prompt.to_string(), pins: pins.clone(), film_start, stream_frames: len, keep });
-            done += keep;
-        }
-    }
-    out
+/// The film's chunks on cine-tiny's grid, exactly as the renderer schedules them.
+pub fn plan_chunks(film: &Film) -> Vec<ChunkPlan> {
+    let profile = cine_model::registry::profile("cine-tiny").expect("cine-tiny is in the model registry");
+    cine_ir::schedule::plan(film, &profile).chunks
 }
 
 /// The text the renderer's model generator embeds for a chunk prompt.

@@ -7,9 +7,10 @@
 //! `chunk_frames - granularity + 1` frames (9 for cine-tiny) and every later chunk
 //! `chunk_frames` (12). Each shot starts on a chunk boundary (the cut); its last chunk is
 //! trimmed to the scripted frame count, so the film keeps its exact length. A prompt change
-//! inside a shot takes effect at the chunk boundary nearest to its frame.
+//! inside a shot takes effect at the chunk boundary nearest to its frame. The renderer and
+//! the training data (`cine-train`) both lay films out with it.
 
-use cine_ir::{Film, ModelProfile, Recall, Transition};
+use crate::{Film, ModelProfile, Recall, Transition};
 use serde::{Deserialize, Serialize};
 
 /// The model's chunk grid in video frames.
@@ -199,7 +200,7 @@ fn pins_of(shot: usize, recalls: &[Recall]) -> Vec<usize> {
     pins
 }
 
-fn prompt_in_shot(shot: &cine_ir::Shot, frame: u32) -> &str {
+fn prompt_in_shot(shot: &crate::Shot, frame: u32) -> &str {
     let mut prompt = shot.prompt.as_str();
     for e in &shot.events {
         if e.frame <= frame {
