@@ -47,14 +47,12 @@ impl StreamingDecoder {
         if self.latent_frames == 0 {
             return self.decode_chunk(latents);
         }
-        self.cache = FeatCache::new();
-        let l = latents.dim(2)?;
-        let lead = Tensor::cat(&[&latents.narrow(2, 0, 1)?, latents], 2)?;
-        let z = self.vae.denormalize(&lead)?;
-        let out = self.vae.decode_raw_cached(&z, &mut self.cache)?;
-        self.latent_frames += l;
+        let done = self.latent_frames;
+        self.reset();
+        let out = self.decode_chunk(&Tensor::cat(&[&latents.narrow(2, 0, 1)?, latents], 2)?)?;
+        self.latent_frames = done + latents.dim(2)?;
         let t = out.dim(2)?;
-        out.narrow(2, 1, t - 1)?.clamp(-1f32, 1f32)
+        out.narrow(2, 1, t - 1)
     }
 
     /// Latent frames decoded so far.
