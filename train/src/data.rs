@@ -1,6 +1,7 @@
 //! Training windows of the base model: stories of the synthetic world compiled by the
 //! project's compiler, laid on the model's chunk grid exactly as the renderer does
-//! (`cine_ir::schedule`), rendered at the story's size and encoded by the trained VAE.
+//! (`cine_ir::schedule`), rendered at the story's size and encoded by the trained VAE with its
+//! encoder restarted at every cut (as the renderer restarts the decoder).
 //!
 //! A window is the first `chunks` chunks of a story (so its first latent frame is the
 //! stream's single-frame latent 0, as at inference). Per chunk it keeps the prompt text the
@@ -13,7 +14,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
-use cine_ir::schedule::ChunkPlan;
+use cine_ir::schedule::{ChunkPlan, Grid};
 use cine_ir::Film;
 use cine_model::vae::WanVae;
 use cine_synth::{backdrop::Backdrop, render, Story, StoryConfig};
@@ -38,6 +39,10 @@ pub struct WindowMeta {
     pub prompts: Vec<String>,
     pub shots: Vec<usize>,
     pub pins: Vec<Vec<usize>>,
+    /// The latents were encoded with the encoder restarted at every cut ([`encode_window`]);
+    /// windows built before that was done read as `false`.
+    #[serde(default)]
+    pub cut_restarts: bool,
 }
 
 /// Story settings for training windows: short shots (so windows hold cuts and returns) or
@@ -80,6 +85,7 @@ pub fn render_window(story: &Story, film: &Film, chunks: usize) -> Result<Option
         prompts: plan[..chunks].iter().map(|c| prompt_text(&film.global_caption, &c.prompt)).collect(),
         shots: plan[..chunks].iter().map(|c| c.shot).collect(),
         pins: plan[..chunks].iter().map(|c| c.pins.clone()).collect(),
+        cut_restarts: true,
     };
     Ok(Some((frames, meta)))
 }
@@ -99,6 +105,35 @@ pub fn video_tensor(frames: &[image::RgbImage], dev: &Device) -> Result<Tensor> 
     Ok(Tensor::from_vec(v, (1, 3, t, h, w), dev)?)
 }
 
+/// Encodes a window's stream frames with the encoder restarted at every cut, as the renderer
+/// restarts the decoder there: the first shot from the stream start, every later shot as a
+/// fresh stream led by a copy of its first frame (whose latent is dropped). No latent then
+/// holds anything of the previous shot. `shots`: the shot of each chunk.
+pub fn encode_window(vae: &WanVae, frames: &[image::RgbImage], shots: &[usize]) -> Result<Tensor> {
+    let profile = cine_model::registry::profile("cine-tiny").expect("cine-tiny is in the model registry");
+    let grid = Grid::from_profile(&profile);
+    let dev = Device::Cpu;
+    let mut parts = Vec::new();
+    let mut c = 0;
+    while c < shots.len() {
+        let e = (c..shots.len()).find(|&j| shots[j] != shots[c]).unwrap_or(shots.len());
+        let (s, t) = (grid.chunk_start(c) as usize, grid.chunk_start(e) as usize);
+        if t > frames.len() {
+            bail!("{} chunks need {t} frames, the window has {}", shots.len(), frames.len());
+        }
+        parts.push(if c == 0 {
+            vae.encode(&video_tensor(&frames[s..t], &dev)?)?
+        } else {
+            let led: Vec<image::RgbImage> = std::iter::once(frames[s].clone()).chain(frames[s..t].iter().cloned()).collect();
+            let z = vae.encode(&video_tensor(&led, &dev)?)?;
+            let n = z.dim(2)?;
+            z.narrow(2, 1, n - 1)?
+        });
+        c = e;
+    }
+    Ok(Tensor::cat(&parts, 2)?)
+}
+
 /// Encodes windows into shards of `per_shard` until `dir` holds `n` windows (resumable: full
 /// shards already there are kept). Stories come from `seed`; ones that do not compile or are
 /// shorter than `chunks` chunks are skipped. Returns the number of windows held.
@@ -115,7 +150,7 @@ pub fn build(dir: &Path, vae: &WanVae, n: usize, chunks: usize, seed: u64, per_s
             let story = window_story(story_seed);
             let Ok(film) = cine_synth::screenplay::compile(&story) else { continue };
             let Some((frames, m)) = render_window(&story, &film, chunks)? else { continue };
-            let z = vae.encode(&video_tensor(&frames, &Device::Cpu)?)?;
+            let z = encode_window(vae, &frames, &m.shots)?;
             lat.push(z);
             meta.push(m);
             progress(have + lat.len());

@@ -61,7 +61,8 @@ pub struct Args {
     /// The base model: t5.safetensors, dit-base.safetensors, tokenizer.json.
     #[arg(long, default_value = "model/weights/cine-tiny")]
     pub base: PathBuf,
-    /// The student to start from (the ODE-initialised generator); default <base>/dit.safetensors.
+    /// The student to start from (the ODE-initialised generator); default <base>/dit.safetensors
+    /// (not read with --resume: the run's checkpoint holds the student).
     #[arg(long)]
     pub student: Option<PathBuf>,
     /// Training windows (only their `shard-*.json` prompts, shots and pins are read).
@@ -108,15 +109,17 @@ pub struct Nets {
 }
 
 impl Nets {
-    /// The real score and the critic from `base`, the student from `student` (DiT files).
-    pub fn load(cfg: &WanConfig, base: &Path, student_file: &Path) -> Result<Self> {
+    /// The real score and the critic from `base`, the student from `student` (DiT files; the
+    /// base's weights when `None`, for a run that resumes its own checkpoint).
+    pub fn load(cfg: &WanConfig, base: &Path, student_file: Option<&Path>) -> Result<Self> {
         let dev = Device::Cpu;
         let real = cine_model::wan::load(base, cfg, None, DType::F32, &dev)?;
         let (critic_vars, _, critic) = tiny::Nets::new(&T5Config::cine_tiny(), cfg, 0, false, &dev)?;
         tiny::load_into(&critic_vars, "dit", base)?;
         let (student_vars, _, student) = tiny::Nets::new(&T5Config::cine_tiny(), cfg, 0, false, &dev)?;
-        tiny::load_into(&student_vars, "dit", student_file)
-            .with_context(|| format!("the student to start from, {} (an ODE-initialised dit.safetensors from `cine train distill --export`)", student_file.display()))?;
+        let file = student_file.unwrap_or(base);
+        tiny::load_into(&student_vars, "dit", file)
+            .with_context(|| format!("the student to start from, {} (an ODE-initialised dit.safetensors from `cine train distill --export`)", file.display()))?;
         Ok(Self { student_vars, student, critic_vars, critic, real })
     }
 }
@@ -303,8 +306,13 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     if metas.is_empty() {
         bail!("no window of {} chunks in {}: lower --chunks or point --data at a base run's data", args.chunks, args.data.display());
     }
-    let student_file = args.student.clone().unwrap_or_else(|| args.base.join("dit.safetensors"));
-    let mut nets = Nets::load(cfg, &args.base.join("dit-base.safetensors"), &student_file)?;
+    // A resumed run's student comes from its checkpoint.
+    let student_file = match (&args.student, args.run.resume) {
+        (Some(f), _) => Some(f.clone()),
+        (None, true) => None,
+        (None, false) => Some(args.base.join("dit.safetensors")),
+    };
+    let mut nets = Nets::load(cfg, &args.base.join("dit-base.safetensors"), student_file.as_deref())?;
     let (sck, cck) = (Checkpoint::new(&args.run_dir, "dmd-student"), Checkpoint::new(&args.run_dir, "dmd-critic"));
     let mut state = State { stage: "dmd".into(), seed: args.run.seed, ..State::default() };
     if args.run.resume {

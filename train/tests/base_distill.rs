@@ -33,6 +33,7 @@ fn meta(chunks: usize) -> WindowMeta {
         prompts: (0..chunks).map(|c| p[c * 3 / chunks.max(1) % 3].to_string()).collect(),
         shots: (0..chunks).map(|c| c / 2).collect(),
         pins: (0..chunks).map(|c| if c >= 4 { vec![0] } else { vec![] }).collect(),
+        cut_restarts: false,
     }
 }
 
@@ -197,4 +198,23 @@ fn probe_names_a_missing_model() {
     let args = cine_train::probe::Args { model: dir.path().join("nope"), dit: None, data: dir.path().to_path_buf(), windows: 1, png: None, seed: 0 };
     let e = cine_train::probe::run(args).unwrap_err();
     assert!(format!("{e:#}").contains("t5.safetensors"), "{e:#}");
+}
+
+#[test]
+fn window_latents_after_a_cut_do_not_depend_on_the_previous_shot() {
+    let vae = cine_model::vae::WanVae::new_random(&cine_model::vae::VaeConfig::cine_tiny(), 4, 0.0, candle_core::DType::F32, &Device::Cpu).unwrap().0;
+    let frame = |v: u8| image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([v, (x * 16) as u8, (y * 16) as u8]));
+    // Chunks: shot 0 (9 frames), shot 1 (12 + 12 frames).
+    let shots = [0, 1, 1];
+    let second: Vec<image::RgbImage> = (0..24).map(|i| frame(100 + i as u8)).collect();
+    let with_first = |v: u8| -> Vec<image::RgbImage> { (0..9).map(|_| frame(v)).chain(second.iter().cloned()).collect() };
+    let a = cine_train::data::encode_window(&vae, &with_first(10), &shots).unwrap();
+    let b = cine_train::data::encode_window(&vae, &with_first(250), &shots).unwrap();
+    assert_eq!(a.dims(), &[1, 16, 9, 4, 4]);
+    let diff = |x: &Tensor, y: &Tensor| (x - y).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff(&a.narrow(2, 0, 3).unwrap(), &b.narrow(2, 0, 3).unwrap()) > 1e-3, "the first shot's latents follow its frames");
+    assert!(diff(&a.narrow(2, 3, 6).unwrap(), &b.narrow(2, 3, 6).unwrap()) < 1e-6, "the second shot's latents ignore the first shot");
+    // One encode over the whole stream would carry the first shot into the second.
+    let whole = |v: u8| vae.encode(&cine_train::data::video_tensor(&with_first(v), &Device::Cpu).unwrap()).unwrap();
+    assert!(diff(&whole(10).narrow(2, 3, 6).unwrap(), &whole(250).narrow(2, 3, 6).unwrap()) > 1e-3);
 }

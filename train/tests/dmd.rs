@@ -31,6 +31,7 @@ fn meta(chunks: usize) -> WindowMeta {
         prompts: (0..chunks).map(|c| p[c % 3].to_string()).collect(),
         shots: (0..chunks).map(|c| c / 2).collect(),
         pins: (0..chunks).map(|c| if c >= 2 { vec![0] } else { vec![] }).collect(),
+        cut_restarts: false,
     }
 }
 
@@ -62,7 +63,7 @@ impl Setup {
     fn new(chunks: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         fixture(dir.path(), chunks);
-        let nets = Nets::load(&dit_cfg(), &dir.path().join("dit-base.safetensors"), &dir.path().join("dit.safetensors")).unwrap();
+        let nets = Nets::load(&dit_cfg(), &dir.path().join("dit-base.safetensors"), Some(&dir.path().join("dit.safetensors"))).unwrap();
         let t5 = cine_model::t5::T5Encoder::load(&dir.path().join("t5.safetensors"), &t5_cfg(), DType::F32, &Device::Cpu).unwrap();
         let tok = cine_model::t5::TextTokenizer::from_file(&dir.path().join("tokenizer.json")).unwrap();
         let m = meta(chunks);
@@ -200,6 +201,8 @@ fn dmd_run_resumes_with_its_step_count_and_exports() {
     dmd::run_with(args(2, false, false), &t5_cfg(), &dit_cfg()).unwrap();
     assert!(dmd::run_with(args(1, false, false), &t5_cfg(), &dit_cfg()).is_err(), "an existing checkpoint needs --resume");
     let critic_before = std::fs::read(dir.path().join("run/dmd-critic.safetensors")).unwrap();
+    // Resuming needs no student file: the checkpoint holds the student.
+    std::fs::remove_file(dir.path().join("dit.safetensors")).unwrap();
     dmd::run_with(args(1, true, true), &t5_cfg(), &dit_cfg()).unwrap();
     assert_ne!(std::fs::read(dir.path().join("run/dmd-critic.safetensors")).unwrap(), critic_before, "the critic checkpoint advances");
     for stage in ["dmd-student", "dmd-critic"] {
