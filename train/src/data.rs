@@ -15,16 +15,20 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use cine_ir::schedule::{ChunkPlan, Grid};
-use cine_ir::Film;
+use cine_ir::{Film, ModelProfile};
 use cine_model::vae::WanVae;
 use cine_synth::{backdrop::Backdrop, render, Story, StoryConfig};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+/// cine-tiny's profile: its chunk grid is the one training windows are laid on.
+fn profile() -> ModelProfile {
+    cine_model::registry::profile("cine-tiny").expect("cine-tiny is in the model registry")
+}
+
 /// The film's chunks on cine-tiny's grid, exactly as the renderer schedules them.
 pub fn plan_chunks(film: &Film) -> Vec<ChunkPlan> {
-    let profile = cine_model::registry::profile("cine-tiny").expect("cine-tiny is in the model registry");
-    cine_ir::schedule::plan(film, &profile).chunks
+    cine_ir::schedule::plan(film, &profile()).chunks
 }
 
 /// The text the renderer's model generator embeds for a chunk prompt.
@@ -85,7 +89,7 @@ pub fn render_window(story: &Story, film: &Film, chunks: usize) -> Result<Option
         prompts: plan[..chunks].iter().map(|c| prompt_text(&film.global_caption, &c.prompt)).collect(),
         shots: plan[..chunks].iter().map(|c| c.shot).collect(),
         pins: plan[..chunks].iter().map(|c| c.pins.clone()).collect(),
-        cut_restarts: true,
+        cut_restarts: false,
     };
     Ok(Some((frames, meta)))
 }
@@ -110,8 +114,7 @@ pub fn video_tensor(frames: &[image::RgbImage], dev: &Device) -> Result<Tensor> 
 /// fresh stream led by a copy of its first frame (whose latent is dropped). No latent then
 /// holds anything of the previous shot. `shots`: the shot of each chunk.
 pub fn encode_window(vae: &WanVae, frames: &[image::RgbImage], shots: &[usize]) -> Result<Tensor> {
-    let profile = cine_model::registry::profile("cine-tiny").expect("cine-tiny is in the model registry");
-    let grid = Grid::from_profile(&profile);
+    let grid = Grid::from_profile(&profile());
     let dev = Device::Cpu;
     let mut parts = Vec::new();
     let mut c = 0;
@@ -150,9 +153,8 @@ pub fn build(dir: &Path, vae: &WanVae, n: usize, chunks: usize, seed: u64, per_s
             let story = window_story(story_seed);
             let Ok(film) = cine_synth::screenplay::compile(&story) else { continue };
             let Some((frames, m)) = render_window(&story, &film, chunks)? else { continue };
-            let z = encode_window(vae, &frames, &m.shots)?;
-            lat.push(z);
-            meta.push(m);
+            lat.push(encode_window(vae, &frames, &m.shots)?);
+            meta.push(WindowMeta { cut_restarts: true, ..m });
             progress(have + lat.len());
         }
         let name = format!("shard-{shard:03}");
