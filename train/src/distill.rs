@@ -81,11 +81,19 @@ pub fn student_steps() -> Vec<f64> {
 
 /// Loads the frozen base: text encoder, tokenizer and DiT.
 pub fn load_base(dir: &Path) -> Result<(T5Encoder, TextTokenizer, WanModel)> {
-    let dev = Device::Cpu;
-    let t5 = T5Encoder::load(&dir.join("t5.safetensors"), &T5Config::cine_tiny(), DType::F32, &dev)?;
-    let tok = TextTokenizer::from_file(&dir.join("tokenizer.json"))?;
-    let dit = cine_model::wan::load(&dir.join("dit-base.safetensors"), &WanConfig::cine_tiny(), None, DType::F32, &dev)?;
-    Ok((t5, tok, dit))
+    let (t5, tok) = load_text(dir)?;
+    Ok((t5, tok, load_dit(&dir.join("dit-base.safetensors"))?))
+}
+
+/// The text encoder and tokenizer of a model directory.
+pub fn load_text(dir: &Path) -> Result<(T5Encoder, TextTokenizer)> {
+    let t5 = T5Encoder::load(&dir.join("t5.safetensors"), &T5Config::cine_tiny(), DType::F32, &Device::Cpu)?;
+    Ok((t5, TextTokenizer::from_file(&dir.join("tokenizer.json"))?))
+}
+
+/// A cine-tiny DiT from a safetensors file.
+pub fn load_dit(file: &Path) -> Result<WanModel> {
+    Ok(cine_model::wan::load(file, &WanConfig::cine_tiny(), None, DType::F32, &Device::Cpu)?)
 }
 
 /// Cached teacher trajectories: final chunks `x0 [n, C, F, H, W]`, the states at the student

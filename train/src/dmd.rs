@@ -66,7 +66,7 @@ pub struct Args {
     #[arg(long)]
     pub student: Option<PathBuf>,
     /// Training windows (only their `shard-*.json` prompts, shots and pins are read).
-    #[arg(long, default_value = "runs/base4/data")]
+    #[arg(long, default_value = "runs/base/data")]
     pub data: PathBuf,
     /// Chunks per rollout.
     #[arg(long, default_value_t = 8)]

@@ -11,9 +11,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use cine_model::wan::schedule::{sigma, x0_from_flow};
-use cine_model::wan::{randn_vec, WanConfig, WanModel};
+use cine_model::wan::{randn_vec, WanModel};
 use rand::SeedableRng;
 
 use crate::base::{policy, CHUNK_FRAMES};
@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long)]
     pub dit: Option<PathBuf>,
     /// Training windows (a base run's data directory).
-    #[arg(long, default_value = "runs/base4/data")]
+    #[arg(long, default_value = "runs/base/data")]
     pub data: PathBuf,
     #[arg(long, default_value_t = 2)]
     pub windows: usize,
@@ -105,11 +105,9 @@ pub fn run(args: Args) -> Result<()> {
     if !args.model.join("t5.safetensors").exists() {
         bail!("{} holds no t5.safetensors (a model directory: t5.safetensors, tokenizer.json, dit-base.safetensors)", args.model.display());
     }
-    let (t5, tok, base) = crate::distill::load_base(&args.model).with_context(|| format!("loading the model in {}", args.model.display()))?;
-    let dit = match &args.dit {
-        Some(f) => cine_model::wan::load(f, &WanConfig::cine_tiny(), None, DType::F32, &dev).with_context(|| format!("loading {}", f.display()))?,
-        None => base,
-    };
+    let (t5, tok) = crate::distill::load_text(&args.model).with_context(|| format!("loading the text encoder in {}", args.model.display()))?;
+    let file = args.dit.clone().unwrap_or_else(|| args.model.join("dit-base.safetensors"));
+    let dit = crate::distill::load_dit(&file).with_context(|| format!("loading {}", file.display()))?;
     let ds = Dataset::load(&args.data, &dev)?;
     let n = args.windows.min(ds.len());
     let vae = match &args.png {
