@@ -20,7 +20,8 @@ pub struct RunOpts {
     #[arg(long, default_value_t = 0)]
     pub preview: usize,
     /// Write the trained weights into --out at the end (base: t5.safetensors,
-    /// dit-base.safetensors, tokenizer.json; distill and dmd: dit.safetensors).
+    /// dit-base.safetensors, tokenizer.json; distill and dmd: dit.safetensors). The default
+    /// --out is the shipped model folder: give one for experiments.
     #[arg(long)]
     pub export: bool,
     #[arg(long, default_value = "model/weights/cine-tiny")]

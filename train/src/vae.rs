@@ -55,7 +55,8 @@ pub struct Args {
     /// Checkpoint (and validate) every N steps.
     #[arg(long, default_value_t = 100)]
     pub save_every: usize,
-    /// Write the shipped weights (with latent statistics) here when done.
+    /// Write the weights with their latent statistics here when done; without a path, over the
+    /// shipped model/weights/cine-tiny/vae.safetensors (give a path for experiments).
     #[arg(long)]
     pub export: Option<Option<PathBuf>>,
     /// Fine-tune only the decoder of this trained VAE (e.g. the shipped one): the encoder and
