@@ -81,19 +81,19 @@ pub fn student_steps() -> Vec<f64> {
 
 /// Loads the frozen base: text encoder, tokenizer and DiT.
 pub fn load_base(dir: &Path) -> Result<(T5Encoder, TextTokenizer, WanModel)> {
-    let (t5, tok) = load_text(dir)?;
-    Ok((t5, tok, load_dit(&dir.join("dit-base.safetensors"))?))
+    let (t5, tok) = load_text(dir, &T5Config::cine_tiny())?;
+    Ok((t5, tok, load_dit(&dir.join("dit-base.safetensors"), &WanConfig::cine_tiny())?))
 }
 
 /// The text encoder and tokenizer of a model directory.
-pub fn load_text(dir: &Path) -> Result<(T5Encoder, TextTokenizer)> {
-    let t5 = T5Encoder::load(&dir.join("t5.safetensors"), &T5Config::cine_tiny(), DType::F32, &Device::Cpu)?;
+pub fn load_text(dir: &Path, cfg: &T5Config) -> Result<(T5Encoder, TextTokenizer)> {
+    let t5 = T5Encoder::load(&dir.join("t5.safetensors"), cfg, DType::F32, &Device::Cpu)?;
     Ok((t5, TextTokenizer::from_file(&dir.join("tokenizer.json"))?))
 }
 
-/// A cine-tiny DiT from a safetensors file.
-pub fn load_dit(file: &Path) -> Result<WanModel> {
-    Ok(cine_model::wan::load(file, &WanConfig::cine_tiny(), None, DType::F32, &Device::Cpu)?)
+/// A DiT from a safetensors file.
+pub fn load_dit(file: &Path, cfg: &WanConfig) -> Result<WanModel> {
+    Ok(cine_model::wan::load(file, cfg, None, DType::F32, &Device::Cpu)?)
 }
 
 /// Cached teacher trajectories: final chunks `x0 [n, C, F, H, W]`, the states at the student

@@ -35,9 +35,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use candle_nn::VarMap;
-use cine_model::t5::{T5Config, T5Encoder, TextTokenizer};
+use cine_model::t5::T5Config;
 use cine_model::wan::{randn_vec, schedule, WanConfig, WanModel};
 use rand::{Rng, SeedableRng};
 
@@ -113,7 +113,7 @@ impl Nets {
     /// base's weights when `None`, for a run that resumes its own checkpoint).
     pub fn load(cfg: &WanConfig, base: &Path, student_file: Option<&Path>) -> Result<Self> {
         let dev = Device::Cpu;
-        let real = cine_model::wan::load(base, cfg, None, DType::F32, &dev)?;
+        let real = crate::distill::load_dit(base, cfg)?;
         let (critic_vars, _, critic) = tiny::Nets::new(&T5Config::cine_tiny(), cfg, 0, false, &dev)?;
         tiny::load_into(&critic_vars, "dit", base)?;
         let (student_vars, _, student) = tiny::Nets::new(&T5Config::cine_tiny(), cfg, 0, false, &dev)?;
@@ -300,8 +300,7 @@ pub fn run(args: Args) -> Result<()> {
 pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
     let dev = Device::Cpu;
     let ctx = || format!("the base model in {} (t5.safetensors, dit-base.safetensors, tokenizer.json)", args.base.display());
-    let t5 = T5Encoder::load(&args.base.join("t5.safetensors"), t5_cfg, DType::F32, &dev).with_context(ctx)?;
-    let tok = TextTokenizer::from_file(&args.base.join("tokenizer.json")).with_context(ctx)?;
+    let (t5, tok) = crate::distill::load_text(&args.base, t5_cfg).with_context(ctx)?;
     let metas: Vec<WindowMeta> = load_metas(&args.data)?.into_iter().filter(|m| m.prompts.len() >= args.chunks).collect();
     if metas.is_empty() {
         bail!("no window of {} chunks in {}: lower --chunks or point --data at a base run's data", args.chunks, args.data.display());

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use candle_core::{Device, Tensor};
 use cine_model::wan::schedule::{sigma, x0_from_flow};
-use cine_model::wan::{randn_vec, WanModel};
+use cine_model::t5::T5Config;
+use cine_model::wan::{randn_vec, WanConfig, WanModel};
 use rand::SeedableRng;
 
 use crate::base::{policy, CHUNK_FRAMES};
@@ -105,9 +106,9 @@ pub fn run(args: Args) -> Result<()> {
     if !args.model.join("t5.safetensors").exists() {
         bail!("{} holds no t5.safetensors (a model directory: t5.safetensors, tokenizer.json, dit-base.safetensors)", args.model.display());
     }
-    let (t5, tok) = crate::distill::load_text(&args.model).with_context(|| format!("loading the text encoder in {}", args.model.display()))?;
+    let (t5, tok) = crate::distill::load_text(&args.model, &T5Config::cine_tiny()).with_context(|| format!("loading the text encoder in {}", args.model.display()))?;
     let file = args.dit.clone().unwrap_or_else(|| args.model.join("dit-base.safetensors"));
-    let dit = crate::distill::load_dit(&file).with_context(|| format!("loading {}", file.display()))?;
+    let dit = crate::distill::load_dit(&file, &WanConfig::cine_tiny()).with_context(|| format!("loading {}", file.display()))?;
     let ds = Dataset::load(&args.data, &dev)?;
     let n = args.windows.min(ds.len());
     let vae = match &args.png {
