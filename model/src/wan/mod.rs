@@ -2,6 +2,7 @@
 //! Self-Forcing chunk-by-chunk generator.
 
 mod attention;
+pub mod flash;
 mod block;
 mod config;
 mod generator;
