@@ -11,9 +11,11 @@
 //
 // Compiled to PTX by model/build.rs: nvcc --ptx -arch=sm_XX -O3 -std=c++17.
 
+#ifndef FLASH_EMULATE  // emu/ runs this file on the CPU with stand-ins for these
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <mma.h>
+#endif
 #include <stdint.h>
 
 using bf16 = __nv_bfloat16;
@@ -141,6 +143,14 @@ struct Smem {
     static_assert(BR * LDK * 2 <= WARPS * 16 * LDO * 4, "Q staging must fit in the O region");
 };
 
+#ifndef FLASH_EMULATE
+__device__ __forceinline__ unsigned dynamic_smem_size() {
+    unsigned n;
+    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(n));
+    return n;
+}
+#endif
+
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
 #define FLASH_HAS_WMMA_BF16 1
 #endif
@@ -162,9 +172,7 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
     const bf16* qh = q + (size_t)bh * Sq * D;
     bf16* oh = out + (size_t)bh * Sq * D;
 
-    unsigned dyn;
-    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(dyn));
-    if (dyn < (unsigned)L::BYTES) {
+    if (dynamic_smem_size() < (unsigned)L::BYTES) {
         // Launched with too little shared memory (host/kernel mismatch): fail loudly with NaN.
         for (int i = threadIdx.x; i < BR * D; i += THREADS) {
             const int r = q0 + i / D;
