@@ -28,20 +28,23 @@ pub struct CheckRow {
     pub ok: bool,
     /// Mean kernel time over the timed runs, synchronised, in milliseconds.
     pub ms: f64,
+    /// Effective TFLOP/s: `4 * d` flops per (query row, visible key) pair over `ms`.
+    pub tflops: f64,
 }
 
 impl std::fmt::Display for CheckRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:<18} {:<58} max {:.2e} mean {:.2e} tol {:.2e} {:>4} {:>9.3} ms",
+            "{:<18} {:<58} max {:.2e} mean {:.2e} tol {:.2e} {:>4} {:>9.3} ms {:>7.2} TFLOP/s",
             self.kernel,
             self.shape,
             self.max_abs,
             self.mean_abs,
             self.tol,
             if self.ok { "ok" } else { "FAIL" },
-            self.ms
+            self.ms,
+            self.tflops
         )
     }
 }
@@ -132,6 +135,10 @@ mod gpu {
         let truth = segmented_attention_with(Kernel::Reference, &q.to_dtype(DType::F32)?, &segs32, case.q_chunk_len, case.q_chunk0)?;
         let vmax = kv32.iter().map(|(_, v)| v.abs()?.flatten_all()?.max(0)?.to_scalar::<f32>()).try_fold(0f32, |a, x| x.map(|x| a.max(x)))?;
         let shape = format!("{} [B{b} H{h} d{d}]", case.name);
+        let pairs: usize = (0..case.sq)
+            .map(|i| case.segs.iter().filter(|s| s.1 <= case.q_chunk0 + i / case.q_chunk_len).map(|s| s.0).sum::<usize>())
+            .sum();
+        let flops = (4 * d * pairs * b * h) as f64;
         let mut rows = Vec::new();
         for kernel in [Kernel::Wmma, Kernel::Simple, Kernel::Reference] {
             if !kernel.supports(&q) {
@@ -151,7 +158,8 @@ mod gpu {
             let tol = vmax * if kernel == Kernel::Reference { 2f32.powi(-4) } else { 2f32.powi(-7) };
             let mean_tol = if kernel == Kernel::Reference { tol } else { vmax * 2f32.powi(-9) };
             let ok = max_abs.is_finite() && max_abs <= tol && mean_abs <= mean_tol;
-            rows.push(CheckRow { kernel: kernel.name(), shape: shape.clone(), max_abs, mean_abs, tol, ok, ms });
+            let tflops = flops / (ms * 1e-3) / 1e12;
+            rows.push(CheckRow { kernel: kernel.name(), shape: shape.clone(), max_abs, mean_abs, tol, ok, ms, tflops });
         }
         Ok(rows)
     }
