@@ -5,3 +5,5 @@ pub mod t5;
 pub mod vae;
 pub mod wan;
 pub mod memory;
+pub mod timing;
+pub mod device;

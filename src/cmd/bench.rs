@@ -1,7 +1,12 @@
-//! `cine bench`: generation speed on this machine (CPU), and the incremental re-render
-//! speed-up. Prints measured figures; the GPU benchmark comes later.
+//! `cine bench`: generation speed on this machine, the incremental re-render speed-up, and
+//! (with `--config`) the streaming loop at a model's real scale on CPU or GPU. Prints measured
+//! figures.
+
+mod stream;
 
 use std::time::Instant;
+
+use anyhow::Context;
 
 use cine_renderer::cache::RenderCache;
 use cine_renderer::generator::{step, ChunkGenerator};
@@ -30,6 +35,48 @@ pub struct Args {
     pub incremental: bool,
     #[command(flatten)]
     pub gen: GenArgs,
+
+    /// Time the streaming loop at this architecture's real scale instead (wan2.1-1.3b, alias
+    /// self-forcing, or cine-tiny); the options below apply to it.
+    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    pub config: Option<String>,
+    /// Video size WIDTHxHEIGHT.
+    #[arg(long, default_value = "832x480", help_heading = "Scale benchmark (--config)")]
+    pub size: String,
+    /// Denoising steps per chunk.
+    #[arg(long, default_value_t = 4, help_heading = "Scale benchmark (--config)")]
+    pub steps: usize,
+    /// Seconds of video (16 fps) to stream.
+    #[arg(long, default_value_t = 10.0, help_heading = "Scale benchmark (--config)")]
+    pub seconds: f64,
+    /// KV memory: camr, window or full.
+    #[arg(long, default_value = "camr", help_heading = "Scale benchmark (--config)")]
+    pub memory: String,
+    /// Past blocks (chunks) the chunk attends to under camr / window (6 = Self-Forcing's
+    /// 21-latent-frame attention window).
+    #[arg(long, default_value_t = 6, help_heading = "Scale benchmark (--config)")]
+    pub blocks: usize,
+    /// DiT weights (safetensors or .pt/.pth); random weights when absent.
+    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    pub weights: Option<std::path::PathBuf>,
+    /// VAE weights (Wan2.1_VAE safetensors / .pth); random weights when absent.
+    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    pub vae_weights: Option<std::path::PathBuf>,
+    /// cpu, cuda, cuda:N or auto.
+    #[arg(long, default_value = "auto", help_heading = "Scale benchmark (--config)")]
+    pub device: String,
+    /// f32, bf16, f16 or auto (bf16 on GPU, f32 on CPU).
+    #[arg(long, default_value = "auto", help_heading = "Scale benchmark (--config)")]
+    pub dtype: String,
+    /// A cut and a new prompt every this many seconds (0: one shot).
+    #[arg(long, default_value_t = 10.0, help_heading = "Scale benchmark (--config)")]
+    pub shot_seconds: f64,
+    /// Chunks after the stream timed stage by stage (synchronised; not in the FPS).
+    #[arg(long, default_value_t = 3, help_heading = "Scale benchmark (--config)")]
+    pub profile_chunks: usize,
+    /// Also write the measurements as JSON here.
+    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    pub json: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -51,6 +98,14 @@ fn generator(args: &Args, film: &cine_ir::Film) -> anyhow::Result<Box<dyn ChunkG
 }
 
 fn bench(args: &Args) -> anyhow::Result<()> {
+    if let Some(config) = &args.config {
+        let report = stream::measure(args, config)?;
+        stream::print(&report);
+        if let Some(p) = &args.json {
+            std::fs::write(p, serde_json::to_string_pretty(&report)?).with_context(|| format!("writing {}", p.display()))?;
+        }
+        return Ok(());
+    }
     let profile = cine_model::registry::profile(&args.model).ok_or_else(|| anyhow::anyhow!("unknown model `{}`", args.model))?;
     let film = ten_shots(&args.model, 0);
     let schedule = plan(&film, &profile);

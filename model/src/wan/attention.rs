@@ -5,6 +5,7 @@ use candle_nn::{Linear, Module, VarBuilder};
 
 use super::layers::{attention, linear, rope, Path, RmsNorm};
 use super::WanConfig;
+use crate::timing;
 
 /// Where a self-attention layer gets keys/values of earlier frames from during chunked
 /// generation. Implemented by [`crate::memory::KvMemory`].
@@ -97,16 +98,17 @@ impl SelfAttention {
             SelfCtx::Masked(mask) => attention(&q, &k, &v, *mask, path)?,
             SelfCtx::Routed(router) => router.attend(&q, &k, &v, path)?,
             SelfCtx::Cached(kv) => {
-                let past = kv.past(layer, &q)?;
+                let dev = q.device().clone();
+                let past = timing::time("memory routing", &dev, || kv.past(layer, &q))?;
                 kv.put(layer, &k, &v)?;
-                match past {
+                timing::time("self-attention", &dev, || match past {
                     Some((pk, pv)) => {
                         let k = Tensor::cat(&[&pk, &k], 2)?;
                         let v = Tensor::cat(&[&pv, &v], 2)?;
-                        attention(&q, &k, &v, None, path)?
+                        attention(&q, &k, &v, None, path)
                     }
-                    None => attention(&q, &k, &v, None, path)?,
-                }
+                    None => attention(&q, &k, &v, None, path),
+                })?
             }
         };
         self.0.o.forward(&merge(&out)?)
@@ -144,7 +146,7 @@ impl CrossAttention {
         let kb = kv.k.dim(0)?;
         if kb == b {
             let q = self.0.q(x, path)?;
-            let out = attention(&q, &kv.k, &kv.v, None, path)?;
+            let out = timing::time("cross-attention", x.device(), || attention(&q, &kv.k, &kv.v, None, path))?;
             return self.0.o.forward(&merge(&out)?);
         }
         if kb % b != 0 || s % (kb / b) != 0 {

@@ -19,5 +19,5 @@ pub use generator::{CausalGenerator, GeneratorConfig};
 pub use layers::{timestep_embedding, Path};
 pub use loader::{check_tensors, expected_tensors, load, load_bytes, load_tensors};
 pub use model::{block_causal_mask, shot_frame_positions, TextKv, WanModel};
-pub use random::{randn_vec, random_weights};
+pub use random::{randn_vec, random_weights, random_weights_on_device};
 pub use train::{is_causal, mse_frames, TrainLayout, TrainRouter};

@@ -44,3 +44,24 @@ pub fn random_weights(cfg: &WanConfig, seed: u64, dev: &Device) -> Result<HashMa
     }
     Ok(out)
 }
+
+/// Random weights of `cfg` drawn on `dev` in `dtype` (candle's device RNG, not seeded): for
+/// speed benchmarks at full scale, where host-side generation of ~1.4e9 values would dominate
+/// start-up. Same scales as [`random_weights`].
+pub fn random_weights_on_device(cfg: &WanConfig, dtype: candle_core::DType, dev: &Device) -> Result<HashMap<String, Tensor>> {
+    let mut out = HashMap::new();
+    for (name, shape) in expected_tensors(cfg) {
+        let norm = name.contains("norm");
+        let std = if norm || name.ends_with("bias") {
+            0.1
+        } else if name.contains("modulation") {
+            1.0 / (cfg.dim as f32).sqrt()
+        } else {
+            1.0 / (shape[1..].iter().product::<usize>() as f32).sqrt()
+        };
+        let base = if norm && name.ends_with("weight") { 1.0 } else { 0.0 };
+        let t = Tensor::randn(base, std, shape, dev)?.to_dtype(dtype)?;
+        out.insert(name, t);
+    }
+    Ok(out)
+}

@@ -1,0 +1,91 @@
+//! `cine bench --config`: the streaming loop at a model's scale (here cine-tiny on the CPU):
+//! figures that fit together, the memory policy applied, half precision, clear errors.
+
+use std::process::{Command, Output};
+
+fn cine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+fn bench_json(extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let mut args = vec!["bench", "--config", "cine-tiny", "--size", "64x64", "--json", json.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = cine(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FPS") && text.contains("first chunk"), "{text}");
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+#[test]
+fn scale_bench_reports_consistent_figures() {
+    let r = bench_json(&["--seconds", "1.5", "--shot-seconds", "0.75", "--profile-chunks", "1"]);
+    let chunk_s: Vec<f64> = r["chunk_s"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    // 1.5 s at 16 fps = 24 frames: a first chunk of 9, then 12 a chunk -> 3 chunks, 33 frames.
+    assert_eq!(r["chunks"], 3);
+    assert_eq!(chunk_s.len(), 3);
+    assert_eq!(r["frames"], 33);
+    let wall = r["wall_s"].as_f64().unwrap();
+    assert!((wall - chunk_s.iter().sum::<f64>()).abs() < 1e-9);
+    assert!((r["fps"].as_f64().unwrap() - 33.0 / wall).abs() < 1e-6);
+    assert_eq!(r["first_chunk_s"].as_f64().unwrap(), chunk_s[0]);
+    let split: Vec<String> = r["split"].as_array().unwrap().iter().map(|s| s[0].as_str().unwrap().to_string()).collect();
+    for stage in ["DiT", "VAE decode", "self-attention", "cross-attention", "memory routing", "to host"] {
+        assert!(split.iter().any(|s| s == stage), "no {stage} in {split:?}");
+    }
+    assert!(r["kv_bytes_end"].as_u64().unwrap() > 0);
+    assert_eq!(r["device"], "cpu");
+    assert_eq!(r["dtype"], "f32");
+}
+
+#[test]
+fn memory_policy_bounds_the_cache() {
+    let full = bench_json(&["--seconds", "3", "--memory", "full", "--profile-chunks", "0"]);
+    let window = bench_json(&["--seconds", "3", "--memory", "window", "--blocks", "1", "--profile-chunks", "0"]);
+    assert_eq!(full["chunks"], window["chunks"]);
+    let (f, w) = (full["kv_bytes_end"].as_u64().unwrap(), window["kv_bytes_end"].as_u64().unwrap());
+    // 4 chunks: the full cache holds all 4 blocks, the one-block window at most 2 (staged + kept).
+    assert!(w * 2 <= f, "window kv {w} vs full {f}");
+}
+
+#[test]
+fn half_precision_path_runs_end_to_end() {
+    // What a GPU runs in bf16; on the CPU only f16 has matmul kernels. Catches dtype mix-ups.
+    let r = bench_json(&["--seconds", "1", "--dtype", "f16", "--profile-chunks", "0"]);
+    assert_eq!(r["dtype"], "f16");
+    assert_eq!(r["frames"], 21);
+}
+
+#[test]
+fn bad_options_are_clear_errors() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["--size", "65x64"], "multiples of 8"),
+        (&["--size", "64"], "WIDTHxHEIGHT"),
+        (&["--memory", "lru"], "camr, window or full"),
+        (&["--dtype", "bf16"], "use f32"),
+        (&["--config", "sora"], "wan2.1-1.3b"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["bench", "--seconds", "1"];
+        args.extend_from_slice(extra);
+        for (flag, default) in [("--config", "cine-tiny"), ("--size", "64x64")] {
+            if !extra.contains(&flag) {
+                args.extend_from_slice(&[flag, default]);
+            }
+        }
+        let out = cine(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+}
+
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn cuda_device_without_the_feature_says_how_to_build() {
+    let out = cine(&["bench", "--config", "cine-tiny", "--size", "64x64", "--device", "cuda"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features cuda"));
+}
