@@ -74,7 +74,8 @@ mod gpu {
     use crate::wan::flash::{segmented_attention_with, Kernel, KvSegment};
 
     /// A test shape: segments are `(len, chunk)`; `narrow` takes segment 0 as a narrow over
-    /// dim 2 (offset 40) of a longer tensor.
+    /// dim 2 (offset 40) of a longer tensor; `bshd` stores K/V as `[B, S, H, d]` transposed to
+    /// `[B, H, S, d]` (token stride `H * d`, as `heads()` in attention.rs gives).
     struct Case {
         name: &'static str,
         b: usize,
@@ -85,16 +86,18 @@ mod gpu {
         q_chunk0: usize,
         segs: Vec<(usize, usize)>,
         narrow: bool,
+        bshd: bool,
     }
 
     fn cases() -> Vec<Case> {
-        let c = |name, b, h, d, sq, q_chunk_len, q_chunk0, segs, narrow| Case { name, b, h, d, sq, q_chunk_len, q_chunk0, segs, narrow };
+        let c = |name, b, h, d, sq, q_chunk_len, q_chunk0, segs, narrow| Case { name, b, h, d, sq, q_chunk_len, q_chunk0, segs, narrow, bshd: false };
         vec![
             c("d64 1 seg Sq=Sk=100 (partial tiles)", 1, 2, 64, 100, 100, 0, vec![(100, 0)], false),
             c("d128 3 segs 37+64+130, Sq=130, B=2", 2, 3, 128, 130, 130, 2, vec![(37, 0), (64, 1), (130, 2)], false),
             c("d128 narrow()ed seg 77 + 90, Sq=90", 1, 2, 128, 90, 90, 1, vec![(77, 0), (90, 1)], true),
             c("d64 block-causal qcl=48 Sq=144 (+ unseen seg)", 1, 2, 64, 144, 48, 1, vec![(50, 0), (48, 1), (48, 2), (48, 3), (20, 7)], false),
             c("d128 block-causal qcl=40 Sq=120, first chunk sees none", 2, 2, 128, 120, 40, 0, vec![(40, 1), (40, 2)], false),
+            Case { bshd: true, ..c("d128 [B,S,H,d] K/V views, qcl=35 Sq=70", 2, 3, 128, 70, 35, 1, vec![(50, 0), (35, 1), (35, 2)], false) },
             c("d128 H=4 Sq=4680 3 segs of 4680", 1, 4, 128, 4680, 4680, 2, vec![(4680, 0), (4680, 1), (4680, 2)], false),
             c("d128 H=12 Sq=4680 8 segs Sk=37440 (Wan-1.3B chunk)", 1, 12, 128, 4680, 4680, 7, (0..8).map(|i| (4680, i)).collect(), false),
         ]
@@ -121,7 +124,9 @@ mod gpu {
         let q = randn((b, h, case.sq, d), dev)?;
         let mut kv = Vec::new();
         for (i, &(len, _)) in case.segs.iter().enumerate() {
-            if i == 0 && case.narrow {
+            if case.bshd {
+                kv.push((randn((b, len, h, d), dev)?.transpose(1, 2)?, randn((b, len, h, d), dev)?.transpose(1, 2)?));
+            } else if i == 0 && case.narrow {
                 let (k, v) = (randn((b, h, len + 60, d), dev)?, randn((b, h, len + 60, d), dev)?);
                 kv.push((k.narrow(2, 40, len)?, v.narrow(2, 40, len)?));
             } else {

@@ -19,12 +19,14 @@ struct Case {
     int B, H, D, Sq, qcl, qc0;
     std::vector<std::pair<int, int>> segs;  // (len, chunk)
     bool narrow;                            // segment 0 is rows 40.. of a longer tensor
+    bool bshd = false;                      // K/V stored [B, S, H, d] (transpose(1, 2) views)
 };
 
 struct Data {
     std::vector<float> q;                       // bf16-rounded values
     std::vector<std::vector<float>> k, v;       // full buffers (with the narrow padding)
-    std::vector<long long> off, tokens;         // start offset (elements), tokens in the buffer
+    std::vector<long long> off;                 // start offset (elements)
+    std::vector<long long> sb, sh, st;          // batch, head, token strides (elements)
 };
 
 static float bf(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
@@ -36,11 +38,15 @@ static Data make(const Case& c, std::mt19937& rng) {
     for (auto& x : d.q) x = bf(n(rng));
     for (size_t i = 0; i < c.segs.size(); ++i) {
         long long tokens = c.segs[i].first + ((i == 0 && c.narrow) ? 60 : 0);
-        long long off = (i == 0 && c.narrow) ? 40LL * c.D : 0;
+        long long off = 0;
         std::vector<float> k((size_t)c.B * c.H * tokens * c.D), v(k.size());
         for (auto& x : k) x = bf(n(rng));
         for (auto& x : v) x = bf(n(rng));
-        d.k.push_back(k), d.v.push_back(v), d.off.push_back(off), d.tokens.push_back(tokens);
+        long long sb = (long long)c.H * tokens * c.D, sh = tokens * c.D, st = c.D;
+        if (c.bshd) sh = c.D, st = (long long)c.H * c.D;
+        if (i == 0 && c.narrow) off = 40 * st;
+        d.k.push_back(k), d.v.push_back(v), d.off.push_back(off);
+        d.sb.push_back(sb), d.sh.push_back(sh), d.st.push_back(st);
     }
     return d;
 }
@@ -58,13 +64,13 @@ static std::vector<double> truth(const Case& c, const Data& d, int every = 1) {
                 std::vector<const float*> vals;
                 for (size_t s = 0; s < c.segs.size(); ++s) {
                     if (c.segs[s].second > chunk) continue;
-                    size_t base = ((size_t)b * c.H + h) * d.tokens[s] * c.D + d.off[s];
+                    size_t base = b * d.sb[s] + h * d.sh[s] + d.off[s];
                     for (int t = 0; t < c.segs[s].first; ++t) {
-                        const float* k = &d.k[s][base + (size_t)t * c.D];
+                        const float* k = &d.k[s][base + t * d.st[s]];
                         double dot = 0;
                         for (int j = 0; j < c.D; ++j) dot += (double)q[j] * k[j];
                         logit.push_back(dot * scale);
-                        vals.push_back(&d.v[s][base + (size_t)t * c.D]);
+                        vals.push_back(&d.v[s][base + t * d.st[s]]);
                     }
                 }
                 if (logit.empty()) continue;
@@ -119,6 +125,7 @@ static std::vector<Case> small_cases() {
         {"d128 block-causal qcl=40 Sq=120, chunk 0 sees none", 2, 2, 128, 120, 40, 0, {{40, 1}, {40, 2}}, false},
         {"d64 qcl=7 (chunks split warps), Sq=70", 1, 1, 64, 70, 7, 0, {{9, 0}, {30, 3}, {5, 6}, {64, 9}}, false},
         {"d128 no segments", 1, 1, 128, 20, 20, 0, {}, false},
+        {"d128 [B,S,H,d] K/V views (token stride H*d), B=2", 2, 3, 128, 70, 35, 1, {{50, 0}, {35, 1}, {35, 2}}, true, true},
         {"d128 large logits (q x4)", 1, 1, 128, 64, 64, 0, {{200, 0}}, false},
     };
 }

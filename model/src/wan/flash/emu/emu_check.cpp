@@ -15,14 +15,13 @@ static std::vector<float> run(const Case& c, const Data& d, bool wmma, unsigned 
     for (size_t s = 0; s < d.k.size(); ++s) {
         k[s].resize(d.k[s].size()), v[s].resize(d.v[s].size());
         for (size_t i = 0; i < k[s].size(); ++i) k[s][i] = conv<T>(d.k[s][i]), v[s][i] = conv<T>(d.v[s][i]);
-        long long tok = d.tokens[s];
         Seg g{};
         g.k = (long long)(k[s].data() + d.off[s]);
         g.v = (long long)(v[s].data() + d.off[s]);
         g.len = c.segs[s].first, g.chunk = c.segs[s].second;
-        g.kb = g.vb = (long long)c.H * tok * c.D;
-        g.kh = g.vh = tok * c.D;
-        g.kt = g.vt = c.D;
+        g.kb = g.vb = d.sb[s];
+        g.kh = g.vh = d.sh[s];
+        g.kt = g.vt = d.st[s];
         segs.push_back(g);
     }
     std::vector<T> out(q.size(), conv<T>(12345.f));  // poison: every element must be written

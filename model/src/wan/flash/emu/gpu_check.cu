@@ -35,14 +35,13 @@ static std::vector<float> run(const Case& c, const Data& d, bool wmma, int reps 
         T* k = upload<T>(d.k[s]);
         T* v = upload<T>(d.v[s]);
         bufs.push_back(k), bufs.push_back(v);
-        long long tok = d.tokens[s];
         Seg g{};
         g.k = (long long)(k + d.off[s]);
         g.v = (long long)(v + d.off[s]);
         g.len = c.segs[s].first, g.chunk = c.segs[s].second;
-        g.kb = g.vb = (long long)c.H * tok * c.D;
-        g.kh = g.vh = tok * c.D;
-        g.kt = g.vt = c.D;
+        g.kb = g.vb = d.sb[s];
+        g.kh = g.vh = d.sh[s];
+        g.kt = g.vt = d.st[s];
         segs.push_back(g);
     }
     Seg* dsegs = nullptr;
