@@ -38,8 +38,9 @@ fn planted_relevant_old_block_is_routed_in_and_irrelevant_recent_one_is_not() {
     mem.set_logging(true);
     fill(&mut mem, &blocks);
     mem.begin_pass(8, 0, false);
-    let (k, _) = mem.past(0, &q).unwrap().unwrap();
-    assert_eq!(k.dim(2).unwrap(), 3 * T);
+    let past = mem.past(0, &q).unwrap();
+    assert_eq!(past.len(), 3);
+    assert!(past.iter().all(|(k, v)| k.dim(2).unwrap() == T && v.dim(2).unwrap() == T));
     let log = mem.take_log();
     assert_eq!(log[0].selected, vec![0, 2, 7]);
     let score = |id| log[0].scores.iter().find(|(b, _)| *b == id).unwrap().1;

@@ -194,11 +194,11 @@ impl KvMemory {
 }
 
 impl KvContext for KvMemory {
-    fn past(&mut self, layer: usize, q: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
+    fn past(&mut self, layer: usize, q: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
         // Only blocks older than the chunk being computed (matters when re-caching).
         let n = self.layers[layer].iter().take_while(|b| b.info.id < self.state.chunk).count();
         if n == 0 {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let camr = matches!(self.policy, MemoryPolicy::Camr(_));
         let scores = if camr { self.scores(layer, n, q)? } else { vec![] };
@@ -223,13 +223,8 @@ impl KvContext for KvMemory {
                 scores: infos.iter().zip(&scores).map(|(b, s)| (b.id, *s)).collect(),
             });
         }
-        if sel.is_empty() {
-            return Ok(None);
-        }
         let blocks = &self.layers[layer];
-        let ks: Vec<&Tensor> = sel.iter().map(|i| &blocks[*i].k).collect();
-        let vs: Vec<&Tensor> = sel.iter().map(|i| &blocks[*i].v).collect();
-        Ok(Some((Tensor::cat(&ks, 2)?, Tensor::cat(&vs, 2)?)))
+        Ok(sel.iter().map(|i| (blocks[*i].k.clone(), blocks[*i].v.clone())).collect())
     }
 
     fn put(&mut self, layer: usize, k: &Tensor, v: &Tensor) -> Result<()> {

@@ -4,14 +4,16 @@ use candle_core::{Result, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
 
 use super::layers::{attention, linear, rope, Path, RmsNorm};
+use super::flash::{self, KvSegment};
 use super::WanConfig;
 use crate::timing;
 
 /// Where a self-attention layer gets keys/values of earlier frames from during chunked
 /// generation. Implemented by [`crate::memory::KvMemory`].
 pub trait KvContext {
-    /// Past keys/values (RoPE applied, `[B, H, T, d]`) that queries `q` of `layer` attend to.
-    fn past(&mut self, layer: usize, q: &Tensor) -> Result<Option<(Tensor, Tensor)>>;
+    /// Past key/value blocks (RoPE applied, each `[B, H, T_i, d]`, chronological) that queries
+    /// `q` of `layer` attend to; handed out as they are stored, not concatenated.
+    fn past(&mut self, layer: usize, q: &Tensor) -> Result<Vec<(Tensor, Tensor)>>;
     /// The current chunk's keys/values of `layer`, kept if this pass writes the cache.
     fn put(&mut self, layer: usize, k: &Tensor, v: &Tensor) -> Result<()>;
 }
@@ -101,13 +103,11 @@ impl SelfAttention {
                 let dev = q.device().clone();
                 let past = timing::time("memory routing", &dev, || kv.past(layer, &q))?;
                 kv.put(layer, &k, &v)?;
-                timing::time("self-attention", &dev, || match past {
-                    Some((pk, pv)) => {
-                        let k = Tensor::cat(&[&pk, &k], 2)?;
-                        let v = Tensor::cat(&[&pv, &v], 2)?;
-                        attention(&q, &k, &v, None, path)
-                    }
-                    None => attention(&q, &k, &v, None, path),
+                timing::time("self-attention", &dev, || {
+                    // The chunk sees every handed-out block and itself (one query chunk).
+                    let mut segs: Vec<KvSegment> = past.iter().map(|(k, v)| KvSegment { k, v, chunk: 0 }).collect();
+                    segs.push(KvSegment { k: &k, v: &v, chunk: 0 });
+                    flash::segmented_attention(&q, &segs, q.dim(2)?, 0)
                 })?
             }
         };

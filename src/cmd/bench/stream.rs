@@ -187,7 +187,7 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
         weights,
         device: device::describe(&dev),
         dtype: format!("{dtype:?}").to_lowercase(),
-        attention: "materialised scores (layers::attention)".into(),
+        attention: cine_model::wan::flash::implementation(&Tensor::zeros((1, 1, 1, cfg.head_dim()), dtype, &dev)?).into(),
         size: (w, h),
         steps: args.steps,
         memory: format!("{} ({} past blocks)", args.memory, if args.memory == "full" { "all".into() } else { args.blocks.to_string() }),
@@ -212,7 +212,7 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
 /// Prints a report as the lines `cine bench` shows.
 pub fn print(r: &Report) {
     let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
-    println!("{} at {}x{}, {} steps, memory {}, {} on {} ({}), weights: {}", r.config, r.size.0, r.size.1, r.steps, r.memory, r.dtype, r.device, r.attention, r.weights);
+    println!("{} at {}x{}, {} steps, memory {}, {} on {} (attention: {}), weights: {}", r.config, r.size.0, r.size.1, r.steps, r.memory, r.dtype, r.device, r.attention, r.weights);
     println!(
         "{} chunks, {} frames ({:.1} s of video at {FPS} fps) in {:.2} s: {:.2} FPS ({:.2}x real time)",
         r.chunks, r.frames, r.seconds_of_video, r.wall_s, r.fps, r.fps / FPS
