@@ -32,16 +32,19 @@ const fn parse_cap(s: &str) -> u32 {
     n
 }
 
-/// Dynamic shared memory of `flash_wmma_d{d}`: `Smem<D>::BYTES` in flash.cu (K and V tiles,
-/// per-warp scores, probabilities and output accumulator, a per-row factor).
-pub(super) fn wmma_smem_bytes(d: usize) -> usize {
+/// Dynamic shared memory of `flash_wmma[_reg]_d{d}`: `Smem<D, REG_O>::BYTES` in flash.cu (K and
+/// V tiles, per-warp scores and probabilities, the output accumulator or (`reg_o`) the Q tile,
+/// a per-row factor).
+pub(super) fn wmma_smem_bytes(d: usize, reg_o: bool) -> usize {
     let (br, bc, warps) = (WMMA_ROWS, 64, 4);
     let (ldk, lds, ldp, ldo) = (d + 8, bc + 4, bc + 8, d + 4);
-    2 * bc * ldk * 2 + warps * 16 * lds * 4 + warps * 16 * ldp * 2 + warps * 16 * ldo * 4 + br * 4
+    let o_or_q = if reg_o { br * ldk * 2 } else { warps * 16 * ldo * 4 };
+    2 * bc * ldk * 2 + warps * 16 * lds * 4 + warps * 16 * ldp * 2 + o_or_q + br * 4
 }
 
-/// Runs `kernel` (Wmma or Simple; inputs validated and supported).
-pub(super) fn attend(kernel: Kernel, q: &Tensor, segs: &[KvSegment], q_chunk_len: usize, q_chunk0: usize) -> Result<Tensor> {
+/// Runs `kernel` (Wmma or Simple; inputs validated and supported); `reg_o` picks the wmma
+/// variant with the output accumulator in registers.
+pub(super) fn attend(kernel: Kernel, reg_o: bool, q: &Tensor, segs: &[KvSegment], q_chunk_len: usize, q_chunk0: usize) -> Result<Tensor> {
     let (b, h, sq, _) = q.dims4()?;
     if b * h > 65535 || sq > i32::MAX as usize || q_chunk_len > i32::MAX as usize || q_chunk0 > i32::MAX as usize {
         bail!("segmented attention: B*H = {} (max 65535) or Sq/q_chunk_len/q_chunk0 too large for the CUDA kernels", b * h)
@@ -53,7 +56,7 @@ pub(super) fn attend(kernel: Kernel, q: &Tensor, segs: &[KvSegment], q_chunk_len
             held.push((loadable(kernel, s.k)?, loadable(kernel, s.v)?, s.chunk));
         }
     }
-    q.apply_op1_no_bwd(&FlashOp { kernel, segs: held, q_chunk_len, q_chunk0 })
+    q.apply_op1_no_bwd(&FlashOp { kernel, reg_o, segs: held, q_chunk_len, q_chunk0 })
 }
 
 /// The tensor itself if the kernel can read it in place: unit last-dim stride and, for the wmma
@@ -69,6 +72,7 @@ fn loadable(kernel: Kernel, t: &Tensor) -> Result<Tensor> {
 
 struct FlashOp {
     kernel: Kernel,
+    reg_o: bool,
     /// `(k, v, chunk)`, non-empty segments only.
     segs: Vec<(Tensor, Tensor, usize)>,
     q_chunk_len: usize,
@@ -138,8 +142,9 @@ impl FlashOp {
         let scale = 1.0 / (d as f64).sqrt();
         match self.kernel {
             Kernel::Wmma => {
-                let func = dev.get_or_load_custom_func(&format!("flash_wmma_d{d}"), MODULE, PTX)?;
-                let smem = wmma_smem_bytes(d);
+                let name = format!("flash_wmma{}_d{d}", if self.reg_o { "_reg" } else { "" });
+                let func = dev.get_or_load_custom_func(&name, MODULE, PTX)?;
+                let smem = wmma_smem_bytes(d, self.reg_o);
                 func.set_attribute(CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem as i32).w()?;
                 let cfg = LaunchConfig { grid_dim: (sq.div_ceil(WMMA_ROWS) as u32, (b * h) as u32, 1), block_dim: (128, 1, 1), shared_mem_bytes: smem as u32 };
                 let scale_log2 = (scale * std::f64::consts::LOG2_E) as f32;

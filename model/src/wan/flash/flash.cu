@@ -122,7 +122,10 @@ constexpr int BC = 64;   // keys per K/V tile
 constexpr int WARPS = 4; // 16 query rows each
 constexpr int THREADS = WARPS * 32;
 
-template <int D>
+// Shared memory of one CTA. REG_O: the output accumulator lives in wmma registers (no O region)
+// and Q stays in shared memory (its own region; too few registers to hold both), else O is in
+// shared memory and Q in registers (Q staged in the O region first).
+template <int D, bool REG_O>
 struct Smem {
     static constexpr int LDK = D + 8;   // bf16 row stride of the K, V (and Q staging) tiles
     static constexpr int LDS = BC + 4;  // f32 row stride of the scores
@@ -133,15 +136,21 @@ struct Smem {
     static constexpr int S_OFF = V_OFF + BC * LDK * 2;
     static constexpr int P_OFF = S_OFF + WARPS * 16 * LDS * 4;
     static constexpr int O_OFF = P_OFF + WARPS * 16 * LDP * 2;
-    static constexpr int R_OFF = O_OFF + WARPS * 16 * LDO * 4;  // per-row factor, f32
+    static constexpr int QR_OFF = O_OFF + (REG_O ? 0 : WARPS * 16 * LDO * 4);
+    static constexpr int R_OFF = QR_OFF + (REG_O ? BR * LDK * 2 : 0);  // per-row factor, f32
     static constexpr int BYTES = R_OFF + BR * 4;
+    static constexpr int Q_OFF = REG_O ? QR_OFF : O_OFF;
     // wmma needs 256-bit aligned fragment pointers: every region and per-warp slice is.
     static_assert(V_OFF % 32 == 0 && S_OFF % 32 == 0 && P_OFF % 32 == 0, "align");
-    static_assert(O_OFF % 32 == 0 && R_OFF % 32 == 0, "align");
+    static_assert(O_OFF % 32 == 0 && QR_OFF % 32 == 0 && R_OFF % 32 == 0, "align");
     static_assert((16 * LDS * 4) % 32 == 0 && (16 * LDP * 2) % 32 == 0, "align");
     static_assert((16 * LDO * 4) % 32 == 0 && (16 * LDK * 2) % 32 == 0, "align");
-    static_assert(BR * LDK * 2 <= WARPS * 16 * LDO * 4, "Q staging must fit in the O region");
+    static_assert(REG_O || BR * LDK * 2 <= WARPS * 16 * LDO * 4, "Q staging fits in the O region");
 };
+
+// A row's reference max only moves when a tile's max exceeds it by this much (log2 units), so
+// the accumulator is rarely rescaled; probabilities stay <= 2^8 (exact enough in f32 / bf16).
+constexpr float RESCALE_LOG2 = 8.f;
 
 #ifndef FLASH_EMULATE
 __device__ __forceinline__ unsigned dynamic_smem_size() {
@@ -155,13 +164,14 @@ __device__ __forceinline__ unsigned dynamic_smem_size() {
 #define FLASH_HAS_WMMA_BF16 1
 #endif
 
-template <int D>
+template <int D, bool REG_O>
 __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16* __restrict__ out,
                                                 const Seg* __restrict__ segs, int nseg, int H,
                                                 int Sq, int qcl, int qc0, float scale_log2) {
 #ifdef FLASH_HAS_WMMA_BF16
     using namespace nvcuda;
-    using L = Smem<D>;
+    using L = Smem<D, REG_O>;
+    using Acc = wmma::fragment<wmma::accumulator, 16, 16, 16, float>;
     constexpr int VEC = D / 8;  // 16-byte vectors per row
     extern __shared__ __align__(128) unsigned char smem[];
 
@@ -183,7 +193,7 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
 
     bf16* sK = reinterpret_cast<bf16*>(smem + L::K_OFF);
     bf16* sV = reinterpret_cast<bf16*>(smem + L::V_OFF);
-    bf16* sQ = reinterpret_cast<bf16*>(smem + L::O_OFF);  // Q staging, before O is used
+    bf16* sQ = reinterpret_cast<bf16*>(smem + L::Q_OFF);
     float* sS = reinterpret_cast<float*>(smem + L::S_OFF) + warp * 16 * L::LDS;
     bf16* sP = reinterpret_cast<bf16*>(smem + L::P_OFF) + warp * 16 * L::LDP;
     float* sO = reinterpret_cast<float*>(smem + L::O_OFF) + warp * 16 * L::LDO;
@@ -197,12 +207,21 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
         reinterpret_cast<uint4*>(sQ + r * L::LDK)[c] = x;
     }
     __syncthreads();
-    wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qf[D / 16];
+    using QFrag = wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major>;
+    QFrag qf[REG_O ? 1 : D / 16];
+    const bf16* sQw = sQ + warp * 16 * L::LDK;  // this warp's 16 rows
+    if constexpr (!REG_O) {
 #pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk)
-        wmma::load_matrix_sync(qf[kk], sQ + warp * 16 * L::LDK + kk * 16, L::LDK);
-    __syncthreads();  // staging area becomes the O accumulator
-    for (int i = lane; i < 16 * L::LDO; i += 32) sO[i] = 0.f;
+        for (int kk = 0; kk < D / 16; ++kk) wmma::load_matrix_sync(qf[kk], sQw + kk * 16, L::LDK);
+    }
+    __syncthreads();  // !REG_O: the staging area becomes the O accumulator
+    Acc of[REG_O ? D / 16 : 1];  // REG_O: this warp's 16 x D output accumulator
+    if constexpr (REG_O) {
+#pragma unroll
+        for (int nb = 0; nb < D / 16; ++nb) wmma::fill_fragment(of[nb], 0.f);
+    } else {
+        for (int i = lane; i < 16 * L::LDO; i += 32) sO[i] = 0.f;
+    }
 
     // Softmax state: lanes 2r and 2r+1 both own row r of the warp (each reads half the tile).
     const int r = lane >> 1, half = lane & 1;
@@ -247,7 +266,12 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
                 for (int kk = 0; kk < D / 16; ++kk) {
                     wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kf;
                     wmma::load_matrix_sync(kf, sK + nb * 16 * L::LDK + kk * 16, L::LDK);
-                    wmma::mma_sync(acc, qf[kk], kf, acc);
+                    if constexpr (REG_O) {
+                        wmma::load_matrix_sync(qf[0], sQw + kk * 16, L::LDK);
+                        wmma::mma_sync(acc, qf[0], kf, acc);
+                    } else {
+                        wmma::mma_sync(acc, qf[kk], kf, acc);
+                    }
                 }
                 wmma::store_matrix_sync(sS + nb * 16, acc, L::LDS, wmma::mem_row_major);
             }
@@ -255,24 +279,23 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
 
             // Online softmax of row r over its 64 scores; lane reads 32 (rotated: no bank conflicts).
             const int nvalid = (int)min((long long)BC, sg.len - t0);
-            float sv[32];
+            // Two passes over the scores in shared memory (fewer registers than holding them).
             float tmax = -INFINITY;
 #pragma unroll
             for (int j = 0; j < 32; ++j) {
                 const int c = half * 32 + ((j + lane) & 31);
-                const float x = sS[r * L::LDS + c] * scale_log2;
-                sv[j] = (row_sees && c < nvalid) ? x : -INFINITY;
-                tmax = fmaxf(tmax, sv[j]);
+                if (row_sees && c < nvalid) tmax = fmaxf(tmax, sS[r * L::LDS + c] * scale_log2);
             }
             tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffffu, tmax, 1));
-            const float m_new = fmaxf(m, tmax);
-            const float m_use = m_new == -INFINITY ? 0.f : m_new;  // nothing seen yet: p = 0
-            const float alpha = exp2f(m - m_use);                  // m = -inf gives 0
+            const float m_new = tmax > m + RESCALE_LOG2 ? tmax : m;  // m = -inf: any finite tmax
+            const float m_use = m_new == -INFINITY ? 0.f : m_new;     // nothing seen yet: p = 0
+            const float alpha = exp2f(m - m_use);                     // m = -inf gives 0
             float psum = 0.f;
 #pragma unroll
             for (int j = 0; j < 32; ++j) {
                 const int c = half * 32 + ((j + lane) & 31);
-                const bf16 p = __float2bfloat16_rn(exp2f(sv[j] - m_use));
+                const float x = sS[r * L::LDS + c] * scale_log2;
+                const bf16 p = __float2bfloat16_rn((row_sees && c < nvalid) ? exp2f(x - m_use) : 0.f);
                 psum += __bfloat162float(p);  // l sums exactly the weights the MMA uses
                 sP[r * L::LDP + c] = p;
             }
@@ -282,13 +305,26 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
             if (half == 0) sR[r] = alpha;
             __syncwarp();
 
-            // O *= alpha (per row), skipped when no row's max moved.
+            // O *= alpha (per row), skipped when no row's reference max moved.
             if (__any_sync(0xffffffffu, alpha != 1.f)) {
-                for (int rr = 0; rr < 16; ++rr) {
-                    const float a = sR[rr];
-                    for (int c = lane; c < D; c += 32) sO[rr * L::LDO + c] *= a;
+                if constexpr (REG_O) {
+                    // Through this warp's score tile (already consumed), one 16x16 block at a time.
+#pragma unroll
+                    for (int nb = 0; nb < D / 16; ++nb) {
+                        wmma::store_matrix_sync(sS, of[nb], L::LDS, wmma::mem_row_major);
+                        __syncwarp();
+                        for (int e = lane; e < 256; e += 32) sS[(e >> 4) * L::LDS + (e & 15)] *= sR[e >> 4];
+                        __syncwarp();
+                        wmma::load_matrix_sync(of[nb], sS, L::LDS, wmma::mem_row_major);
+                        __syncwarp();
+                    }
+                } else {
+                    for (int rr = 0; rr < 16; ++rr) {
+                        const float a = sR[rr];
+                        for (int c = lane; c < D; c += 32) sO[rr * L::LDO + c] *= a;
+                    }
+                    __syncwarp();
                 }
-                __syncwarp();
             }
 
             // O += P V.
@@ -297,15 +333,16 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
             for (int kb = 0; kb < BC / 16; ++kb) wmma::load_matrix_sync(pf[kb], sP + kb * 16, L::LDP);
 #pragma unroll
             for (int nb = 0; nb < D / 16; ++nb) {
-                wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-                wmma::load_matrix_sync(acc, sO + nb * 16, L::LDO, wmma::mem_row_major);
+                Acc tmp;
+                Acc& acc = REG_O ? of[nb] : tmp;
+                if constexpr (!REG_O) wmma::load_matrix_sync(acc, sO + nb * 16, L::LDO, wmma::mem_row_major);
 #pragma unroll
                 for (int kb = 0; kb < BC / 16; ++kb) {
                     wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> vf;
                     wmma::load_matrix_sync(vf, sV + kb * 16 * L::LDK + nb * 16, L::LDK);
                     wmma::mma_sync(acc, pf[kb], vf, acc);
                 }
-                wmma::store_matrix_sync(sO + nb * 16, acc, L::LDO, wmma::mem_row_major);
+                if constexpr (!REG_O) wmma::store_matrix_sync(sO + nb * 16, acc, L::LDO, wmma::mem_row_major);
             }
             __syncwarp();
         }
@@ -314,12 +351,25 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
     // out = O / l; rows that saw no key (l == 0) get zeros.
     if (half == 0) sR[r] = l > 0.f ? 1.f / l : 0.f;
     __syncwarp();
-    for (int rr = 0; rr < 16; ++rr) {
-        const int grow = warp_first + rr;
-        if (grow >= Sq) break;
-        const float inv = sR[rr];
-        for (int c = lane; c < D; c += 32)
-            oh[(size_t)grow * D + c] = __float2bfloat16_rn(sO[rr * L::LDO + c] * inv);
+    if constexpr (REG_O) {
+#pragma unroll
+        for (int nb = 0; nb < D / 16; ++nb) {
+            wmma::store_matrix_sync(sS, of[nb], L::LDS, wmma::mem_row_major);
+            __syncwarp();
+            for (int e = lane; e < 256; e += 32) {
+                const int rr = e >> 4, c = e & 15, grow = warp_first + rr;
+                if (grow < Sq) oh[(size_t)grow * D + nb * 16 + c] = __float2bfloat16_rn(sS[rr * L::LDS + c] * sR[rr]);
+            }
+            __syncwarp();
+        }
+    } else {
+        for (int rr = 0; rr < 16; ++rr) {
+            const int grow = warp_first + rr;
+            if (grow >= Sq) break;
+            const float inv = sR[rr];
+            for (int c = lane; c < D; c += 32)
+                oh[(size_t)grow * D + c] = __float2bfloat16_rn(sO[rr * L::LDO + c] * inv);
+        }
     }
 #else
     // Built for an architecture without bf16 tensor cores: the host never picks this kernel.
@@ -328,11 +378,13 @@ __device__ __forceinline__ void flash_wmma_body(const bf16* __restrict__ q, bf16
 #endif
 }
 
-#define WMMA_KERNEL(NAME, D)                                                                   \
+#define WMMA_KERNEL(NAME, D, REG_O)                                                            \
     extern "C" __global__ void __launch_bounds__(THREADS)                                      \
         NAME(const bf16* q, bf16* out, const Seg* segs, int nseg, int H, int Sq, int qcl,      \
              int qc0, float scale_log2) {                                                      \
-        flash_wmma_body<D>(q, out, segs, nseg, H, Sq, qcl, qc0, scale_log2);                   \
+        flash_wmma_body<D, REG_O>(q, out, segs, nseg, H, Sq, qcl, qc0, scale_log2);            \
     }
-WMMA_KERNEL(flash_wmma_d64, 64)
-WMMA_KERNEL(flash_wmma_d128, 128)
+WMMA_KERNEL(flash_wmma_d64, 64, false)
+WMMA_KERNEL(flash_wmma_d128, 128, false)
+WMMA_KERNEL(flash_wmma_reg_d64, 64, true)
+WMMA_KERNEL(flash_wmma_reg_d128, 128, true)

@@ -15,7 +15,12 @@
 //! - `cuda-flash-simple`: one warp per query row in f32, the slow fallback.
 //!
 //! `CINE_ATTN=wmma|simple|reference` (read once per process) overrides the default choice; a
-//! kernel that does not support the inputs falls back to the reference.
+//! kernel that does not support the inputs falls back to the reference. The wmma kernel comes
+//! in two variants, output accumulator in shared memory (default) or in registers
+//! (`CINE_FLASH_WMMA=reg`); [`self_check`] checks and times both.
+//!
+//! Checks: CPU tests in tests.rs; `emu/run.sh` runs flash.cu's kernels on the CPU (emulated
+//! threads and wmma) against a double reference; `gpu-check.sh` runs everything on a GPU.
 
 mod check;
 #[cfg(feature = "cuda")]
@@ -78,6 +83,26 @@ fn wmma_arch() -> bool {
     }
 }
 
+/// Where the wmma kernel keeps its output accumulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WmmaO {
+    Shared,
+    Registers,
+}
+
+/// `CINE_FLASH_WMMA=reg|smem`, read once (default smem).
+fn wmma_variant() -> WmmaO {
+    static V: std::sync::OnceLock<WmmaO> = std::sync::OnceLock::new();
+    *V.get_or_init(|| match std::env::var("CINE_FLASH_WMMA").ok().as_deref() {
+        Some("reg") => WmmaO::Registers,
+        None | Some("") | Some("smem") => WmmaO::Shared,
+        Some(other) => {
+            eprintln!("CINE_FLASH_WMMA={other:?} is not reg or smem; using smem");
+            WmmaO::Shared
+        }
+    })
+}
+
 /// `CINE_ATTN`, read once. Unknown values are reported once and ignored.
 fn requested() -> Option<Kernel> {
     static REQ: std::sync::OnceLock<Option<Kernel>> = std::sync::OnceLock::new();
@@ -115,6 +140,10 @@ pub fn segmented_attention(q: &Tensor, segs: &[KvSegment], q_chunk_len: usize, q
 
 /// [`segmented_attention`] with an explicit kernel (errors if it does not support the inputs).
 pub fn segmented_attention_with(kernel: Kernel, q: &Tensor, segs: &[KvSegment], q_chunk_len: usize, q_chunk0: usize) -> Result<Tensor> {
+    attend_with(kernel, wmma_variant(), q, segs, q_chunk_len, q_chunk0)
+}
+
+fn attend_with(kernel: Kernel, variant: WmmaO, q: &Tensor, segs: &[KvSegment], q_chunk_len: usize, q_chunk0: usize) -> Result<Tensor> {
     validate(q, segs, q_chunk_len)?;
     if !kernel.supports(q) {
         bail!("segmented attention: kernel {} does not support q {:?} {:?} on {:?}", kernel.name(), q.dims(), q.dtype(), q.device().location())
@@ -122,9 +151,12 @@ pub fn segmented_attention_with(kernel: Kernel, q: &Tensor, segs: &[KvSegment], 
     match kernel {
         Kernel::Reference => reference::attend(q, segs, q_chunk_len, q_chunk0),
         #[cfg(feature = "cuda")]
-        Kernel::Wmma | Kernel::Simple => cuda::attend(kernel, q, segs, q_chunk_len, q_chunk0),
+        Kernel::Wmma | Kernel::Simple => cuda::attend(kernel, variant == WmmaO::Registers, q, segs, q_chunk_len, q_chunk0),
         #[cfg(not(feature = "cuda"))]
-        Kernel::Wmma | Kernel::Simple => unreachable!("supports() is false without the cuda feature"),
+        Kernel::Wmma | Kernel::Simple => {
+            let _ = variant;
+            unreachable!("supports() is false without the cuda feature")
+        }
     }
 }
 

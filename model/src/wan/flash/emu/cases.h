@@ -9,10 +9,15 @@
 #include <vector>
 
 // Same formula as cuda.rs `wmma_smem_bytes`.
-static unsigned wmma_smem_bytes(int d) {
+static unsigned wmma_smem_bytes(int d, bool reg_o) {
     int br = 64, bc = 64, warps = 4, ldk = d + 8, lds = bc + 4, ldp = bc + 8, ldo = d + 4;
-    return 2 * bc * ldk * 2 + warps * 16 * lds * 4 + warps * 16 * ldp * 2 + warps * 16 * ldo * 4 + br * 4;
+    int o_or_q = reg_o ? br * ldk * 2 : warps * 16 * ldo * 4;
+    return 2 * bc * ldk * 2 + warps * 16 * lds * 4 + warps * 16 * ldp * 2 + o_or_q + br * 4;
 }
+
+// Kernels under test: the simple one, the wmma one with O in shared memory, with O in registers.
+enum Mode { SIMPLE = 0, WMMA = 1, WMMA_REG = 2 };
+static const char* mode_name(int m) { return m == SIMPLE ? "cuda-flash-simple" : m == WMMA ? "cuda-flash-wmma" : "wmma (reg O)"; }
 
 struct Case {
     std::string name;
@@ -116,6 +121,15 @@ static void report(const char* kernel, const Case& c, const Data& d, const std::
     std::printf("\n");
 }
 
+// Input tweaks some cases ask for by name.
+static void adjust(const Case& c, Data& d) {
+    if (c.name.find("large logits") != std::string::npos)
+        for (auto& x : d.q) x = bf(4 * x);
+    if (c.name.find("growing by segment") != std::string::npos)
+        for (size_t s = 0; s < d.k.size(); ++s)
+            for (auto& x : d.k[s]) x = bf((1 + 3 * s) * x);
+}
+
 static std::vector<Case> small_cases() {
     return {
         {"d64 1 seg Sq=Sk=100 (partial tiles)", 1, 2, 64, 100, 100, 0, {{100, 0}}, false},
@@ -127,5 +141,6 @@ static std::vector<Case> small_cases() {
         {"d128 no segments", 1, 1, 128, 20, 20, 0, {}, false},
         {"d128 [B,S,H,d] K/V views (token stride H*d), B=2", 2, 3, 128, 70, 35, 1, {{50, 0}, {35, 1}, {35, 2}}, true, true},
         {"d128 large logits (q x4)", 1, 1, 128, 64, 64, 0, {{200, 0}}, false},
+        {"d128 logits growing by segment (k x1, x4, x7): rescales", 1, 2, 128, 80, 80, 0, {{64, 0}, {64, 0}, {70, 0}}, false},
     };
 }

@@ -27,7 +27,7 @@ template <typename T> static T* upload(const std::vector<float>& x) {
 
 // Runs one kernel `reps` times after a warm-up; returns the output, *ms = mean time.
 template <typename T>
-static std::vector<float> run(const Case& c, const Data& d, bool wmma, int reps = 0, double* ms = nullptr) {
+static std::vector<float> run(const Case& c, const Data& d, int mode, int reps = 0, double* ms = nullptr) {
     T* q = upload<T>(d.q);
     std::vector<T*> bufs;
     std::vector<Seg> segs;
@@ -53,18 +53,15 @@ static std::vector<float> run(const Case& c, const Data& d, bool wmma, int reps 
     CK(cudaMemset(out, 0x7f, n * sizeof(T)));  // poison: every element must be written
     int nseg = (int)segs.size();
     auto launch = [&] {
-        if (wmma) {
+        if (mode != SIMPLE) {
             if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-                unsigned smem = wmma_smem_bytes(c.D);
+                unsigned smem = wmma_smem_bytes(c.D, mode == WMMA_REG);
                 dim3 grid((c.Sq + 63) / 64, c.B * c.H);
                 float sl2 = (float)(1.0 / std::sqrt((double)c.D) * 1.4426950408889634);
-                if (c.D == 64) {
-                    CK(cudaFuncSetAttribute(flash_wmma_d64, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-                    flash_wmma_d64<<<grid, 128, smem>>>(q, out, dsegs, nseg, c.H, c.Sq, c.qcl, c.qc0, sl2);
-                } else {
-                    CK(cudaFuncSetAttribute(flash_wmma_d128, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-                    flash_wmma_d128<<<grid, 128, smem>>>(q, out, dsegs, nseg, c.H, c.Sq, c.qcl, c.qc0, sl2);
-                }
+                auto f = c.D == 64 ? (mode == WMMA_REG ? flash_wmma_reg_d64 : flash_wmma_d64)
+                                   : (mode == WMMA_REG ? flash_wmma_reg_d128 : flash_wmma_d128);
+                CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+                f<<<grid, 128, smem>>>(q, out, dsegs, nseg, c.H, c.Sq, c.qcl, c.qc0, sl2);
             }
         } else {
             dim3 grid((c.Sq + 3) / 4, c.B * c.H);
@@ -106,17 +103,15 @@ int main(int argc, char** argv) {
     std::mt19937 rng(7);
     for (auto& c : small_cases()) {
         Data d = make(c, rng);
-        if (c.name.find("large logits") != std::string::npos)
-            for (auto& x : d.q) x = bf(4 * x);
+        adjust(c, d);
         auto want = truth(c, d);
-        report("cuda-flash-wmma", c, d, want, run<__nv_bfloat16>(c, d, true));
-        report("cuda-flash-simple", c, d, want, run<__nv_bfloat16>(c, d, false));
+        for (int m : {WMMA, WMMA_REG, SIMPLE}) report(mode_name(m), c, d, want, run<__nv_bfloat16>(c, d, m));
     }
     {
         Case c{"d96 f32 block-causal", 1, 2, 96, 40, 16, 0, {{10, 0}, {16, 1}, {16, 2}}, true};
         Data d = make(c, rng);
-        report("simple f32", c, d, truth(c, d), run<float>(c, d, false));
-        report("simple f16", c, d, truth(c, d), run<__half>(c, d, false));
+        report("simple f32", c, d, truth(c, d), run<float>(c, d, SIMPLE));
+        report("simple f16", c, d, truth(c, d), run<__half>(c, d, SIMPLE));
     }
     if (small_only) {
         std::printf("%s\n", failures ? "FAILED" : "all ok");
@@ -139,11 +134,13 @@ int main(int argc, char** argv) {
         for (int i = 0; i < c.Sq; ++i)
             for (auto& s : c.segs) pairs += s.second <= c.qc0 + i / c.qcl ? s.first : 0;
         double flops = 4.0 * c.D * pairs * c.B * c.H, ms = 0;
-        auto got = run<__nv_bfloat16>(c, d, true, 5, &ms);
-        report("cuda-flash-wmma", c, d, want, got, 97, ms);
-        std::printf("%-18s %.1f TFLOP/s effective\n", "", flops / (ms * 1e-3) / 1e12);
-        got = run<__nv_bfloat16>(c, d, false, 1, &ms);
-        report("cuda-flash-simple", c, d, want, got, 97, ms);
+        for (int m : {WMMA, WMMA_REG}) {
+            auto got = run<__nv_bfloat16>(c, d, m, 5, &ms);
+            report(mode_name(m), c, d, want, got, 97, ms);
+            std::printf("%-18s %.1f TFLOP/s effective\n", "", flops / (ms * 1e-3) / 1e12);
+        }
+        auto got = run<__nv_bfloat16>(c, d, SIMPLE, 1, &ms);
+        report(mode_name(SIMPLE), c, d, want, got, 97, ms);
     }
     std::printf("%s\n", failures ? "FAILED" : "all ok");
     return failures ? 1 : 0;
