@@ -15,7 +15,16 @@ pub mod generator;
 pub mod interrupt;
 pub mod live;
 pub mod model_gen;
+pub mod files;
+#[cfg(feature = "mp4")]
 pub mod mp4;
+#[cfg(not(feature = "mp4"))]
+#[path = "no_mp4.rs"]
+pub mod mp4;
+#[cfg(feature = "mp4")]
+pub mod preview;
+#[cfg(not(feature = "mp4"))]
+#[path = "no_preview.rs"]
 pub mod preview;
 pub mod procedural;
 pub mod render;

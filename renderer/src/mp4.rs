@@ -39,15 +39,7 @@ pub fn init() -> Result<()> {
     res.map_err(|e| anyhow!("cannot initialise ffmpeg: {e}"))
 }
 
-/// Temporary files are private (0600); a finished video is readable like any new file.
-pub fn readable(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
-    }
-    let _ = path;
-}
+pub use crate::files::readable;
 
 /// Turns an ffmpeg error on `path` into a message a user can act on.
 pub fn describe(e: ffmpeg::Error, what: &str, path: &Path) -> anyhow::Error {

@@ -95,7 +95,7 @@ impl Storyboard {
         self.image()
             .save_with_format(tmp.path(), image::ImageFormat::Png)
             .with_context(|| format!("cannot write the storyboard {}", path.display()))?;
-        crate::mp4::readable(tmp.path());
+        crate::files::readable(tmp.path());
         tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
     }

@@ -8,6 +8,9 @@ use candle_nn::VarBuilder;
 
 use super::im2col::{self, ConvGeom};
 
+/// Largest unfolded input (elements) one generic conv2d call may build.
+const MAX_UNFOLD: usize = 1 << 29;
+
 /// Number of past input frames a causal conv keeps between calls (the reference's `CACHE_T`).
 pub const CACHE_T: usize = 2;
 
@@ -123,7 +126,11 @@ impl CausalConv3d {
             Tensor::stack(&taps, 3)?.reshape((b, t, c * g.kt, h, w))?
         };
         let x = frames_to_batch(&x.contiguous()?)?;
-        let y = x.conv2d(&self.weight, g.pad_s, g.stride_s, 1, 1)?;
+        // candle's GPU conv2d unfolds the whole batch at once (C*k*k values per output pixel):
+        // at 832x480 a 12-frame batch would take ~25 GB, so convolve a few frames at a time.
+        let (_, ci, hh, ww) = x.dims4()?;
+        let per_frame = ci * g.kh * g.kw * (hh / g.stride_s) * (ww / g.stride_s);
+        let y = conv2d_grouped(&x, &self.weight, g, (MAX_UNFOLD / per_frame.max(1)).max(1))?;
         let y = y.broadcast_add(&self.bias.reshape((1, (), 1, 1))?)?;
         batch_to_frames(&y, b)
     }
@@ -203,5 +210,33 @@ impl Module for ChannelRmsNorm {
             return self.fused(x, false);
         }
         self.forward_generic(x)
+    }
+}
+
+/// `x.conv2d(w)` over the batch `group` frames at a time (same result, bounded memory).
+fn conv2d_grouped(x: &Tensor, w: &Tensor, g: &ConvGeom, group: usize) -> Result<Tensor> {
+    let n = x.dim(0)?;
+    if group >= n {
+        return x.conv2d(w, g.pad_s, g.stride_s, 1, 1);
+    }
+    let parts = (0..n).step_by(group).map(|i| x.narrow(0, i, group.min(n - i))?.conv2d(w, g.pad_s, g.stride_s, 1, 1)).collect::<Result<Vec<_>>>()?;
+    Tensor::cat(&parts, 0)
+}
+
+#[cfg(test)]
+mod grouped_tests {
+    use candle_core::{Device, Tensor};
+
+    #[test]
+    fn grouped_conv_equals_one_call() {
+        let dev = Device::Cpu;
+        let x = Tensor::randn(0f32, 1., (5, 3, 6, 7), &dev).unwrap();
+        let w = Tensor::randn(0f32, 1., (4, 3, 3, 3), &dev).unwrap();
+        let g = super::ConvGeom { kt: 1, kh: 3, kw: 3, stride_t: 1, stride_s: 2, pad_s: 1 };
+        let whole = super::conv2d_grouped(&x, &w, &g, 5).unwrap();
+        let parts = super::conv2d_grouped(&x, &w, &g, 2).unwrap();
+        assert_eq!(whole.dims(), parts.dims());
+        let diff = (whole - parts).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(diff, 0.0);
     }
 }
