@@ -89,3 +89,17 @@ fn cuda_device_without_the_feature_says_how_to_build() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--features cuda"));
 }
+
+#[test]
+fn weights_from_files_are_used_and_bad_files_are_errors() {
+    let r = bench_json(&[
+        "--seconds", "1", "--profile-chunks", "0",
+        "--weights", "model/weights/cine-tiny/dit.safetensors",
+        "--vae-weights", "model/weights/cine-tiny/vae.safetensors",
+    ]);
+    assert!(r["weights"].as_str().unwrap().ends_with("dit.safetensors"), "{}", r["weights"]);
+    assert_eq!(r["frames"], 21);
+    let out = cine(&["bench", "--config", "cine-tiny", "--size", "64x64", "--weights", "README.md"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("README.md"));
+}
