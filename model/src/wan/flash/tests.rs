@@ -22,8 +22,9 @@ fn max_diff(a: &Tensor, b: &Tensor) -> Result<f32> {
 /// with `chunk <= chunk(i)`; no visible key gives zeros.
 fn naive(q: &Tensor, segs: &[(Tensor, Tensor, usize)], qcl: usize, q0: usize) -> Result<Tensor> {
     let (b, h, sq, d) = q.dims4()?;
-    let qa: Vec<Vec<Vec<Vec<f32>>>> = (0..b).map(|bi| q.get(bi)?.to_vec3::<f32>()).collect::<Result<_>>()?;
-    let sa: Vec<(Vec<Vec<Vec<Vec<f32>>>>, Vec<Vec<Vec<Vec<f32>>>>, usize)> = segs
+    type Rows = Vec<Vec<Vec<Vec<f32>>>>; // [B][H][S][d]
+    let qa: Rows = (0..b).map(|bi| q.get(bi)?.to_vec3::<f32>()).collect::<Result<_>>()?;
+    let sa: Vec<(Rows, Rows, usize)> = segs
         .iter()
         .map(|(k, v, c)| {
             let k = (0..b).map(|bi| k.get(bi)?.to_vec3::<f32>()).collect::<Result<_>>()?;
