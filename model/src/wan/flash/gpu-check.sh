@@ -38,7 +38,7 @@ run)
     if command -v compute-sanitizer >/dev/null; then
         for tool in memcheck racecheck; do
             echo "== 2. compute-sanitizer --tool $tool (small cases)"
-            timeout 240 compute-sanitizer --tool $tool --error-exitcode 3 /tmp/flash_gpu_check small | tail -n 4
+            timeout 90 compute-sanitizer --tool $tool --error-exitcode 3 /tmp/flash_gpu_check small | tail -n 4
             echo "exit ${PIPESTATUS[0]}"
         done
     fi
