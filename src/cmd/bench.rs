@@ -71,6 +71,13 @@ pub struct Args {
     /// A cut and a new prompt every this many seconds (0: one shot).
     #[arg(long, default_value_t = 10.0, help_heading = "Scale benchmark (--config)")]
     pub shot_seconds: f64,
+    /// Also switch the prompt within a shot (no cut) every this many seconds (0: only at cuts).
+    #[arg(long, default_value_t = 0.0, help_heading = "Scale benchmark (--config)")]
+    pub prompt_seconds: f64,
+    /// On each prompt switch within a shot, re-run the cache pass of up to this many recent chunks with the
+    /// new prompt (LongLive's KV re-cache; 0 = off).
+    #[arg(long, default_value_t = 0, help_heading = "Scale benchmark (--config)")]
+    pub recache: usize,
     /// Chunks after the stream timed stage by stage (synchronised; not in the FPS).
     #[arg(long, default_value_t = 3, help_heading = "Scale benchmark (--config)")]
     pub profile_chunks: usize,

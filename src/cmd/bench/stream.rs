@@ -128,14 +128,15 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
     let target = (args.seconds * FPS).round() as usize;
     let first = 1 + tf * (chunk_frames - 1);
     let chunks = 1 + target.saturating_sub(first).div_ceil(tf * chunk_frames);
-    let shot_chunks = if args.shot_seconds > 0.0 { ((args.shot_seconds * FPS) / (tf * chunk_frames) as f64).round().max(1.0) as usize } else { usize::MAX };
+    let every = |secs: f64| if secs > 0.0 { ((secs * FPS) / (tf * chunk_frames) as f64).round().max(1.0) as usize } else { usize::MAX };
+    let (shot_chunks, prompt_chunks) = (every(args.shot_seconds), every(args.prompt_seconds));
 
     let t_load = Instant::now();
     let (dit, weights) = load_dit(args, &cfg, dtype, &dev)?;
     let vae = load_vae(args, &vcfg, dtype, &dev)?;
     dev.synchronize()?;
     eprintln!("loaded {config} ({weights}) on {} in {:.1} s", device::describe(&dev), t_load.elapsed().as_secs_f64());
-    let gcfg = GeneratorConfig { chunk_frames, latent_height: h / sf, latent_width: w / sf, steps: timesteps(args.steps), ..GeneratorConfig::default() };
+    let gcfg = GeneratorConfig { chunk_frames, latent_height: h / sf, latent_width: w / sf, steps: timesteps(args.steps), recache_chunks: args.recache, ..GeneratorConfig::default() };
     let mut gen = CausalGenerator::new(dit, gcfg, policy(&args.memory, args.blocks)?)?;
     let mut dec = StreamingDecoder::new(&vae);
     let prompt = |dev: &Device| Tensor::randn(0f32, 1f32, (1, 64, cfg.text_dim), dev)?.to_dtype(dtype);
@@ -147,6 +148,8 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
         let cut = i > 0 && i % shot_chunks == 0;
         if i == 0 || cut {
             gen.begin_shot(vec![]);
+        }
+        if i == 0 || cut || i % prompt_chunks == 0 {
             let text = prompt(&dev)?;
             timing::time("prompt switch", &dev, || gen.set_prompt(&text))?;
         }
@@ -232,6 +235,6 @@ pub fn print(r: &Report) {
     if r.profiled_chunks > 0 {
         let total: f64 = r.split.iter().filter(|s| !s.0.contains("attention") && s.0 != "memory routing").map(|s| s.1).sum();
         let parts: Vec<String> = r.split.iter().map(|(n, s)| format!("{n} {:.3} s ({:.0}%)", s, 100.0 * s / total.max(1e-12))).collect();
-        println!("where the time goes (per chunk, last {} chunks, synchronised; attention and routing are inside DiT): {}", r.profiled_chunks, parts.join(", "));
+        println!("where the time goes (per chunk, last {} chunks, synchronised; attention and routing are also counted in DiT and prompt switch): {}", r.profiled_chunks, parts.join(", "));
     }
 }
