@@ -66,7 +66,7 @@ fn loadable(kernel: Kernel, t: &Tensor) -> Result<Tensor> {
     let l = t.layout();
     let st = l.stride();
     let unit = st[3] == 1 || t.dim(3)? == 1;
-    let aligned = kernel != Kernel::Wmma || (l.start_offset().is_multiple_of(8) && st[..3].iter().all(|s| s.is_multiple_of(8)));
+    let aligned = kernel != Kernel::Wmma || (l.start_offset() % 8 == 0 && st[..3].iter().all(|s| s % 8 == 0));
     if unit && aligned { Ok(t.clone()) } else { t.force_contiguous() }
 }
 
@@ -112,7 +112,7 @@ impl FlashOp {
     fn launch<T: CudaDType + DeviceRepr + WithDType>(&self, q: &CudaSlice<T>, ql: &Layout, dev: &CudaDevice) -> Result<CudaSlice<T>> {
         let (b, h, sq, d) = ql.shape().dims4()?;
         let Some((o1, o2)) = ql.contiguous_offsets() else { bail!("segmented attention: q must be contiguous") };
-        if self.kernel == Kernel::Wmma && !o1.is_multiple_of(8) {
+        if self.kernel == Kernel::Wmma && o1 % 8 != 0 {
             bail!("segmented attention: q start offset {o1} is not 16-byte aligned")
         }
         let q = q.slice(o1..o2);
