@@ -31,6 +31,7 @@ fn scale_bench_reports_consistent_figures() {
     assert!((wall - chunk_s.iter().sum::<f64>()).abs() < 1e-9);
     assert!((r["fps"].as_f64().unwrap() - 33.0 / wall).abs() < 1e-6);
     assert_eq!(r["first_chunk_s"].as_f64().unwrap(), chunk_s[0]);
+    assert!(r["warmup_s"].as_f64().unwrap() > 0.0, "the default warm-up chunk ran");
     let split: Vec<String> = r["split"].as_array().unwrap().iter().map(|s| s[0].as_str().unwrap().to_string()).collect();
     for stage in ["DiT", "VAE decode", "self-attention", "cross-attention", "memory routing", "to host"] {
         assert!(split.iter().any(|s| s == stage), "no {stage} in {split:?}");

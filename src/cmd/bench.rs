@@ -78,6 +78,10 @@ pub struct Args {
     /// new prompt (LongLive's KV re-cache; 0 = off).
     #[arg(long, default_value_t = 0, help_heading = "Scale benchmark (--config)")]
     pub recache: usize,
+    /// Throwaway chunks before the stream (loads the device kernels; not in any figure but
+    /// `warmup_s`).
+    #[arg(long, default_value_t = 1, help_heading = "Scale benchmark (--config)")]
+    pub warmup: usize,
     /// Chunks after the stream timed stage by stage (synchronised; not in the FPS).
     #[arg(long, default_value_t = 3, help_heading = "Scale benchmark (--config)")]
     pub profile_chunks: usize,
