@@ -4,10 +4,11 @@
 #
 #   here (no GPU needed):  bash scripts/gpu.sh build
 #       builds the lean CUDA binary (`--no-default-features --features cuda`: no ffmpeg, whose
-#       system libraries the GPU image lacks) and the flash kernel test binary; stores both
-#       stripped and gzipped under target/gpu (the device tool carries at most 64 MiB).
+#       system libraries the GPU image lacks); stores it stripped and gzipped in target/gpu
+#       (the device tool carries at most 64 MiB).
 #   on the GPU machine:    bash scripts/gpu.sh run        (carry target/gpu)
-#       1. the flash attention kernels against the reference (model/src/wan/flash/gpu-check.sh);
+#       1. the flash attention kernels against the reference: flash.cu alone through nvcc
+#          (model/src/wan/flash/gpu-check.sh), then through cine (`cine bench --check-kernels`);
 #       2. `cine bench --config wan2.1-1.3b --size 832x480 --steps 4` with CAMR, window and full
 #          memory, GPU_SECONDS (default 60; full cache GPU_FULL_SECONDS, 10) seconds of video each;
 #          JSON and logs to $OUT.
@@ -24,8 +25,6 @@ build)
     mkdir -p "$dir"
     strip -o "$dir/cine" "$CARGO_TARGET_DIR/release/cine"
     gzip -9 -f "$dir/cine"
-    model/src/wan/flash/gpu-check.sh build
-    cp target/flash-check/cine_model_tests.gz "$dir/"
     ls -la "$dir"
     du -sh "$dir"
     ;;
@@ -46,8 +45,9 @@ run)
         exit 1
     fi
     if [ "${GPU_SKIP_CHECK:-0}" != 1 ]; then
-        mkdir -p target/flash-check && cp "$dir/cine_model_tests.gz" target/flash-check/
-        timeout "${GPU_CHECK_TIMEOUT:-150}" model/src/wan/flash/gpu-check.sh run 2>&1 | tee "$out/flash-check.txt" | tail -n 40
+        FLASH_SKIP_RUST=1 timeout "${GPU_CHECK_TIMEOUT:-150}" model/src/wan/flash/gpu-check.sh run 2>&1 | tee "$out/flash-check.txt" | tail -n 30
+        echo "== cine bench --check-kernels --device cuda"
+        timeout 120 /tmp/cine bench --check-kernels --device cuda 2>&1 | tee "$out/check-kernels.txt" | tail -n 30
     fi
     for mem in ${GPU_MEMORY:-camr window full}; do
         # The full cache grows by ~0.86 GB of KV a chunk at this size and its attention with it:

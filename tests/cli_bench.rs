@@ -104,3 +104,16 @@ fn weights_from_files_are_used_and_bad_files_are_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("README.md"));
 }
+
+#[test]
+fn kernel_check_needs_a_gpu_and_says_so() {
+    let out = cine(&["bench", "--check-kernels", "--device", "cpu"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--device cuda"));
+    #[cfg(not(feature = "cuda"))]
+    {
+        let out = cine(&["bench", "--check-kernels"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--features cuda"));
+    }
+}

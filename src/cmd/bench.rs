@@ -36,6 +36,10 @@ pub struct Args {
     #[command(flatten)]
     pub gen: GenArgs,
 
+    /// Check the fused attention kernels against the reference on random inputs of several
+    /// shapes (needs a CUDA build and a GPU; `--device` picks it) and print the table.
+    #[arg(long)]
+    pub check_kernels: bool,
     /// Time the streaming loop at this architecture's real scale instead (wan2.1-1.3b, alias
     /// self-forcing, or cine-tiny); the options below apply to it.
     #[arg(long, help_heading = "Scale benchmark (--config)")]
@@ -91,6 +95,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    if args.check_kernels {
+        return match check_kernels(&args.device) {
+            Ok(true) => 0,
+            Ok(false) => 1,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                2
+            }
+        };
+    }
     match bench(&args) {
         Ok(()) => 0,
         Err(e) => {
@@ -98,6 +112,20 @@ pub fn run(args: Args) -> i32 {
             2
         }
     }
+}
+
+/// Prints the kernel check table; true when every row is within tolerance.
+fn check_kernels(device: &str) -> anyhow::Result<bool> {
+    let dev = cine_model::device::pick(if device == "auto" { "cuda" } else { device })?;
+    anyhow::ensure!(!dev.is_cpu(), "--check-kernels checks the GPU kernels: give it a GPU (--device cuda); the CPU always runs the reference");
+    let rows = cine_model::wan::flash::self_check(&dev)?;
+    println!("{:<22} {:<44} {:>10} {:>10} {:>10} {:>9} {:>8}  ok", "kernel", "shape", "max err", "mean err", "tolerance", "ms", "TFLOP/s");
+    for r in &rows {
+        println!("{:<22} {:<44} {:>10.2e} {:>10.2e} {:>10.2e} {:>9.3} {:>8.1}  {}", r.kernel, r.shape, r.max_abs, r.mean_abs, r.tol, r.ms, r.tflops, if r.ok { "yes" } else { "NO" });
+    }
+    let bad = rows.iter().filter(|r| !r.ok).count();
+    println!("{} rows, {} outside tolerance", rows.len(), bad);
+    Ok(bad == 0)
 }
 
 fn generator(args: &Args, film: &cine_ir::Film) -> anyhow::Result<Box<dyn ChunkGenerator>> {

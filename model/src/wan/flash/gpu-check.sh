@@ -33,6 +33,9 @@ run)
     echo "== 1. flash.cu kernels, native harness (nvcc sm_$arch)"
     nvcc -O3 -std=c++17 -arch=sm_$arch -o /tmp/flash_gpu_check model/src/wan/flash/emu/gpu_check.cu || exit 1
     /tmp/flash_gpu_check || status=1
+    if [ "${FLASH_SKIP_RUST:-0}" = 1 ]; then
+        echo "== 2. Rust path: skipped (FLASH_SKIP_RUST=1; scripts/gpu.sh runs it as cine bench --check-kernels)"
+    else
     echo "== 2. Rust path: flash_cuda_self_check"
     libs=""
     py=$(python3 -c 'import nvidia,os;print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null)
@@ -45,6 +48,7 @@ run)
         /tmp/cine_model_tests flash --nocapture --test-threads=1 || status=1
     else
         echo "no $out/cine_model_tests.gz: run '$0 build' here first and carry $out"; status=1
+    fi
     fi
     echo "== 3. ptxas resource usage"
     nvcc -cubin -O3 -std=c++17 -arch=sm_$arch -Xptxas -v -o /tmp/flash.cubin model/src/wan/flash/flash.cu 2>&1 | grep -E "Compiling entry|Used"
