@@ -34,7 +34,7 @@ run)
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv,noheader | tee "$out/gpu.txt"
     libs=""
     py=$(python3 -c 'import nvidia,os;print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null)
-    for d in "$py/nvidia/cu13/lib" "$py/nvidia/cublas/lib" "$py/nvidia/cuda_runtime/lib" "$py/nvidia/curand/lib" /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+    for d in "$py/nvidia/cu13/lib" "$py/nvidia/cublas/lib" "$py/nvidia/cuda_runtime/lib" "$py/nvidia/curand/lib" /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
         [ -d "$d" ] && libs="$libs:$d"
     done
     export LD_LIBRARY_PATH="${libs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
