@@ -29,6 +29,7 @@ build)
     du -sh "$dir"
     ;;
 run)
+    export RUST_BACKTRACE=0  # errors as one line in the logs
     out=${OUT:-/tmp/cine-gpu}
     mkdir -p "$out"
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv,noheader | tee "$out/gpu.txt"
