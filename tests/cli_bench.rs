@@ -49,6 +49,10 @@ fn memory_policy_bounds_the_cache() {
     let (f, w) = (full["kv_bytes_end"].as_u64().unwrap(), window["kv_bytes_end"].as_u64().unwrap());
     // 4 chunks: the full cache holds all 4 blocks, the one-block window at most 2 (staged + kept).
     assert!(w * 2 <= f, "window kv {w} vs full {f}");
+    // CAMR's bank bounds what it stores (6 chunks: a 1-block bank keeps fewer than all of them).
+    let kv = |bank: &str| bench_json(&["--seconds", "4", "--memory", "camr", "--bank", bank, "--profile-chunks", "0"])["kv_bytes_end"].as_u64().unwrap();
+    let (small, large) = (kv("1"), kv("16"));
+    assert!(small < large, "bank 1 kv {small} vs bank 16 {large}");
 }
 
 #[test]

@@ -60,6 +60,9 @@ pub struct Args {
     /// 21-latent-frame attention window).
     #[arg(long, default_value_t = 6, help_heading = "Scale benchmark (--config)")]
     pub blocks: usize,
+    /// CAMR's bank: past blocks kept as retrieval candidates per layer (stored KV grows to this).
+    #[arg(long, default_value_t = 16, help_heading = "Scale benchmark (--config)")]
+    pub bank: usize,
     /// DiT weights (safetensors or .pt/.pth); random weights when absent.
     #[arg(long, help_heading = "Scale benchmark (--config)")]
     pub weights: Option<std::path::PathBuf>,

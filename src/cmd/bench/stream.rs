@@ -56,12 +56,12 @@ fn parse_size(s: &str) -> anyhow::Result<(usize, usize)> {
     Ok((p(w)?, p(h)?))
 }
 
-fn policy(name: &str, blocks: usize) -> anyhow::Result<MemoryPolicy> {
+fn policy(name: &str, blocks: usize, bank: usize) -> anyhow::Result<MemoryPolicy> {
     Ok(match name {
         "full" => MemoryPolicy::Full,
         "window" => MemoryPolicy::Window { window: blocks },
         // Same active budget as the window: 1 sink + shot sink + 2 recent + the rest retrieved.
-        "camr" => MemoryPolicy::Camr(CamrConfig { window: 2, top_k: blocks.saturating_sub(4).max(1), ..CamrConfig::default() }),
+        "camr" => MemoryPolicy::Camr(CamrConfig { window: 2, top_k: blocks.saturating_sub(4).max(1), bank, ..CamrConfig::default() }),
         _ => anyhow::bail!("--memory `{name}`: use camr, window or full"),
     })
 }
@@ -144,13 +144,13 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
     // the published first-chunk latencies leave out too.
     let t_warm = Instant::now();
     for _ in 0..args.warmup {
-        let mut g = CausalGenerator::new(dit.clone(), gcfg.clone(), policy(&args.memory, args.blocks)?)?;
+        let mut g = CausalGenerator::new(dit.clone(), gcfg.clone(), policy(&args.memory, args.blocks, args.bank)?)?;
         g.set_prompt(&prompt(&dev)?)?;
         to_rgb8(&StreamingDecoder::new(&vae).decode_chunk(&g.generate_chunk()?)?)?;
     }
     dev.synchronize()?;
     let warmup_s = t_warm.elapsed().as_secs_f64();
-    let mut gen = CausalGenerator::new(dit, gcfg, policy(&args.memory, args.blocks)?)?;
+    let mut gen = CausalGenerator::new(dit, gcfg, policy(&args.memory, args.blocks, args.bank)?)?;
     let mut dec = StreamingDecoder::new(&vae);
     device::reset_gpu_peak(&dev);
     let mut times = Vec::with_capacity(chunks);
