@@ -22,6 +22,20 @@ pub fn randn_vec(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<f32> {
     out
 }
 
+/// Mean and standard deviation of tensor `name`: weights ~ N(0, 1/fan_in), biases and norms
+/// std 0.1 (norm weights around 1), modulations ~ N(0, 1/dim).
+fn init_scale(cfg: &WanConfig, name: &str, shape: &[usize]) -> (f32, f32) {
+    let norm = name.contains("norm");
+    let std = if norm || name.ends_with("bias") {
+        0.1
+    } else if name.contains("modulation") {
+        1.0 / (cfg.dim as f32).sqrt()
+    } else {
+        1.0 / (shape[1..].iter().product::<usize>() as f32).sqrt()
+    };
+    (if norm && name.ends_with("weight") { 1.0 } else { 0.0 }, std)
+}
+
 /// Random f32 weights for every tensor of `cfg`: weights ~ N(0, 1/fan_in), biases and
 /// modulations small, norm weights near 1. Deterministic in `seed`.
 pub fn random_weights(cfg: &WanConfig, seed: u64, dev: &Device) -> Result<HashMap<String, Tensor>> {
@@ -30,15 +44,7 @@ pub fn random_weights(cfg: &WanConfig, seed: u64, dev: &Device) -> Result<HashMa
     for (name, shape) in expected_tensors(cfg) {
         let n: usize = shape.iter().product();
         let z = randn_vec(&mut rng, n);
-        let norm = name.contains("norm");
-        let std = if norm || name.ends_with("bias") {
-            0.1
-        } else if name.contains("modulation") {
-            1.0 / (cfg.dim as f32).sqrt()
-        } else {
-            1.0 / (shape[1..].iter().product::<usize>() as f32).sqrt()
-        };
-        let base = if norm && name.ends_with("weight") { 1.0 } else { 0.0 };
+        let (base, std) = init_scale(cfg, &name, &shape);
         let v: Vec<f32> = z.into_iter().map(|x| base + std * x).collect();
         out.insert(name, Tensor::from_vec(v, shape, dev)?);
     }
@@ -51,15 +57,7 @@ pub fn random_weights(cfg: &WanConfig, seed: u64, dev: &Device) -> Result<HashMa
 pub fn random_weights_on_device(cfg: &WanConfig, dtype: candle_core::DType, dev: &Device) -> Result<HashMap<String, Tensor>> {
     let mut out = HashMap::new();
     for (name, shape) in expected_tensors(cfg) {
-        let norm = name.contains("norm");
-        let std = if norm || name.ends_with("bias") {
-            0.1
-        } else if name.contains("modulation") {
-            1.0 / (cfg.dim as f32).sqrt()
-        } else {
-            1.0 / (shape[1..].iter().product::<usize>() as f32).sqrt()
-        };
-        let base = if norm && name.ends_with("weight") { 1.0 } else { 0.0 };
+        let (base, std) = init_scale(cfg, &name, &shape);
         let t = Tensor::randn(base, std, shape, dev)?.to_dtype(dtype)?;
         out.insert(name, t);
     }
