@@ -144,3 +144,18 @@ static std::vector<Case> small_cases() {
         {"d128 logits growing by segment (k x1, x4, x7): rescales", 1, 2, 128, 80, 80, 0, {{64, 0}, {64, 0}, {70, 0}}, false},
     };
 }
+
+// The checks every harness runs: the small cases through all three kernels, then the simple
+// kernel in f32 and f16. `run(T{}, case, data, mode)` is the harness's launcher for element type T.
+template <typename Run> static void check_small_cases(std::mt19937& rng, Run run) {
+    for (auto& c : small_cases()) {
+        Data d = make(c, rng);
+        adjust(c, d);
+        auto want = truth(c, d);
+        for (int m : {WMMA, WMMA_REG, SIMPLE}) report(mode_name(m), c, d, want, run(__nv_bfloat16{}, c, d, m));
+    }
+    Case c{"d96 f32 block-causal", 1, 2, 96, 40, 16, 0, {{10, 0}, {16, 1}, {16, 2}}, true};
+    Data d = make(c, rng);
+    report("simple f32", c, d, truth(c, d), run(float{}, c, d, SIMPLE));
+    report("simple f16", c, d, truth(c, d), run(__half{}, c, d, SIMPLE));
+}

@@ -52,21 +52,8 @@ static std::vector<float> run(const Case& c, const Data& d, int mode, unsigned s
 }
 
 int main() {
-    std::vector<Case> cases = small_cases();
     std::mt19937 rng(7);
-    for (auto& c : cases) {
-        Data d = make(c, rng);
-        adjust(c, d);
-        auto want = truth(c, d);
-        for (int m : {WMMA, WMMA_REG, SIMPLE}) report(mode_name(m), c, d, want, run<__nv_bfloat16>(c, d, m));
-    }
-    // Other dtypes and head dims of the simple kernel.
-    {
-        Case c{"d96 f32 block-causal", 1, 2, 96, 40, 16, 0, {{10, 0}, {16, 1}, {16, 2}}, true};
-        Data d = make(c, rng);
-        report("simple f32", c, d, truth(c, d), run<float>(c, d, SIMPLE));
-        report("simple f16", c, d, truth(c, d), run<__half>(c, d, SIMPLE));
-    }
+    check_small_cases(rng, [](auto t, const Case& c, const Data& d, int m) { return run<decltype(t)>(c, d, m); });
     // Launched with too little shared memory: the wmma kernels must write NaN, not garbage.
     for (int m : {WMMA, WMMA_REG}) {
         Case c{"d64 smem guard", 1, 1, 64, 16, 16, 0, {{16, 0}}, false};

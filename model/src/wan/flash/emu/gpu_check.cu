@@ -101,18 +101,7 @@ static std::vector<float> run(const Case& c, const Data& d, int mode, int reps =
 int main(int argc, char** argv) {
     const bool small_only = argc > 1 && std::string(argv[1]) == "small";
     std::mt19937 rng(7);
-    for (auto& c : small_cases()) {
-        Data d = make(c, rng);
-        adjust(c, d);
-        auto want = truth(c, d);
-        for (int m : {WMMA, WMMA_REG, SIMPLE}) report(mode_name(m), c, d, want, run<__nv_bfloat16>(c, d, m));
-    }
-    {
-        Case c{"d96 f32 block-causal", 1, 2, 96, 40, 16, 0, {{10, 0}, {16, 1}, {16, 2}}, true};
-        Data d = make(c, rng);
-        report("simple f32", c, d, truth(c, d), run<float>(c, d, SIMPLE));
-        report("simple f16", c, d, truth(c, d), run<__half>(c, d, SIMPLE));
-    }
+    check_small_cases(rng, [](auto t, const Case& c, const Data& d, int m) { return run<decltype(t)>(c, d, m); });
     if (small_only) {
         std::printf("%s\n", failures ? "FAILED" : "all ok");
         return failures ? 1 : 0;
