@@ -139,7 +139,7 @@ impl ModelParts {
     /// 4 gives the distilled sampler's `[1000, 750, 500, 250]`.
     pub fn set_steps(&mut self, n: usize) -> Result<()> {
         anyhow::ensure!(n > 0, "the sampler needs at least one step");
-        self.gen_cfg.steps = (0..n).map(|i| 1000.0 * (1.0 - i as f64 / n as f64)).collect();
+        self.gen_cfg.steps = cine_model::wan::schedule::even_steps(n);
         Ok(())
     }
 }

@@ -74,11 +74,6 @@ fn vae_config(name: &str) -> anyhow::Result<VaeConfig> {
     }
 }
 
-/// Evenly spaced denoising timesteps from 1000 down, e.g. 4 -> [1000, 750, 500, 250].
-pub fn timesteps(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 1000.0 * (n - i) as f64 / n as f64).collect()
-}
-
 fn load_dit(args: &Args, cfg: &WanConfig, dtype: DType, dev: &Device) -> anyhow::Result<(WanModel, String)> {
     match &args.weights {
         Some(p) => Ok((cine_model::wan::load(p, cfg, None, dtype, dev)?, p.display().to_string())),
@@ -100,12 +95,6 @@ fn load_vae(args: &Args, cfg: &VaeConfig, dtype: DType, dev: &Device) -> anyhow:
             Ok(WanVae::new(cfg, candle_nn::VarBuilder::from_tensors(ts, dtype, dev))?)
         }
     }
-}
-
-fn host_peak_rss() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
 fn mean(xs: &[f64]) -> f64 {
@@ -138,7 +127,7 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
     let vae = load_vae(args, &vcfg, dtype, &dev)?;
     dev.synchronize()?;
     eprintln!("loaded {config} ({weights}) on {} in {:.1} s", device::describe(&dev), t_load.elapsed().as_secs_f64());
-    let gcfg = GeneratorConfig { chunk_frames, latent_height: h / sf, latent_width: w / sf, steps: timesteps(args.steps), recache_chunks: args.recache, ..GeneratorConfig::default() };
+    let gcfg = GeneratorConfig { chunk_frames, latent_height: h / sf, latent_width: w / sf, steps: cine_model::wan::schedule::even_steps(args.steps), recache_chunks: args.recache, ..GeneratorConfig::default() };
     let prompt = |dev: &Device| Tensor::randn(0f32, 1f32, (1, 64, cfg.text_dim), dev)?.to_dtype(dtype);
     // Warm-up: one chunk on a throwaway stream loads (and JIT-compiles) the device kernels, which
     // the published first-chunk latencies leave out too.
@@ -219,7 +208,7 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
         kv_bytes_end: gen.memory().bytes(),
         gpu_pool_peak_bytes: mem.map(|m| m.pool_peak),
         gpu_device_used_bytes: mem.map(|m| m.device_used),
-        host_peak_rss_bytes: host_peak_rss(),
+        host_peak_rss_bytes: cine_synth::suite::peak_mib().map(|m| (m * 1024.0 * 1024.0) as u64),
         split: split_raw.iter().map(|s| (s.name.to_string(), s.secs / profiled.max(1) as f64)).collect(),
         profiled_chunks: profiled,
     })
