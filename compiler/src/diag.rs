@@ -21,6 +21,8 @@ pub struct SourceFile {
     /// The name shown in diagnostics (a path relative to where cine runs, or `stdlib/x.cine`).
     pub name: String,
     pub text: String,
+    /// Where the file is on disk (canonical), for a screenplay or a used project file.
+    pub path: Option<std::path::PathBuf>,
     line_starts: Vec<usize>,
 }
 
@@ -29,7 +31,13 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile { name: name.into(), text, path: None, line_starts }
+    }
+
+    /// The same file, located on disk.
+    pub fn with_path(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.path = path;
+        self
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -49,6 +57,34 @@ pub struct Label {
     pub text: String,
 }
 
+/// A machine-applicable fix: replace a span of the diagnostic's file with a text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// Applies fixes to a text, in order of position; a fix that overlaps one before it, or
+/// does not fit the text, is skipped. Returns the new text and the fixes applied.
+pub fn apply_fixes<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, Vec<&'a Fix>) {
+    let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
+    fixes.sort_by_key(|f| (f.span.start, f.span.end));
+    let mut out = String::with_capacity(text.len());
+    let mut applied = Vec::new();
+    let mut at = 0;
+    for f in fixes {
+        if f.span.start < at || text.get(f.span.start..f.span.end).is_none() {
+            continue;
+        }
+        out.push_str(&text[at..f.span.start]);
+        out.push_str(&f.replacement);
+        at = f.span.end;
+        applied.push(f);
+    }
+    out.push_str(&text[at..]);
+    (out, applied)
+}
+
 /// One problem found in a screenplay.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
@@ -62,6 +98,8 @@ pub struct Diagnostic {
     pub label: String,
     pub others: Vec<Label>,
     pub help: Option<String>,
+    /// The fix the help suggests, when it is one exact replacement.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -75,6 +113,7 @@ impl Diagnostic {
             label: String::new(),
             others: Vec::new(),
             help: None,
+            fix: None,
         }
     }
     pub fn label(mut self, text: impl Into<String>) -> Self {
@@ -83,6 +122,12 @@ impl Diagnostic {
     }
     pub fn help(mut self, text: impl Into<String>) -> Self {
         self.help = Some(text.into());
+        self
+    }
+    /// "did you mean `name`?", with the fix that writes `name` over the diagnostic's span.
+    pub fn suggest(mut self, name: &str) -> Self {
+        self.help = Some(format!("did you mean `{name}`?"));
+        self.fix = Some(Fix { span: self.span, replacement: name.to_string() });
         self
     }
     pub fn also(mut self, span: Span, text: impl Into<String>) -> Self {

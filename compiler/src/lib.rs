@@ -24,13 +24,14 @@ pub mod report;
 pub mod rules;
 mod shot;
 pub mod stdlib;
+pub mod symbols;
 
 use std::path::{Path, PathBuf};
 
 use cine_ir::{Film, ModelProfile};
 
 pub use config::Config;
-pub use diag::{Diagnostic, Severity, SourceFile};
+pub use diag::{apply_fixes, Diagnostic, Fix, Severity, SourceFile};
 pub use lower::DEFAULT_MODEL;
 pub use rules::{Level, Rule};
 
@@ -54,6 +55,8 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// The files the diagnostics point into (`Diagnostic::file` indexes this).
     pub sources: Vec<SourceFile>,
+    /// Where each name is defined and used (file indexes as for diagnostics).
+    pub symbols: symbols::Symbols,
 }
 
 /// Compiles screenplay source text. `name` is used in diagnostics.
@@ -74,8 +77,7 @@ pub fn compile_file(path: &Path, opts: &Options, config: Option<&Config>) -> Com
         Err(e) => return failed(&name, Rule::Io, format!("cannot read {name}: {e}"), "check the path and permissions"),
     };
     if bytes.len() > cine_grammar::MAX_SOURCE_BYTES {
-        let msg = format!("{name} is too large ({} bytes; the limit is {})", bytes.len(), cine_grammar::MAX_SOURCE_BYTES);
-        return failed(&name, Rule::Syntax, msg, "split the film into several screenplays");
+        return too_large(&name, bytes.len());
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -85,6 +87,17 @@ pub fn compile_file(path: &Path, opts: &Options, config: Option<&Config>) -> Com
             return failed(&name, Rule::NotUtf8, msg, "save the screenplay as UTF-8");
         }
     };
+    compile_text(path, &text, opts, config)
+}
+
+/// Compiles the text of a screenplay as if it were the file at `path` (an editor's unsaved
+/// buffer): `use` paths start at the file's folder and `cine.toml` is looked for from there
+/// up (unless `config` is given). The file itself need not exist.
+pub fn compile_text(path: &Path, text: &str, opts: &Options, config: Option<&Config>) -> Compiled {
+    let name = path.display().to_string();
+    if text.len() > cine_grammar::MAX_SOURCE_BYTES {
+        return too_large(&name, text.len());
+    }
     let dir = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p }).map(Path::to_path_buf);
     let found;
     let config = match config {
@@ -98,15 +111,20 @@ pub fn compile_file(path: &Path, opts: &Options, config: Option<&Config>) -> Com
             }
         }
     };
-    compile(&name, &text, dir, opts, config)
+    compile(&name, text, dir, opts, config)
 }
 
 static DEFAULT_CONFIG: Config = Config { lints: std::collections::BTreeMap::new(), limits: config::Limits { max_seconds: None }, source: None };
 
+fn too_large(name: &str, bytes: usize) -> Compiled {
+    let msg = format!("{name} is too large ({bytes} bytes; the limit is {})", cine_grammar::MAX_SOURCE_BYTES);
+    failed(name, Rule::Syntax, msg, "split the film into several screenplays")
+}
+
 fn failed(name: &str, rule: Rule, message: String, help: &str) -> Compiled {
     let sources = vec![SourceFile::new(name, "")];
     let d = Diagnostic::new(rule, 0, cine_grammar::Span::default(), message).help(help);
-    Compiled { film: None, messages: vec![], errors: 1, warnings: 0, diagnostics: vec![d], sources }
+    Compiled { film: None, messages: vec![], errors: 1, warnings: 0, diagnostics: vec![d], sources, symbols: Default::default() }
 }
 
 /// Diagnostics kept per compile (the counts in [`Compiled`] still cover all of them).
@@ -123,8 +141,8 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    pub(crate) fn add_source(&mut self, name: String, text: String) -> usize {
-        self.sources.push(SourceFile::new(name, text));
+    pub(crate) fn add_source(&mut self, name: String, text: String, path: Option<PathBuf>) -> usize {
+        self.sources.push(SourceFile::new(name, text).with_path(path));
         self.sources.len() - 1
     }
 }
@@ -139,11 +157,12 @@ pub fn compile(name: &str, source: &str, dir: Option<PathBuf>, opts: &Options, c
     cx.load_uses(dir);
     cx.collect_names();
     let film = cx.lower(name);
+    let symbols = symbols::collect(&cx.units);
     let mut diagnostics = finalize(&mut cx);
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
     diagnostics.truncate(MAX_DIAGNOSTICS);
-    Compiled { film: (errors == 0).then_some(film), messages: vec![], errors, warnings, diagnostics, sources: cx.sources }
+    Compiled { film: (errors == 0).then_some(film), messages: vec![], errors, warnings, diagnostics, sources: cx.sources, symbols }
 }
 
 /// Applies lint levels (cine.toml) and inline suppressions; sorts by file and position.
@@ -159,7 +178,7 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
             }
         }
         if !bad.is_empty() {
-            cx.sources.push(SourceFile::new(path.display().to_string(), text.clone()));
+            cx.sources.push(SourceFile::new(path.display().to_string(), text.clone()).with_path(path.canonicalize().ok()));
             extra.extend(bad);
         }
     }
@@ -213,7 +232,12 @@ pub fn project_root(path: &Path) -> PathBuf {
         _ => PathBuf::from("."),
     };
     match Config::find(&dir) {
-        Some(cfg) => cfg.parent().map(Path::to_path_buf).unwrap_or(dir),
+        // `cine.toml` found in the working folder from a relative path has the parent "".
+        Some(cfg) => match cfg.parent() {
+            Some(p) if p.as_os_str().is_empty() => PathBuf::from("."),
+            Some(p) => p.to_path_buf(),
+            None => dir,
+        },
         None => dir,
     }
 }

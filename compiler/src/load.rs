@@ -36,7 +36,7 @@ impl Cx<'_> {
             Some(m) => stdlib_parse(m, &text),
             None => parse(&text),
         };
-        let file = self.add_source(name, text);
+        let file = self.add_source(name, text, path.clone());
         for e in &parse.errors {
             let mut d = Diagnostic::new(Rule::Syntax, file, e.span, e.message.clone()).label("here");
             d.help = e.help.clone();

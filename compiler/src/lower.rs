@@ -283,7 +283,7 @@ impl Cx<'_> {
         let kind_word = if kind == "size" { "shot size" } else if kind == "time" { "time of day" } else { kind };
         let d = Diagnostic::new(Rule::UnknownEntry, file, span, format!("unknown {kind_word} `{name}`")).label(format!("not a {kind_word} in the vocabulary"));
         if let Some(s) = cine_grammar::suggest(name, &names) {
-            return d.help(format!("did you mean `{s}`?"));
+            return d.suggest(s);
         }
         let module = crate::stdlib::module_of_kind(kind);
         if names.is_empty() || !self.units.iter().any(|u| u.module == Some(module)) {
@@ -299,7 +299,7 @@ impl Cx<'_> {
         };
         let d = Diagnostic::new(rule, 0, span, format!("no {what} is named `{name}`")).label(format!("undefined {what}"));
         match cine_grammar::suggest(name, &defs) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.suggest(s),
             None if rule == Rule::UndefinedCast => d.help(format!("define it: cast {name} \"a short visual description\"")),
             None => d.help(format!("define it: set {name} \"a short visual description\"")),
         }

@@ -163,7 +163,7 @@ impl Cx<'_> {
         consts.sort_unstable();
         let d = Diagnostic::new(Rule::UnknownEntry, file, span, format!("unknown value `{name}`")).label("not a number or a known constant");
         match cine_grammar::suggest(name, &consts) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.suggest(s),
             None => d.help(format!("write a number, or one of: {}", consts.join(", "))),
         }
     }

@@ -55,6 +55,7 @@ pub fn to_json(d: &Diagnostic, sources: &[SourceFile]) -> Value {
         "label": d.label,
         "labels": labels,
         "help": d.help,
+        "fix": d.fix.as_ref().map(|f| json!({ "start": f.span.start, "end": f.span.end, "replacement": f.replacement })),
     })
 }
 
@@ -94,6 +95,22 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
                 message.push_str("\nhelp: ");
                 message.push_str(h);
             }
+            let fixes: Vec<Value> = d
+                .fix
+                .iter()
+                .map(|f| {
+                    json!({
+                        "description": { "text": format!("replace with `{}`", f.replacement) },
+                        "artifactChanges": [{
+                            "artifactLocation": { "uri": loc["file"] },
+                            "replacements": [{
+                                "deletedRegion": { "byteOffset": f.span.start, "byteLength": f.span.end - f.span.start },
+                                "insertedContent": { "text": f.replacement },
+                            }],
+                        }],
+                    })
+                })
+                .collect();
             json!({
                 "ruleId": d.rule.code(),
                 "ruleIndex": Rule::ALL.iter().position(|r| *r == d.rule),
@@ -109,6 +126,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
                         }
                     }
                 }],
+                "fixes": fixes,
             })
         })
         .collect();

@@ -227,7 +227,7 @@ impl Cx<'_> {
                 let refs: Vec<&str> = known.iter().map(String::as_str).collect();
                 let d = Diagnostic::new(Rule::UnknownParam, 0, a.name.span, format!("`{}` has no parameter `{}`", c.name.text, a.name.text)).label("unknown parameter");
                 let d = match cine_grammar::suggest(&a.name.text, &refs) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    Some(s) => d.suggest(s),
                     None if refs.is_empty() => d.help(format!("`{}` takes no parameters", c.name.text)),
                     None => d.help(format!("its parameters are: {}", refs.join(", "))),
                 };
@@ -280,7 +280,7 @@ impl Cx<'_> {
                         names.sort_unstable();
                         let d = Diagnostic::new(Rule::UndefinedShot, 0, n.span, format!("no shot is named `{}`", n.text)).label("undefined shot");
                         self.diags.push(match cine_grammar::suggest(&n.text, &names) {
-                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            Some(s) => d.suggest(s),
                             None => d.help("name the shot you mean: shot arrival { ... }"),
                         });
                     }
