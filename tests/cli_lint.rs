@@ -111,3 +111,27 @@ fn the_compilers_token_count_is_the_tokenizers() {
         assert_eq!(cine_compiler::prompt::count_tokens(text), words.len(), "{text:?}: {words:?}");
     }
 }
+
+#[test]
+fn fix_applies_every_suggestion_and_reports_what_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = ERRS.replace("    size wdie\n", "    size wdie\n    camera pan_lfet(speeed: slow)\n");
+    let f = write(dir.path(), "bad.cine", body.as_bytes());
+    let out = cine(&["lint", "--fix", &f]);
+    let err = text(&out.stderr);
+    for want in ["bad.cine:6:14: `maar` -> `mara`", "bad.cine:7:10: `wdie` -> `wide`", "`pan_lfet` -> `pan_left`", "`speeed` -> `speed`", "0 errors"] {
+        assert!(err.contains(want), "missing {want} in\n{err}");
+    }
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let fixed = std::fs::read_to_string(&f).unwrap();
+    assert_eq!(fixed, body.replace("maar", "mara").replace("wdie", "wide").replace("pan_lfet", "pan_left").replace("speeed", "speed"));
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, vec!["bad.cine"], "no temporary file left");
+    // Nothing to fix: the file is not touched; errors without a suggestion stay errors.
+    let g = write(dir.path(), "other.cine", b"set pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects zzzzzz\n  }\n}\n");
+    let before = std::fs::metadata(&g).unwrap().modified().unwrap();
+    let out = cine(&["lint", "--fix", &g]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stderr).contains("fixed"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::metadata(&g).unwrap().modified().unwrap(), before);
+}

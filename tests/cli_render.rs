@@ -172,3 +172,26 @@ fn without_model_dir_the_built_in_model_renders_or_its_absence_is_explained() {
         assert!(!dir.path().join("f.mp4").exists());
     }
 }
+
+#[test]
+fn render_sees_the_project_as_lint_does() {
+    // cine.toml at the project root, the film in a subfolder using a file from a sibling one.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::create_dir_all(root.join("films")).unwrap();
+    std::fs::write(root.join("cine.toml"), "[lints]\nunused-set = \"deny\"\n").unwrap();
+    std::fs::write(root.join("lib/cast.cine"), "cast mara \"a fisherwoman\"\n").unwrap();
+    let film = "use \"../lib/cast.cine\"\nset pier \"a wooden pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n}\n";
+    std::fs::write(root.join("films/a.cine"), film).unwrap();
+    let o = cine(&["lint", "films/a.cine"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = cine(&["render", "films/a.cine", "-o", "a.mp4", "--generator", "procedural", "--no-cache"], root);
+    assert!(o.status.success(), "the file lint accepts renders: {}", text(&o));
+    // A lint that cine.toml denies stops the render as it fails the lint.
+    std::fs::write(root.join("films/b.cine"), format!("{film}set quay \"a stone quay\"\n")).unwrap();
+    let o = cine(&["render", "films/b.cine", "-o", "b.mp4", "--generator", "procedural", "--no-cache"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("cine::unused-set"), "{}", text(&o));
+    assert!(!root.join("b.mp4").exists());
+}

@@ -1,7 +1,7 @@
 //! `cine fmt`: rewrites screenplays in canonical form; `--check` only reports.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cine_compiler::report::{render, Format};
 use cine_compiler::{Diagnostic, Rule, SourceFile};
@@ -23,7 +23,7 @@ pub fn run(args: Args) -> i32 {
     for f in &args.files {
         if f.as_os_str() == "-" {
             files.push(f.clone());
-        } else if let Err(e) = expand(f, &mut files) {
+        } else if let Err(e) = super::screenplays(f, &mut files) {
             eprintln!("error: cannot read {}: {e}", f.display());
             return 2;
         }
@@ -71,28 +71,11 @@ pub fn run(args: Args) -> i32 {
             if args.check {
                 println!("{}", f.display());
                 code = 1;
-            } else if let Err(e) = std::fs::write(f, formatted) {
+            } else if let Err(e) = super::rewrite(f, &formatted) {
                 eprintln!("error: cannot write {}: {e}", f.display());
                 return 2;
             }
         }
     }
     code
-}
-
-fn expand(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if !path.is_dir() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            expand(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "cine") {
-            out.push(e);
-        }
-    }
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! `cine lint`: checks screenplays and reports every diagnostic.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cine_compiler::report::{render, Format};
 use cine_compiler::{Diagnostic, Rule, Severity, SourceFile};
@@ -21,13 +21,17 @@ pub struct Args {
     /// cine.toml, else each screenplay's folder).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Apply the fixes the diagnostics suggest ("did you mean `x`?") in place, list each one,
+    /// then report what is left.
+    #[arg(long)]
+    pub fix: bool,
 }
 
 pub fn run(args: Args) -> i32 {
     let format: Format = args.format.parse().unwrap_or(Format::Human);
     let mut files = Vec::new();
     for f in &args.files {
-        if let Err(e) = expand(f, &mut files) {
+        if let Err(e) = super::screenplays(f, &mut files) {
             eprintln!("error: cannot read {}: {e}", f.display());
             return 2;
         }
@@ -38,7 +42,19 @@ pub fn run(args: Args) -> i32 {
     for f in &files {
         let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(f));
         let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root) };
-        let out = cine_compiler::compile_file(f, &opts, None);
+        let mut out = cine_compiler::compile_file(f, &opts, None);
+        // A fix can uncover the next one (a camera's parameters are checked once its name is
+        // known), so fixing goes on, a few rounds at most, until nothing is left to apply.
+        for _ in 0..if args.fix { 4 } else { 0 } {
+            match fix(f, &out) {
+                Ok(true) => out = cine_compiler::compile_file(f, &opts, None),
+                Ok(false) => break,
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", f.display());
+                    return 2;
+                }
+            }
+        }
         io |= out.diagnostics.iter().any(|d| d.rule == Rule::Io);
         let base = sources.len();
         sources.extend(out.sources);
@@ -66,20 +82,19 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
-/// A file, or every `.cine` file under a folder (sorted).
-fn expand(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if !path.is_dir() {
-        out.push(path.to_path_buf());
-        return Ok(());
+/// Applies the suggested fixes of a screenplay's own diagnostics to the file; true when it
+/// changed. Each fix is listed on stderr.
+fn fix(path: &std::path::Path, out: &cine_compiler::Compiled) -> std::io::Result<bool> {
+    let Some(src) = out.sources.first() else { return Ok(false) };
+    let fixes = out.diagnostics.iter().filter(|d| d.file == 0).filter_map(|d| d.fix.as_ref());
+    let (text, applied) = cine_compiler::apply_fixes(&src.text, fixes);
+    if applied.is_empty() {
+        return Ok(false);
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            expand(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "cine") {
-            out.push(e);
-        }
+    for f in &applied {
+        let (line, col) = src.line_col(f.span.start);
+        eprintln!("fixed {}:{line}:{col}: `{}` -> `{}`", path.display(), &src.text[f.span.start..f.span.end], f.replacement);
     }
-    Ok(())
+    super::rewrite(path, &text)?;
+    Ok(true)
 }

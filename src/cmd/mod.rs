@@ -11,3 +11,41 @@ pub mod live;
 pub mod plan;
 pub mod render;
 pub mod train;
+
+use std::path::{Path, PathBuf};
+
+/// A file, or every `.cine` file under a folder (sorted, recursively).
+pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !path.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            screenplays(&e, out)?;
+        } else if e.extension().is_some_and(|x| x == "cine") {
+            out.push(e);
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites a file through a temporary file in its folder and a rename, keeping its
+/// permissions: an interrupted write never leaves half a screenplay.
+pub fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".cine-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -91,18 +91,20 @@ impl LoadError {
 
 /// Reads a screenplay (compiled with the model registry) or an IR JSON file.
 pub fn load_film(path: &Path) -> Result<Film, LoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| LoadError::Input(format!("error: cannot read {}: {e}", path.display())))?;
     if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LoadError::Input(format!("error: cannot read {}: {e}", path.display())))?;
         return serde_json::from_str(&text)
             .map_err(|e| LoadError::Input(format!("error: {} is not a film IR: {e}", path.display())));
     }
-    let root = path.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    // The same compile as `cine lint`: `use` paths confined to the project root (the folder of
+    // the nearest cine.toml) and cine.toml's lint levels, so a denied lint blocks a render too.
     let opts = cine_compiler::Options {
         profile: Some(cine_model::registry::profile),
-        root: root.map(Path::to_path_buf),
+        root: Some(cine_compiler::project_root(path)),
     };
-    let out = cine_compiler::compile_str(&path.display().to_string(), &text, &opts);
+    let mut out = cine_compiler::compile_file(path, &opts, None);
+    out.messages = out.diagnostics.iter().map(|d| cine_compiler::diag::render_human(d, &out.sources)).collect();
     match out.film {
         Some(film) if out.errors == 0 => Ok(film),
         _ => {
