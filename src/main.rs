@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Check a screenplay and report diagnostics.
     Lint(cmd::lint::Args),
+    /// Serve diagnostics, hover, completion and navigation to editors (LSP over stdio).
+    Lsp(cmd::lsp::Args),
     /// Print the compiled IR and the chunk schedule the renderer will run.
     Plan(cmd::plan::Args),
     /// Format screenplays canonically.
@@ -44,6 +46,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Lint(a) => cmd::lint::run(a),
+        Command::Lsp(a) => cmd::lsp::run(a),
         Command::Plan(a) => cmd::plan::run(a),
         Command::Fmt(a) => cmd::fmt::run(a),
         Command::Import(a) => cmd::import::run(a),

@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod import;
 pub mod lint;
 pub mod live;
+pub mod lsp;
 pub mod plan;
 pub mod render;
 pub mod train;

@@ -1,0 +1,95 @@
+//! One open document and what the compiler says about it.
+
+use std::path::PathBuf;
+
+use cine_compiler::{Compiled, Options};
+use cine_grammar::{Context, LineKind, Span, Stmt};
+use cine_ir::ModelProfile;
+
+use crate::text::{self, Encoding, LineIndex};
+
+/// Looks a model up by name (the CLI passes the model registry).
+pub type Profiles = Option<fn(&str) -> Option<ModelProfile>>;
+
+/// An open document.
+pub struct Doc {
+    pub uri: String,
+    pub text: String,
+    pub version: i64,
+    /// The compile of the current text (file 0 is this document).
+    pub compiled: Compiled,
+}
+
+impl Doc {
+    pub fn new(uri: String, text: String, version: i64, profiles: Profiles) -> Self {
+        let compiled = compile(&uri, &text, profiles);
+        Doc { uri, text, version, compiled }
+    }
+
+    pub fn index(&self, enc: Encoding) -> LineIndex<'_> {
+        LineIndex::new(&self.text, enc)
+    }
+
+    /// The URI of a file of the compile (this document for file 0), when it has one.
+    pub fn file_uri(&self, file: usize) -> Option<String> {
+        if file == 0 {
+            return Some(self.uri.clone());
+        }
+        self.compiled.sources.get(file)?.path.as_deref().map(text::from_path)
+    }
+}
+
+/// Compiles a document's text as the file its URI names: `use` paths and `cine.toml` are
+/// found from its folder. A document that is not a file (`untitled:`) may not use files.
+pub fn compile(uri: &str, text: &str, profiles: Profiles) -> Compiled {
+    match text::to_path(uri) {
+        Some(path) => {
+            let root = Some(cine_compiler::project_root(&path));
+            cine_compiler::compile_text(&path, text, &Options { profile: profiles, root }, None)
+        }
+        None => {
+            let name = uri.rsplit(['/', ':']).next().filter(|n| !n.is_empty()).unwrap_or("untitled.cine");
+            let path = PathBuf::from(name);
+            let config = cine_compiler::Config::default();
+            cine_compiler::compile_text(&path, text, &Options { profile: profiles, root: None }, Some(&config))
+        }
+    }
+}
+
+/// The block a byte offset sits in, from the lines before it (unclosed blocks count, so an
+/// unfinished file still has a context).
+pub fn context_at(text: &str, offset: usize) -> Context {
+    let offset = offset.min(text.len());
+    let line_start = offset - line_before(text, offset).len();
+    let parse = cine_grammar::parse(text);
+    let mut stack = vec![Context::Top];
+    for line in parse.lines.iter().take_while(|l| l.span.start < line_start) {
+        let LineKind::Stmt { stmt, .. } = &line.kind else { continue };
+        match stmt {
+            Stmt::Close => {
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+            }
+            Stmt::SceneOpen { .. } => stack.push(Context::Scene),
+            Stmt::ShotOpen { .. } => stack.push(Context::Shot),
+            s if s.opens() => stack.push(Context::Attrs),
+            _ => {}
+        }
+    }
+    *stack.last().unwrap_or(&Context::Top)
+}
+
+/// The text of the line up to the offset.
+pub fn line_before(text: &str, offset: usize) -> &str {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    &text[start..offset]
+}
+
+/// The identifier that ends at the offset (possibly empty), as a span.
+pub fn word_before(text: &str, offset: usize) -> Span {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    Span::new(start, offset)
+}

@@ -1,0 +1,127 @@
+//! Completion: keywords of the block, vocabulary entries, cast, sets, shots, constants,
+//! call parameters, stdlib modules and lint names, each where the grammar allows it.
+
+use cine_compiler::symbols::SymbolKind;
+use cine_compiler::Rule;
+use cine_grammar::Context;
+use serde_json::{json, Value};
+
+use crate::analysis::{context_at, line_before, word_before, Doc};
+use crate::text::Encoding;
+
+// LSP CompletionItemKind values.
+const KEYWORD: u8 = 14;
+const VALUE: u8 = 12;
+const VARIABLE: u8 = 6;
+const MODULE: u8 = 9;
+const CONSTANT: u8 = 21;
+const PROPERTY: u8 = 10;
+const REFERENCE: u8 = 18;
+
+pub fn complete(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let index = doc.index(enc);
+    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return json!([]) };
+    let word = word_before(&doc.text, offset);
+    let range = index.range(word);
+    let items: Vec<Value> = candidates(doc, offset)
+        .into_iter()
+        .map(|c| {
+            let mut item = json!({ "label": c.label, "kind": c.kind, "textEdit": { "range": range, "newText": c.label } });
+            if !c.detail.is_empty() {
+                item["detail"] = json!(c.detail);
+            }
+            item
+        })
+        .collect();
+    json!({ "isIncomplete": false, "items": items })
+}
+
+struct Candidate {
+    label: String,
+    kind: u8,
+    detail: String,
+}
+
+fn cand(label: &str, kind: u8, detail: &str) -> Candidate {
+    Candidate { label: label.to_string(), kind, detail: detail.to_string() }
+}
+
+/// What may be written at the offset, filtered by the word typed so far.
+fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
+    let before = line_before(&doc.text, offset);
+    let typed = &doc.text[word_before(&doc.text, offset).start..offset.min(doc.text.len())];
+    let mut out = Vec::new();
+    if let Some(comment) = before.find("//") {
+        if let Some(open) = before[comment..].find("cine:allow(") {
+            let inside = &before[comment + open..];
+            if !inside.contains(')') {
+                out.extend(Rule::ALL.iter().filter(|r| r.is_lint()).map(|r| cand(r.name(), VALUE, r.doc())));
+            }
+        }
+        return filter(out, typed);
+    }
+    if before.matches('"').count() % 2 == 1 {
+        return vec![]; // inside a text
+    }
+    let head = &before[..before.len() - typed.len()];
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let Some(&first) = words.first() else {
+        let ctx = context_at(&doc.text, offset);
+        out.extend(cine_grammar::keywords(ctx).iter().map(|k| cand(k, KEYWORD, "")));
+        if ctx != Context::Top {
+            out.push(cand("}", KEYWORD, "close the block"));
+        }
+        return filter(out, typed);
+    };
+    let symbols = &doc.compiled.symbols;
+    let defs = |kind: SymbolKind, item: u8| -> Vec<Candidate> {
+        symbols.of_kind(&kind).iter().map(|d| cand(&d.name, item, &d.detail)).collect()
+    };
+    let entries = |kind: &str| defs(SymbolKind::Entry(kind.to_string()), VALUE);
+    match first {
+        "size" | "angle" | "time" | "style" if words.len() == 1 => out = entries(first),
+        "camera" | "transition" => {
+            let call = head.split_once('(');
+            match call {
+                None if words.len() == 1 => out = entries(first),
+                None => {}
+                Some((name_part, args)) => {
+                    let name = name_part.split_whitespace().nth(1).unwrap_or("");
+                    let last = args.rsplit(',').next().unwrap_or("");
+                    if last.contains(':') {
+                        out = defs(SymbolKind::Const, CONSTANT);
+                    } else if let Some(def) = symbols.definition(&SymbolKind::Entry(first.to_string()), name) {
+                        let given: Vec<&str> = args.split(',').filter_map(|a| a.split_once(':')).map(|(n, _)| n.trim()).collect();
+                        out = def.params.iter().filter_map(|p| p.split(':').next()).filter(|p| !given.contains(p)).map(|p| cand(p, PROPERTY, p)).collect();
+                    }
+                }
+            }
+        }
+        "subjects" => {
+            let listed: Vec<&str> = head["subjects".len()..].split([',', ' ']).filter(|w| !w.is_empty()).collect();
+            out = defs(SymbolKind::Cast, VARIABLE).into_iter().filter(|c| !listed.contains(&c.label.as_str())).collect();
+        }
+        "scene" if words.len() == 1 => out = defs(SymbolKind::Set, VARIABLE),
+        "recall" if words.len() == 1 => out = ["shot", "cast", "set"].iter().map(|k| cand(k, KEYWORD, "")).collect(),
+        "recall" if words.len() == 2 => {
+            out = match words[1] {
+                "shot" => defs(SymbolKind::Shot, REFERENCE),
+                "cast" => defs(SymbolKind::Cast, VARIABLE),
+                "set" => defs(SymbolKind::Set, VARIABLE),
+                _ => vec![],
+            }
+        }
+        "use" if words.len() == 1 => out = cine_compiler::stdlib::MODULES.iter().map(|m| cand(m.name, MODULE, "stdlib module")).collect(),
+        "define" if words.len() == 1 => out = cine_compiler::stdlib::KINDS.iter().map(|k| cand(k, KEYWORD, "")).collect(),
+        _ => {}
+    }
+    filter(out, typed)
+}
+
+/// Keeps the candidates starting with the typed word, sorted, each label once.
+fn filter(mut c: Vec<Candidate>, typed: &str) -> Vec<Candidate> {
+    c.retain(|c| c.label.starts_with(typed));
+    c.sort_by(|a, b| a.label.cmp(&b.label));
+    c.dedup_by(|a, b| a.label == b.label);
+    c
+}

@@ -1,0 +1,82 @@
+//! The compiler's diagnostics as LSP diagnostics.
+
+use cine_compiler::{Diagnostic, Severity};
+use cine_grammar::Span;
+use serde_json::{json, Value};
+
+use crate::analysis::Doc;
+use crate::text::{Encoding, LineIndex};
+
+/// Every diagnostic of a document's compile. Problems found in a used file are shown on the
+/// `use` line that loads it (or the first line), pointing to the place in that file.
+pub fn of(doc: &Doc, enc: Encoding) -> Vec<Value> {
+    let index = doc.index(enc);
+    doc.compiled.diagnostics.iter().map(|d| one(doc, &index, enc, d)).collect()
+}
+
+fn one(doc: &Doc, index: &LineIndex, enc: Encoding, d: &Diagnostic) -> Value {
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(h);
+    }
+    let sources = &doc.compiled.sources;
+    let mut related = Vec::new();
+    let range = if d.file == 0 {
+        for l in &d.others {
+            related.push(json!({ "location": { "uri": doc.uri, "range": index.range(l.span) }, "message": l.text }));
+        }
+        index.range(d.span)
+    } else {
+        let src = sources.get(d.file);
+        let name = src.map_or("another file", |s| s.name.as_str());
+        if let Some(src) = src {
+            let (line, col) = src.line_col(d.span.start);
+            message = format!("in {name}:{line}:{col}: {message}");
+            if let Some(uri) = doc.file_uri(d.file) {
+                let there = LineIndex::new(&src.text, enc);
+                related.push(json!({ "location": { "uri": uri, "range": there.range(d.span) }, "message": d.label }));
+            }
+        }
+        index.range(use_line(&doc.text, name))
+    };
+    let mut v = json!({
+        "range": range,
+        "severity": if d.severity == Severity::Error { 1 } else { 2 },
+        "code": d.rule.code(),
+        "source": "cine",
+        "message": message,
+    });
+    if !related.is_empty() {
+        v["relatedInformation"] = Value::Array(related);
+    }
+    v
+}
+
+/// The span of the `use` line naming a file (by its file name), else the start of the text.
+fn use_line(text: &str, name: &str) -> Span {
+    let path = std::path::Path::new(name);
+    if path.extension().is_none_or(|e| e != "cine") {
+        return Span::new(0, 0); // cine.toml
+    }
+    let base = path.file_stem().and_then(|s| s.to_str()).unwrap_or(name);
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with("use ") && t.contains(base) {
+            let indent = line.len() - line.trim_start().len();
+            return Span::new(at + indent, at + indent + t.len());
+        }
+        at += line.len();
+    }
+    Span::new(0, 0)
+}
+
+/// The `textDocument/publishDiagnostics` notification.
+pub fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Value {
+    let mut params = json!({ "uri": uri, "diagnostics": diagnostics });
+    if let Some(v) = version {
+        params["version"] = json!(v);
+    }
+    json!({ "jsonrpc": "2.0", "method": "textDocument/publishDiagnostics", "params": params })
+}

@@ -1,0 +1,46 @@
+//! Edits: formatting the document, and quick fixes from the compiler's suggestions.
+
+use cine_grammar::Span;
+use serde_json::{json, Value};
+
+use crate::analysis::Doc;
+use crate::server::{Failure, REQUEST_FAILED};
+use crate::text::Encoding;
+
+/// `cine fmt` of the document as one edit; no edit when it is already formatted. Refused
+/// while the document has syntax errors, so formatting never loses text.
+pub fn format(doc: &Doc, enc: Encoding) -> Result<Value, Failure> {
+    match cine_compiler::fmt::format(&doc.text) {
+        Ok(text) if text == doc.text => Ok(json!([])),
+        Ok(text) => Ok(json!([{ "range": doc.index(enc).all(), "newText": text }])),
+        Err(errors) => {
+            let (line, _) = cine_compiler::SourceFile::new("", doc.text.as_str()).line_col(errors[0].span.start);
+            Err((REQUEST_FAILED, format!("cannot format: line {line} does not parse ({})", errors[0].message)))
+        }
+    }
+}
+
+/// A quick fix for every diagnostic in the range whose help is one exact replacement.
+pub fn code_actions(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let index = doc.index(enc);
+    let range = params.get("range");
+    let start = range.and_then(|r| r.get("start")).and_then(|p| index.offset(p)).unwrap_or(0);
+    let end = range.and_then(|r| r.get("end")).and_then(|p| index.offset(p)).unwrap_or(doc.text.len());
+    let touches = |s: Span| s.start <= end && start <= s.end;
+    let lsp_diags = crate::diagnostics::of(doc, enc);
+    let mut out = Vec::new();
+    for (d, shown) in doc.compiled.diagnostics.iter().zip(lsp_diags) {
+        let Some(fix) = &d.fix else { continue };
+        if d.file != 0 || !touches(d.span) {
+            continue;
+        }
+        out.push(json!({
+            "title": format!("replace `{}` with `{}`", &doc.text[fix.span.start.min(doc.text.len())..fix.span.end.min(doc.text.len())], fix.replacement),
+            "kind": "quickfix",
+            "isPreferred": true,
+            "diagnostics": [shown],
+            "edit": { "changes": { doc.uri.clone(): [{ "range": index.range(fix.span), "newText": fix.replacement }] } },
+        }));
+    }
+    Value::Array(out)
+}

@@ -1,0 +1,99 @@
+//! Hover: what a name means, and for a shot what the model will be asked to generate.
+
+use cine_compiler::symbols::{Symbol, SymbolKind};
+use cine_grammar::{Item, Span};
+use serde_json::{json, Value};
+
+use crate::analysis::Doc;
+use crate::text::Encoding;
+
+pub fn hover(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let index = doc.index(enc);
+    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
+    let symbols = &doc.compiled.symbols;
+    let (text, span) = match symbols.at(0, offset) {
+        Some(sym) if *sym.kind() == SymbolKind::Shot => match shot_named(&doc.text, sym.name()) {
+            Some(i) => (shot(doc, i), sym.span()),
+            None => (format!("**shot** `{}`: no shot has this name", sym.name()), sym.span()),
+        },
+        Some(sym) => (name(doc, sym), sym.span()),
+        None => match shot_at(&doc.text, offset) {
+            Some((i, head)) => (shot(doc, i), head),
+            None => return Value::Null,
+        },
+    };
+    json!({ "contents": { "kind": "markdown", "value": text }, "range": index.range(span) })
+}
+
+fn name(doc: &Doc, sym: Symbol) -> String {
+    let (kind, name) = (sym.kind(), sym.name());
+    let symbols = &doc.compiled.symbols;
+    let Some(def) = symbols.definition(kind, name) else {
+        return format!("**{}** `{name}`: not defined", kind.word());
+    };
+    let mut out = format!("**{}** `{name}`", kind.word());
+    if def.file != 0 {
+        if let Some(src) = doc.compiled.sources.get(def.file) {
+            out.push_str(&format!(" (from {})", src.name));
+        }
+    }
+    if !def.detail.is_empty() {
+        match kind {
+            SymbolKind::Const => out.push_str(&format!(" = {}", def.detail)),
+            _ => out.push_str(&format!("\n\n\"{}\"", def.detail)),
+        }
+    }
+    if !def.params.is_empty() {
+        let what = if matches!(kind, SymbolKind::Entry(_)) { "parameters" } else { "attributes" };
+        out.push_str(&format!("\n\n{what}: {}", def.params.join(", ")));
+    }
+    let uses = symbols.references(kind, name).filter(|r| r.file == 0).count();
+    out.push_str(&format!("\n\nused {uses} time{} in this file", if uses == 1 { "" } else { "s" }));
+    out
+}
+
+/// What the compiled film holds for the shot at an index (source order).
+fn shot(doc: &Doc, i: usize) -> String {
+    let Some(film) = &doc.compiled.film else {
+        return "**shot**: fix the errors in this file to see its frames and prompt".to_string();
+    };
+    let Some(s) = film.shots.get(i) else { return "**shot**".to_string() };
+    let fps = film.fps.max(1) as f64;
+    let last = (s.start_frame + s.frames).saturating_sub(1);
+    let mut out = format!(
+        "**shot** `{}`: frames {}-{} ({:.2} s at {} fps)\n\nprompt:\n\n> {}",
+        s.label,
+        s.start_frame,
+        last,
+        s.frames as f64 / fps,
+        film.fps,
+        s.prompt
+    );
+    for e in &s.events {
+        out.push_str(&format!("\n\nfrom frame {}:\n\n> {}", e.frame, e.prompt));
+    }
+    if s.transition.frames > 0 {
+        out.push_str(&format!("\n\ntransition in: {} over {} frames", s.transition.kind, s.transition.frames));
+    }
+    out
+}
+
+/// Shots of the screenplay in source order, with their head lines.
+fn shots(text: &str) -> Vec<(Option<String>, Span)> {
+    let parse = cine_grammar::parse(text);
+    let mut out = Vec::new();
+    for item in &parse.file.items {
+        if let Item::Scene(scene) = item {
+            out.extend(scene.shots.iter().map(|s| (s.name.as_ref().map(|n| n.text.clone()), s.head)));
+        }
+    }
+    out
+}
+
+fn shot_at(text: &str, offset: usize) -> Option<(usize, Span)> {
+    shots(text).into_iter().enumerate().find(|(_, (_, head))| head.start <= offset && offset <= head.end).map(|(i, (_, h))| (i, h))
+}
+
+fn shot_named(text: &str, name: &str) -> Option<usize> {
+    shots(text).iter().position(|(n, _)| n.as_deref() == Some(name))
+}

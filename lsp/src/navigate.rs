@@ -1,0 +1,114 @@
+//! Go to definition, find references, rename, and the outline of a screenplay.
+
+use std::collections::BTreeMap;
+
+use cine_compiler::symbols::Symbol;
+use cine_grammar::{Item, Span};
+use serde_json::{json, Value};
+
+use crate::analysis::Doc;
+use crate::server::{Failure, INVALID_PARAMS, REQUEST_FAILED};
+use crate::text::{Encoding, LineIndex};
+
+fn symbol_at<'a>(doc: &'a Doc, enc: Encoding, params: &Value) -> Option<Symbol<'a>> {
+    let offset = params.get("position").and_then(|p| doc.index(enc).offset(p))?;
+    doc.compiled.symbols.at(0, offset)
+}
+
+/// A location in a file of the compile, when that file has a URI.
+fn location(doc: &Doc, enc: Encoding, file: usize, span: Span) -> Option<Value> {
+    let uri = doc.file_uri(file)?;
+    let text = if file == 0 { doc.text.as_str() } else { doc.compiled.sources.get(file)?.text.as_str() };
+    Some(json!({ "uri": uri, "range": LineIndex::new(text, enc).range(span) }))
+}
+
+pub fn definition(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let Some(sym) = symbol_at(doc, enc, params) else { return Value::Null };
+    let Some(def) = doc.compiled.symbols.definition(sym.kind(), sym.name()) else { return Value::Null };
+    location(doc, enc, def.file, def.span).unwrap_or(Value::Null)
+}
+
+/// Every place a name is used (and defined, when the client asks for declarations).
+pub fn references(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let Some(sym) = symbol_at(doc, enc, params) else { return Value::Null };
+    let symbols = &doc.compiled.symbols;
+    let mut spans: Vec<(usize, Span)> = symbols.references(sym.kind(), sym.name()).map(|r| (r.file, r.span)).collect();
+    if params.pointer("/context/includeDeclaration").and_then(Value::as_bool).unwrap_or(true) {
+        spans.extend(symbols.definition(sym.kind(), sym.name()).map(|d| (d.file, d.span)));
+    }
+    spans.sort_by_key(|&(f, s)| (f, s.start));
+    Value::Array(spans.into_iter().filter_map(|(f, s)| location(doc, enc, f, s)).collect())
+}
+
+/// Renames a cast member, set, shot or constant in every file of the compile that has a
+/// URI. Vocabulary from the stdlib cannot be renamed.
+pub fn rename(doc: &Doc, enc: Encoding, params: &Value) -> Result<Value, Failure> {
+    let new = params.get("newName").and_then(Value::as_str).ok_or((INVALID_PARAMS, "missing newName".to_string()))?;
+    let valid = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err((REQUEST_FAILED, format!("`{new}` is not a name: use letters, digits and `_`, not starting with a digit")));
+    }
+    let sym = symbol_at(doc, enc, params).ok_or((REQUEST_FAILED, "there is no name here to rename".to_string()))?;
+    let symbols = &doc.compiled.symbols;
+    let def = symbols.definition(sym.kind(), sym.name()).ok_or_else(|| (REQUEST_FAILED, format!("`{}` is not defined", sym.name())))?;
+    if doc.file_uri(def.file).is_none() {
+        let from = doc.compiled.sources.get(def.file).map_or("the stdlib", |s| s.name.as_str());
+        return Err((REQUEST_FAILED, format!("`{}` is defined in {from}, which cannot be edited", sym.name())));
+    }
+    if symbols.definition(sym.kind(), new).is_some() {
+        return Err((REQUEST_FAILED, format!("a {} named `{new}` already exists", sym.kind().word())));
+    }
+    let mut spans: Vec<(usize, Span)> = symbols.references(sym.kind(), sym.name()).map(|r| (r.file, r.span)).collect();
+    spans.push((def.file, def.span));
+    let mut changes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (file, span) in spans {
+        if let Some(loc) = location(doc, enc, file, span) {
+            let uri = loc["uri"].as_str().unwrap_or_default().to_string();
+            changes.entry(uri).or_default().push(json!({ "range": loc["range"], "newText": new }));
+        }
+    }
+    Ok(json!({ "changes": changes }))
+}
+
+// LSP SymbolKind values.
+const MODULE: u8 = 2;
+const NAMESPACE: u8 = 3;
+const CLASS: u8 = 5;
+const FUNCTION: u8 = 12;
+const CONSTANT: u8 = 14;
+const ENUM_MEMBER: u8 = 22;
+
+/// The screenplay's outline: cast, sets, constants, vocabulary, scenes with their shots.
+pub fn outline(doc: &Doc, enc: Encoding) -> Value {
+    let index = doc.index(enc);
+    let parse = cine_grammar::parse(&doc.text);
+    let sym = |name: &str, detail: &str, kind: u8, whole: Span, sel: Span, children: Vec<Value>| {
+        let name = if name.is_empty() { "(unnamed)" } else { name };
+        json!({ "name": name, "detail": detail, "kind": kind, "range": index.range(whole), "selectionRange": index.range(sel), "children": children })
+    };
+    let mut out = Vec::new();
+    let mut shot_no = 0;
+    for item in &parse.file.items {
+        match item {
+            Item::Cast(d) => out.push(sym(&d.name.text, &d.description.value, CLASS, d.span, d.name.span, vec![])),
+            Item::Set(d) => out.push(sym(&d.name.text, &d.description.value, MODULE, d.span, d.name.span, vec![])),
+            Item::Const { name, value, span } => out.push(sym(&name.text, &value.to_string(), CONSTANT, *span, name.span, vec![])),
+            Item::Define(e) => out.push(sym(&e.name.text, &e.kind.text, ENUM_MEMBER, e.span, e.name.span, vec![])),
+            Item::Scene(scene) => {
+                let shots = scene
+                    .shots
+                    .iter()
+                    .map(|s| {
+                        shot_no += 1;
+                        let label = s.name.as_ref().map_or(format!("shot {shot_no}"), |n| n.text.clone());
+                        let sel = s.name.as_ref().map_or(s.head, |n| n.span);
+                        sym(&label, "shot", FUNCTION, s.span, sel, vec![])
+                    })
+                    .collect();
+                out.push(sym(&format!("scene {}", scene.set.text), "scene", NAMESPACE, scene.span, scene.set.span, shots));
+            }
+            Item::Header(_) => {}
+        }
+    }
+    Value::Array(out)
+}

@@ -1,0 +1,280 @@
+//! What an editor shows: diagnostics, hover, completion, navigation, rename, outline,
+//! formatting and quick fixes.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const URI: &str = "file:///tmp/cine-lsp-test/pier.cine";
+
+fn label_list(v: &Value) -> Vec<String> {
+    v["items"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn diagnostics_follow_the_text_as_it_changes_and_clear_on_close() {
+    let broken = FILM.replace("subjects mara\n    camera", "subjects marra\n    camera");
+    let mut s = Session::new(json!({}));
+    s.open(URI, &broken);
+    let mut first = Session::new(json!({}));
+    first.open(URI, &broken);
+    let r1 = first.finish();
+    let d = r1.diagnostics(URI);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "cine::undefined-cast");
+    assert_eq!(d[0]["severity"], 1);
+    let (line, col) = pos(&broken, "marra");
+    assert_eq!(d[0]["range"]["start"], json!({ "line": line, "character": col }));
+    assert_eq!(d[0]["range"]["end"], json!({ "line": line, "character": col + 5 }));
+    assert!(d[0]["message"].as_str().unwrap().contains("did you mean `mara`?"));
+
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": FILM }] }));
+    let after_fix = s.request("textDocument/hover", json!({ "textDocument": { "uri": URI }, "position": { "line": 0, "character": 0 } }));
+    s.notify("textDocument/didClose", json!({ "textDocument": { "uri": URI } }));
+    let r = s.finish();
+    let published: Vec<&Value> = r.msgs.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").collect();
+    assert_eq!(published.len(), 3, "open, change, close");
+    assert_eq!(published[0]["params"]["diagnostics"].as_array().unwrap().len(), 1);
+    assert_eq!(published[1]["params"]["version"], 2);
+    assert_eq!(published[1]["params"]["diagnostics"], json!([]));
+    assert_eq!(published[2]["params"]["diagnostics"], json!([]));
+    assert!(r.answer(after_fix).get("result").is_some());
+}
+
+#[test]
+fn columns_are_utf16_by_default_and_bytes_when_the_client_asks() {
+    // A syntax error after a non-ASCII text on the same line.
+    let text = FILM.replace("    at 1s: \"gulls rise\"\n", "    action \"ünïcødé\" extra\n");
+    let (line, _) = pos(&text, "extra");
+    let line_text = text.lines().nth(line as usize).unwrap();
+    let bytes = line_text.find("extra").unwrap() as u64;
+    let units = line_text[..bytes as usize].encode_utf16().count() as u64;
+    assert_ne!(bytes, units);
+    for (caps, want) in [(json!({}), units), (json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }), bytes)] {
+        let mut s = Session::new(caps);
+        s.open(URI, &text);
+        let r = s.finish();
+        let d = r.diagnostics(URI);
+        let syntax: Vec<&Value> = d.iter().filter(|d| d["code"] == "cine::syntax").collect();
+        assert_eq!(syntax.len(), 1, "{d:?}");
+        assert_eq!(syntax[0]["range"]["start"]["line"], line);
+        assert_eq!(syntax[0]["range"]["start"]["character"], want);
+    }
+}
+
+#[test]
+fn hover_explains_names_and_shows_a_shots_frames_and_prompt() {
+    let mut s = Session::new(json!({}));
+    s.open(URI, FILM);
+    let (l, c) = pos(FILM, "mara\n    camera");
+    let cast = s.at("textDocument/hover", URI, l, c + 2);
+    let (l, c) = pos(FILM, "pan_left");
+    let camera = s.at("textDocument/hover", URI, l, c);
+    let (l, c) = pos(FILM, "shot arrival");
+    let shot = s.at("textDocument/hover", URI, l, c);
+    let (l, c) = pos(FILM, "arrival\n  }");
+    let recalled = s.at("textDocument/hover", URI, l, c);
+    let nothing = s.at("textDocument/hover", URI, 1, 0);
+    let r = s.finish();
+    let text = |id| r.result(id)["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text(cast).contains("cast member") && text(cast).contains("a fisherwoman in a red coat"), "{}", text(cast));
+    assert!(text(cast).contains("used 2 times"), "{}", text(cast));
+    assert!(text(camera).contains("camera move") && text(camera).contains("stdlib/camera.cine") && text(camera).contains("speed"), "{}", text(camera));
+    let film = cine_compiler::compile_str("pier.cine", FILM, &Default::default()).film.unwrap();
+    let first = &film.shots[0];
+    let shown = text(shot);
+    assert!(shown.contains(&format!("frames 0-{}", first.frames - 1)), "{shown}");
+    assert!(shown.contains(&first.prompt), "the exact prompt of the IR: {shown}");
+    assert!(shown.contains(&first.events[0].prompt) && shown.contains(&format!("from frame {}", first.events[0].frame)), "{shown}");
+    assert_eq!(text(recalled), shown, "a recalled shot's name shows the same");
+    assert_eq!(r.result(nothing), &Value::Null);
+}
+
+#[test]
+fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
+    let text = "title \"t\"\nconst brisk = 2\ncast mara \"a fisherwoman\"\ncast ion \"a boy\"\nset pier \"a pier\"\nscene pier {\n  shot a {\n    camera \n    subjects mara, \n    camera pan_left(\n    camera pan_left(speed: \n    camera pan_left(speed: slow, \n    \n    action \"camera \"\n    du\n    // cine:allow(short\n  }\n}\n\n";
+    let mut s = Session::new(json!({}));
+    s.open(URI, text);
+    let line = |needle: &str| pos(text, needle).0;
+    let camera = s.at("textDocument/completion", URI, line("camera \n"), 11);
+    let subjects = s.at("textDocument/completion", URI, line("subjects mara, "), 19);
+    let params = s.at("textDocument/completion", URI, line("pan_left(\n"), 20);
+    let value = s.at("textDocument/completion", URI, line("pan_left(speed: \n"), 27);
+    let second = s.at("textDocument/completion", URI, line("pan_left(speed: slow, "), 33);
+    let in_shot = s.at("textDocument/completion", URI, line("    \n    action"), 4);
+    let in_text = s.at("textDocument/completion", URI, line("action \"camera"), 19);
+    let partial = s.at("textDocument/completion", URI, line("    du\n"), 6);
+    let lint = s.at("textDocument/completion", URI, line("cine:allow(short"), 24);
+    let top = s.at("textDocument/completion", URI, text.matches('\n').count() as u32, 0);
+    let r = s.finish();
+    let labels = |id| label_list(r.result(id));
+    assert!(labels(camera).contains(&"pan_left".to_string()) && labels(camera).contains(&"dolly_in".to_string()), "{:?}", labels(camera));
+    assert_eq!(labels(subjects), vec!["ion"], "cast not yet listed");
+    let stdlib = cine_compiler::compile_str("x.cine", "", &Default::default()).symbols;
+    let pan = stdlib.definition(&cine_compiler::symbols::SymbolKind::Entry("camera".into()), "pan_left").unwrap();
+    let mut want: Vec<String> = pan.params.iter().map(|p| p.split(':').next().unwrap().to_string()).collect();
+    want.sort();
+    assert!(want.contains(&"speed".to_string()), "{want:?}");
+    assert_eq!(labels(params), want);
+    assert_eq!(labels(second), want.iter().filter(|p| *p != "speed").cloned().collect::<Vec<_>>(), "parameters already given are left out");
+    assert!(labels(value).contains(&"brisk".to_string()) && labels(value).contains(&"slow".to_string()), "{:?}", labels(value));
+    let shot_kw = labels(in_shot);
+    assert!(shot_kw.contains(&"duration".to_string()) && shot_kw.contains(&"camera".to_string()) && !shot_kw.contains(&"title".to_string()), "{shot_kw:?}");
+    assert!(labels(in_text).is_empty(), "nothing inside a text");
+    assert_eq!(labels(partial), vec!["duration"]);
+    let edit = &r.result(partial)["items"][0]["textEdit"]["range"];
+    assert_eq!(edit["start"]["character"], 4, "the typed word is replaced");
+    assert_eq!(labels(lint), vec!["short-shot"]);
+    let top_kw = labels(top);
+    assert!(top_kw.contains(&"scene".to_string()) && !top_kw.contains(&"duration".to_string()), "{top_kw:?}");
+}
+
+#[test]
+fn definition_references_and_rename_cover_every_use() {
+    let mut s = Session::new(json!({}));
+    s.open(URI, FILM);
+    let (l, c) = pos(FILM, "mara\n    camera");
+    let def = s.at("textDocument/definition", URI, l, c);
+    let refs = s.request("textDocument/references", json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": c }, "context": { "includeDeclaration": true } }));
+    let rename = s.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": c }, "newName": "nell" }));
+    let bad = s.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": l, "character": c }, "newName": "9 lives" }));
+    let (l2, c2) = pos(FILM, "pan_left");
+    let stdlib = s.request("textDocument/rename", json!({ "textDocument": { "uri": URI }, "position": { "line": l2, "character": c2 }, "newName": "swing" }));
+    let r = s.finish();
+    let (dl, dc) = pos(FILM, "mara \"");
+    assert_eq!(r.result(def), &json!({ "uri": URI, "range": { "start": { "line": dl, "character": dc }, "end": { "line": dl, "character": dc + 4 } } }));
+    assert_eq!(r.result(refs).as_array().unwrap().len(), 3, "the definition and two uses");
+    let edits = r.result(rename)["changes"][URI].as_array().unwrap().clone();
+    assert_eq!(edits.len(), 3);
+    // Applying the edits gives a film that compiles, with the new name everywhere.
+    let mut renamed = FILM.to_string();
+    let mut spans: Vec<(usize, usize)> = edits
+        .iter()
+        .map(|e| {
+            let off = |p: &Value| {
+                let line = p["line"].as_u64().unwrap() as usize;
+                FILM.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + p["character"].as_u64().unwrap() as usize
+            };
+            (off(&e["range"]["start"]), off(&e["range"]["end"]))
+        })
+        .collect();
+    spans.sort();
+    for (a, b) in spans.into_iter().rev() {
+        renamed.replace_range(a..b, "nell");
+    }
+    let out = cine_compiler::compile_str("pier.cine", &renamed, &Default::default());
+    assert_eq!(out.errors, 0, "{:?}", out.messages);
+    assert!(!renamed.contains("mara") && renamed.matches("nell").count() == 3);
+    assert_eq!(r.answer(bad)["error"]["code"], -32803);
+    assert!(r.answer(stdlib)["error"]["message"].as_str().unwrap().contains("stdlib"), "{}", r.answer(stdlib));
+}
+
+#[test]
+fn outline_lists_scenes_with_their_shots() {
+    let mut s = Session::new(json!({}));
+    s.open(URI, FILM);
+    let id = s.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    let r = s.finish();
+    let names: Vec<&str> = r.result(id).as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["mara", "pier", "scene pier"]);
+    let shots: Vec<&str> = r.result(id)[2]["children"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(shots, vec!["arrival", "shot 2"]);
+}
+
+#[test]
+fn formatting_gives_cine_fmt_and_refuses_text_that_does_not_parse() {
+    let messy = FILM.replace("    duration 2s", "duration    2s").replace("  time dawn", "      time dawn");
+    let mut s = Session::new(json!({}));
+    s.open(URI, &messy);
+    let fmt = s.request("textDocument/formatting", json!({ "textDocument": { "uri": URI }, "options": {} }));
+    let broken_uri = "file:///tmp/cine-lsp-test/broken.cine";
+    s.open(broken_uri, "scene pier {\n  shot {\n    durration 2s\n  }\n}\n");
+    let refused = s.request("textDocument/formatting", json!({ "textDocument": { "uri": broken_uri }, "options": {} }));
+    let clean = "file:///tmp/cine-lsp-test/clean.cine";
+    s.open(clean, FILM);
+    let none = s.request("textDocument/formatting", json!({ "textDocument": { "uri": clean }, "options": {} }));
+    let r = s.finish();
+    let edits = r.result(fmt).as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["newText"], cine_compiler::fmt::format(&messy).unwrap());
+    assert_eq!(edits[0]["newText"], FILM, "FILM is formatted");
+    assert!(r.answer(refused)["error"]["message"].as_str().unwrap().contains("line 3"), "{}", r.answer(refused));
+    assert_eq!(r.result(none), &json!([]));
+}
+
+#[test]
+fn quick_fixes_apply_the_did_you_mean() {
+    let broken = FILM.replace("pan_left(speed: slow)", "pan_lfet(speed: slow)");
+    let mut s = Session::new(json!({}));
+    s.open(URI, &broken);
+    let (l, c) = pos(&broken, "pan_lfet");
+    let id = s.request("textDocument/codeAction", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": l, "character": c }, "end": { "line": l, "character": c } }, "context": { "diagnostics": [] } }));
+    let elsewhere = s.request("textDocument/codeAction", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 1 } }, "context": { "diagnostics": [] } }));
+    let r = s.finish();
+    let actions = r.result(id).as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    let edit = &actions[0]["edit"]["changes"][URI][0];
+    assert_eq!(edit["newText"], "pan_left");
+    assert_eq!(edit["range"]["start"], json!({ "line": l, "character": c }));
+    assert_eq!(r.result(elsewhere), &json!([]));
+}
+
+#[test]
+fn used_files_are_followed_for_definitions_and_their_errors_shown_on_the_use_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    std::fs::write(dir.path().join("lib/cast.cine"), "cast mara \"a fisherwoman\"\ncast ion \"a boy\" oops\n").unwrap();
+    let main = dir.path().join("film.cine");
+    let text = "use \"lib/cast.cine\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n}\n";
+    std::fs::write(&main, text).unwrap();
+    let uri = cine_lsp::text::from_path(&main);
+    let mut s = Session::new(json!({}));
+    s.open(&uri, text);
+    let (l, c) = pos(text, "mara");
+    let def = s.at("textDocument/definition", &uri, l, c);
+    let r = s.finish();
+    let lib = std::fs::canonicalize(dir.path().join("lib/cast.cine")).unwrap();
+    assert_eq!(r.result(def)["uri"], cine_lsp::text::from_path(&lib));
+    assert_eq!(r.result(def)["range"]["start"], json!({ "line": 0, "character": 5 }));
+    let d = r.diagnostics(&uri);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"]["start"]["line"], 0, "on the use line");
+    assert!(d[0]["message"].as_str().unwrap().contains("cast.cine:2:"), "{}", d[0]["message"]);
+    assert_eq!(d[0]["relatedInformation"][0]["location"]["uri"], cine_lsp::text::from_path(&lib));
+}
+
+#[test]
+fn uris_and_paths_round_trip_with_spaces_and_non_ascii() {
+    let p = std::path::Path::new("/tmp/my films/café.cine");
+    let uri = cine_lsp::text::from_path(p);
+    assert_eq!(uri, "file:///tmp/my%20films/caf%C3%A9.cine");
+    assert_eq!(cine_lsp::text::to_path(&uri).unwrap(), p);
+    assert_eq!(cine_lsp::text::to_path("untitled:Untitled-1"), None);
+}
+
+#[test]
+fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
+    // An editor sends every state of a file as it is typed: none may break a request.
+    let mut s = Session::new(json!({}));
+    let cut: Vec<usize> = (0..=FILM.len()).filter(|&i| FILM.is_char_boundary(i)).collect();
+    for &n in &cut {
+        let uri = format!("file:///tmp/cine-lsp-test/prefix{n}.cine");
+        let text = &FILM[..n];
+        s.open(&uri, text);
+        let line = text.matches('\n').count() as u32;
+        let col = text.rsplit('\n').next().unwrap().len() as u32;
+        for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition", "textDocument/references"] {
+            s.at(method, &uri, line, col);
+            s.at(method, &uri, line + 3, 99); // past the end
+        }
+        s.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+        s.request("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": line, "character": col } }, "context": { "diagnostics": [] } }));
+    }
+    let r = s.finish();
+    let failed: Vec<&Value> = r.msgs.iter().filter(|m| m.get("error").is_some()).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let published = r.msgs.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").count();
+    assert_eq!(published, cut.len());
+}

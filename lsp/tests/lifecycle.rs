@@ -1,0 +1,58 @@
+//! The protocol: initialize, shutdown and exit, and bad input that must not stop the server.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+#[test]
+fn initialize_announces_the_features_and_exit_after_shutdown_is_clean() {
+    let r = Session::new(json!({})).finish();
+    let caps = &r.result(1)["capabilities"];
+    for feature in ["hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider", "renameProvider", "documentFormattingProvider"] {
+        assert_eq!(caps[feature], true, "{feature}");
+    }
+    assert_eq!(caps["textDocumentSync"]["change"], 1, "whole-document sync");
+    assert_eq!(caps["positionEncoding"], "utf-16", "the default encoding when the client offers nothing else");
+    assert_eq!(r.result(2), &Value::Null, "shutdown answers null");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn exit_without_shutdown_or_a_closed_stream_exits_with_1() {
+    let mut s = Session::new(json!({}));
+    s.notify("exit", Value::Null);
+    assert_eq!(s.run().code, 1);
+    assert_eq!(Session::new(json!({})).run().code, 1, "end of input");
+}
+
+#[test]
+fn requests_before_initialize_and_unknown_methods_are_errors_not_crashes() {
+    let mut input = frame(&json!({ "jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {} }));
+    input.extend(frame(&json!({ "jsonrpc": "2.0", "id": 8, "method": "initialize", "params": {} })));
+    input.extend(frame(&json!({ "jsonrpc": "2.0", "id": 9, "method": "workspace/symbol", "params": {} })));
+    input.extend(frame(&json!({ "jsonrpc": "2.0", "id": 10, "method": "textDocument/hover", "params": { "textDocument": { "uri": "file:///nowhere.cine" }, "position": { "line": 0, "character": 0 } } })));
+    let mut out = Vec::new();
+    cine_lsp::serve(input.as_slice(), &mut out, None).unwrap();
+    let msgs = messages(&out);
+    let error = |id: i64| msgs.iter().find(|m| m["id"] == json!(id)).unwrap()["error"].clone();
+    assert_eq!(error(7)["code"], -32002);
+    assert_eq!(error(9)["code"], -32601);
+    assert_eq!(error(10)["code"], -32602);
+    assert!(error(10)["message"].as_str().unwrap().contains("didOpen"), "{}", error(10));
+}
+
+#[test]
+fn a_message_that_is_not_json_is_answered_and_the_next_one_still_served() {
+    let mut s = Session::new(json!({}));
+    s.raw(b"Content-Length: 9\r\n\r\n{not json");
+    s.raw(b"X-Nothing: 1\r\n\r\n");
+    s.open("file:///tmp/p/pier.cine", FILM);
+    let (line, col) = pos(FILM, "mara \"");
+    let hover = s.at("textDocument/hover", "file:///tmp/p/pier.cine", line, col);
+    let r = s.finish();
+    let errors: Vec<&Value> = r.msgs.iter().filter(|m| m["error"]["code"] == -32700).collect();
+    assert_eq!(errors.len(), 2, "{:?}", r.msgs);
+    assert!(r.result(hover)["contents"]["value"].as_str().unwrap().contains("fisherwoman"));
+    assert_eq!(r.code, 0);
+}
