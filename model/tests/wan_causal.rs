@@ -220,3 +220,41 @@ fn shot_cut_rope_gap_matches_training_positions() {
     assert!(max_abs_diff(&whole.narrow(2, 4, 2).unwrap(), &no_gap.narrow(2, 4, 2).unwrap()) > 1e-4);
     assert_eq!(max_abs_diff(&whole.narrow(2, 0, 4).unwrap(), &no_gap.narrow(2, 0, 4).unwrap()), 0.0);
 }
+
+#[test]
+fn cached_forward_on_the_generic_path_has_the_gradient_of_the_whole_sequence() {
+    // Fused ops (softmax_last_dim, layer_norm) record no backward: a graph through them
+    // silently loses those gradients. The generic cached path must give the true gradient.
+    let cfg = tiny();
+    let m = model(&cfg, 11);
+    let (cf, h, w) = (2, 4, 4);
+    let x0 = randn(12, &[1, cfg.in_dim, cf, h, w]);
+    let x1 = Var::from_tensor(&randn(13, &[1, cfg.in_dim, cf, h, w])).unwrap();
+    let t = Tensor::new(&[[500f32, 500.]], &Device::Cpu).unwrap();
+    let ctx = randn(14, &[1, cfg.text_len, cfg.text_dim]);
+    let cached = |path: Path| {
+        let text = m.encode_text(&ctx, path).unwrap();
+        let mut mem = KvMemory::new(MemoryPolicy::Full, cfg.num_layers);
+        mem.begin_pass(0, 0, true);
+        m.forward_with(&x0, &t, &text, Some(&[0, 1]), wan::SelfCtx::Cached(&mut mem), path).unwrap();
+        mem.commit(cine_model::memory::BlockInfo { id: 0, shot: 0 }).unwrap();
+        mem.begin_pass(1, 0, true);
+        m.forward_with(x1.as_tensor(), &t, &text, Some(&[2, 3]), wan::SelfCtx::Cached(&mut mem), path).unwrap()
+    };
+    let grad = |out: &Tensor| {
+        let grads = out.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+        grads.get(x1.as_tensor()).expect("a gradient for the chunk's input").clone()
+    };
+    // The reference: both chunks at once through the differentiable block-causal forward.
+    let x = Tensor::cat(&[&x0, x1.as_tensor()], 2).unwrap();
+    let t2 = Tensor::cat(&[&t, &t], 1).unwrap();
+    let mask = block_causal_mask(2 * cf, cf, m.tokens_per_frame(h, w), DType::F32, &Device::Cpu).unwrap();
+    let whole = m.forward_train(&x, &t2, &ctx, Some(&mask)).unwrap().narrow(2, cf, cf).unwrap();
+    let generic = cached(Path::Generic);
+    assert!(max_abs_diff(&whole, &generic) <= 1e-4, "{}", max_abs_diff(&whole, &generic));
+    assert!(max_abs_diff(&cached(Path::Fused), &generic) <= 1e-4, "same forward on both paths");
+    let (want, got) = (grad(&whole), grad(&generic));
+    let scale = want.abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
+    assert!(scale > 0.0);
+    assert!(max_abs_diff(&want, &got) <= 1e-3 * scale, "gradient differs by {} (scale {scale})", max_abs_diff(&want, &got));
+}

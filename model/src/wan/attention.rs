@@ -104,6 +104,13 @@ impl SelfAttention {
                 let past = timing::time("memory routing", &dev, || kv.past(layer, &q))?;
                 kv.put(layer, &k, &v)?;
                 timing::time("self-attention", &dev, || {
+                    if path == Path::Generic {
+                        // Training through the cache: ops with a backward pass on the
+                        // concatenation (the fused kernels record none, silently).
+                        let ks: Vec<&Tensor> = past.iter().map(|(k, _)| k).chain([&k]).collect();
+                        let vs: Vec<&Tensor> = past.iter().map(|(_, v)| v).chain([&v]).collect();
+                        return attention(&q, &Tensor::cat(&ks, 2)?, &Tensor::cat(&vs, 2)?, None, path);
+                    }
                     // The chunk sees every handed-out block and itself (one query chunk).
                     let mut segs: Vec<KvSegment> = past.iter().map(|(k, v)| KvSegment { k, v, chunk: 0 }).collect();
                     segs.push(KvSegment { k: &k, v: &v, chunk: 0 });
