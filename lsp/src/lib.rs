@@ -5,7 +5,8 @@
 //! inline `cine:allow`), and answers hover (what a name means; for a shot, its frames and the
 //! exact prompt the model gets), completion (keywords of the block, vocabulary, cast, sets,
 //! shots, constants, call parameters, modules, lint names), go to definition, references,
-//! rename, the document outline, formatting (`cine fmt`) and quick fixes for "did you mean".
+//! rename, the document outline, formatting (`cine fmt`), quick fixes for "did you mean" and
+//! semantic tokens (highlighting).
 //! Documents are synced whole. Nothing here knows about models beyond a [`Profiles`] lookup.
 //!
 //! ```
@@ -30,6 +31,7 @@ mod navigate;
 pub mod rpc;
 mod server;
 pub mod text;
+mod tokens;
 
 use std::io::{self, BufRead, Write};
 

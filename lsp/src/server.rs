@@ -31,6 +31,7 @@ const DOCUMENT_REQUESTS: &[&str] = &[
     "textDocument/rename",
     "textDocument/formatting",
     "textDocument/codeAction",
+    "textDocument/semanticTokens/full",
 ];
 
 pub struct Server<W: Write> {
@@ -100,6 +101,7 @@ impl<W: Write> Server<W> {
             "textDocument/rename" => navigate::rename(doc, enc, params),
             "textDocument/formatting" => edit::format(doc, enc),
             "textDocument/codeAction" => Ok(edit::code_actions(doc, enc, params)),
+            "textDocument/semanticTokens/full" => Ok(crate::tokens::full(doc, enc)),
             _ => Err((METHOD_NOT_FOUND, format!("cine lsp does not support `{method}`"))),
         }
     }
@@ -128,6 +130,10 @@ impl<W: Write> Server<W> {
                 "renameProvider": true,
                 "documentFormattingProvider": true,
                 "codeActionProvider": { "codeActionKinds": ["quickfix"] },
+                "semanticTokensProvider": {
+                    "legend": { "tokenTypes": crate::tokens::TYPES, "tokenModifiers": crate::tokens::MODIFIERS },
+                    "full": true,
+                },
             },
             "serverInfo": { "name": "cine", "version": env!("CARGO_PKG_VERSION") },
         })

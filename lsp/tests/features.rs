@@ -270,6 +270,7 @@ fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
             s.at(method, &uri, line + 3, 99); // past the end
         }
         s.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+        s.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } }));
         s.request("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": line, "character": col } }, "context": { "diagnostics": [] } }));
     }
     let r = s.finish();
@@ -277,4 +278,42 @@ fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
     assert!(failed.is_empty(), "{failed:?}");
     let published = r.msgs.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").count();
     assert_eq!(published, cut.len());
+}
+
+#[test]
+fn semantic_tokens_colour_every_part_of_a_line() {
+    let text = format!("// the pier\n{}", FILM.replace("    size wide\n", "    size wide // wide\n"));
+    let mut s = Session::new(json!({}));
+    s.open(URI, &text);
+    let id = s.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": URI } }));
+    let r = s.finish();
+    let legend = &r.result(1)["capabilities"]["semanticTokensProvider"]["legend"];
+    let types: Vec<&str> = legend["tokenTypes"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let data: Vec<u64> = r.result(id)["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(data.len() % 5, 0);
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut line, mut col) = (0, 0);
+    let mut tokens: Vec<(String, String, u64)> = Vec::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            col = 0;
+        }
+        line += t[0] as usize;
+        col += t[1] as usize;
+        tokens.push((lines[line][col..col + t[2] as usize].to_string(), types[t[3] as usize].to_string(), t[4]));
+    }
+    let find = |word: &str| tokens.iter().find(|t| t.0 == word).unwrap_or_else(|| panic!("no token `{word}` in {tokens:?}")).clone();
+    assert_eq!(find("// the pier").1, "comment");
+    assert_eq!(find("// wide").1, "comment");
+    assert_eq!(find("cast").1, "keyword");
+    assert_eq!(find("mara"), ("mara".into(), "variable".into(), 1), "the definition");
+    assert_eq!(find("\"a fisherwoman in a red coat\"").1, "string");
+    assert_eq!(find("pier").1, "namespace");
+    assert_eq!(find("arrival").1, "function");
+    assert_eq!(find("2s").1, "number");
+    assert_eq!(find("pan_left"), ("pan_left".into(), "enumMember".into(), 2), "stdlib vocabulary");
+    assert_eq!(find("speed").1, "property");
+    assert_eq!(find("slow"), ("slow".into(), "macro".into(), 2));
+    assert_eq!(find("at").1, "keyword");
+    assert_eq!(tokens.iter().filter(|t| t.0 == "mara").count(), 3, "the definition and both uses");
 }
