@@ -119,13 +119,8 @@ impl Symbols {
 
     /// The definitions of a kind, in source order, each name once.
     pub fn of_kind(&self, kind: &SymbolKind) -> Vec<&Definition> {
-        let mut out: Vec<&Definition> = Vec::new();
-        for d in self.defs.iter().filter(|d| &d.kind == kind) {
-            if !out.iter().any(|o| o.name == d.name) {
-                out.push(d);
-            }
-        }
-        out
+        let mut seen = std::collections::HashSet::new();
+        self.defs.iter().filter(|d| &d.kind == kind && seen.insert(d.name.as_str())).collect()
     }
 }
 

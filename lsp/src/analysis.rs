@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cine_compiler::{Compiled, Options};
-use cine_grammar::{Context, LineKind, Span, Stmt};
+use cine_grammar::{Context, LineKind, Parse, Span, Stmt};
 use cine_ir::ModelProfile;
 
 use crate::text::{self, Encoding, LineIndex};
@@ -18,12 +18,15 @@ pub struct Doc {
     pub version: i64,
     /// The compile of the current text (file 0 is this document).
     pub compiled: Compiled,
+    /// The syntax tree and lines of the current text.
+    pub parse: Parse,
 }
 
 impl Doc {
     pub fn new(uri: String, text: String, version: i64, profiles: Profiles) -> Self {
         let compiled = compile(&uri, &text, profiles);
-        Doc { uri, text, version, compiled }
+        let parse = cine_grammar::parse(&text);
+        Doc { uri, text, version, compiled, parse }
     }
 
     pub fn index(&self, enc: Encoding) -> LineIndex<'_> {
@@ -58,10 +61,9 @@ pub fn compile(uri: &str, text: &str, profiles: Profiles) -> Compiled {
 
 /// The block a byte offset sits in, from the lines before it (unclosed blocks count, so an
 /// unfinished file still has a context).
-pub fn context_at(text: &str, offset: usize) -> Context {
+pub fn context_at(text: &str, parse: &Parse, offset: usize) -> Context {
     let offset = offset.min(text.len());
     let line_start = offset - line_before(text, offset).len();
-    let parse = cine_grammar::parse(text);
     let mut stack = vec![Context::Top];
     for line in parse.lines.iter().take_while(|l| l.span.start < line_start) {
         let LineKind::Stmt { stmt, .. } = &line.kind else { continue };

@@ -66,7 +66,7 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
     let head = &before[..before.len() - typed.len()];
     let words: Vec<&str> = head.split_whitespace().collect();
     let Some(&first) = words.first() else {
-        let ctx = context_at(&doc.text, offset);
+        let ctx = context_at(&doc.text, &doc.parse, offset);
         out.extend(cine_grammar::keywords(ctx).iter().map(|k| cand(k, KEYWORD, "")));
         if ctx != Context::Top {
             out.push(cand("}", KEYWORD, "close the block"));

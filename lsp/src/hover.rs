@@ -1,7 +1,7 @@
 //! Hover: what a name means, and for a shot what the model will be asked to generate.
 
 use cine_compiler::symbols::{Symbol, SymbolKind};
-use cine_grammar::{Item, Span};
+use cine_grammar::{Item, Parse, Span};
 use serde_json::{json, Value};
 
 use crate::analysis::Doc;
@@ -12,12 +12,12 @@ pub fn hover(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
     let symbols = &doc.compiled.symbols;
     let (text, span) = match symbols.at(0, offset) {
-        Some(sym) if *sym.kind() == SymbolKind::Shot => match shot_named(&doc.text, sym.name()) {
+        Some(sym) if *sym.kind() == SymbolKind::Shot => match shot_named(&doc.parse, sym.name()) {
             Some(i) => (shot(doc, i), sym.span()),
             None => (format!("**shot** `{}`: no shot has this name", sym.name()), sym.span()),
         },
         Some(sym) => (name(doc, sym), sym.span()),
-        None => match shot_at(&doc.text, offset) {
+        None => match shot_at(&doc.parse, offset) {
             Some((i, head)) => (shot(doc, i), head),
             None => return Value::Null,
         },
@@ -79,21 +79,20 @@ fn shot(doc: &Doc, i: usize) -> String {
 }
 
 /// Shots of the screenplay in source order, with their head lines.
-fn shots(text: &str) -> Vec<(Option<String>, Span)> {
-    let parse = cine_grammar::parse(text);
+fn shots(parse: &Parse) -> Vec<(Option<&str>, Span)> {
     let mut out = Vec::new();
     for item in &parse.file.items {
         if let Item::Scene(scene) = item {
-            out.extend(scene.shots.iter().map(|s| (s.name.as_ref().map(|n| n.text.clone()), s.head)));
+            out.extend(scene.shots.iter().map(|s| (s.name.as_ref().map(|n| n.text.as_str()), s.head)));
         }
     }
     out
 }
 
-fn shot_at(text: &str, offset: usize) -> Option<(usize, Span)> {
-    shots(text).into_iter().enumerate().find(|(_, (_, head))| head.start <= offset && offset <= head.end).map(|(i, (_, h))| (i, h))
+fn shot_at(parse: &Parse, offset: usize) -> Option<(usize, Span)> {
+    shots(parse).into_iter().enumerate().find(|(_, (_, head))| head.start <= offset && offset <= head.end).map(|(i, (_, h))| (i, h))
 }
 
-fn shot_named(text: &str, name: &str) -> Option<usize> {
-    shots(text).iter().position(|(n, _)| n.as_deref() == Some(name))
+fn shot_named(parse: &Parse, name: &str) -> Option<usize> {
+    shots(parse).iter().position(|(n, _)| *n == Some(name))
 }

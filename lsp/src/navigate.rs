@@ -81,7 +81,7 @@ const ENUM_MEMBER: u8 = 22;
 /// The screenplay's outline: cast, sets, constants, vocabulary, scenes with their shots.
 pub fn outline(doc: &Doc, enc: Encoding) -> Value {
     let index = doc.index(enc);
-    let parse = cine_grammar::parse(&doc.text);
+    let parse = &doc.parse;
     let sym = |name: &str, detail: &str, kind: u8, whole: Span, sel: Span, children: Vec<Value>| {
         let name = if name.is_empty() { "(unnamed)" } else { name };
         json!({ "name": name, "detail": detail, "kind": kind, "range": index.range(whole), "selectionRange": index.range(sel), "children": children })

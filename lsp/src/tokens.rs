@@ -1,7 +1,9 @@
 //! Semantic tokens: highlighting from the parser and the symbol index, so every LSP editor
 //! colours a screenplay without a grammar of its own.
 
-use cine_compiler::symbols::SymbolKind;
+use std::collections::HashMap;
+
+use cine_compiler::symbols::{Definition, SymbolKind};
 use cine_grammar::{LineKind, Span, Stmt};
 use serde_json::{json, Value};
 
@@ -53,10 +55,9 @@ pub fn full(doc: &Doc, enc: Encoding) -> Value {
 /// Every token as (span, type, modifiers), not overlapping.
 fn collect(doc: &Doc) -> Vec<(Span, u32, u32)> {
     let text = doc.text.as_str();
-    let symbols = &doc.compiled.symbols;
-    let parse = cine_grammar::parse(text);
+    let names = names(doc);
     let mut out = Vec::new();
-    for line in &parse.lines {
+    for line in &doc.parse.lines {
         let (stmt, span, comment) = match &line.kind {
             LineKind::Comment(c) => {
                 out.push((*c, COMMENT, 0));
@@ -79,18 +80,8 @@ fn collect(doc: &Doc) -> Vec<(Span, u32, u32)> {
                     in_call = true;
                     continue;
                 }
-                Lex::Ident => match symbols.at(0, tok.start).filter(|s| s.span() == tok) {
-                    Some(sym) => {
-                        let mut mods = 0;
-                        if let cine_compiler::symbols::Symbol::Def(_) = sym {
-                            mods |= DECLARATION;
-                        }
-                        let def = symbols.definition(sym.kind(), sym.name());
-                        if def.is_some_and(|d| d.file != 0 && doc.compiled.sources.get(d.file).is_some_and(|s| s.path.is_none())) {
-                            mods |= DEFAULT_LIBRARY;
-                        }
-                        (kind_type(sym.kind()), mods)
-                    }
+                Lex::Ident => match names.get(&tok.start).filter(|n| n.0 == tok) {
+                    Some(&(_, ty, mods)) => (ty, mods),
                     None if first && !matches!(stmt, Stmt::Attr(_)) => (KEYWORD, 0),
                     None if text[tok.end..].trim_start().starts_with(':') && (in_call || matches!(stmt, Stmt::Attr(_))) => (PROPERTY, 0),
                     None if matches!(word, "shot" | "cast" | "set") || cine_compiler::stdlib::KINDS.contains(&word) => (KEYWORD, 0),
@@ -100,6 +91,29 @@ fn collect(doc: &Doc) -> Vec<(Span, u32, u32)> {
             first = false;
             out.push((tok, token.0, token.1));
         }
+    }
+    out
+}
+
+/// The names of the document by start offset: (span, type, modifiers), in one pass over the
+/// symbol index (a lookup per token would be quadratic on a long film).
+fn names(doc: &Doc) -> HashMap<usize, (Span, u32, u32)> {
+    let symbols = &doc.compiled.symbols;
+    let mut defs: HashMap<(&SymbolKind, &str), &Definition> = HashMap::new();
+    for d in &symbols.defs {
+        defs.entry((&d.kind, d.name.as_str())).or_insert(d);
+    }
+    let stdlib = |kind: &SymbolKind, name: &str| {
+        defs.get(&(kind, name)).is_some_and(|d| d.file != 0 && doc.compiled.sources.get(d.file).is_some_and(|s| s.path.is_none()))
+    };
+    let mut out = HashMap::new();
+    for d in symbols.defs.iter().filter(|d| d.file == 0) {
+        let lib = if stdlib(&d.kind, &d.name) { DEFAULT_LIBRARY } else { 0 };
+        out.insert(d.span.start, (d.span, kind_type(&d.kind), DECLARATION | lib));
+    }
+    for r in symbols.refs.iter().filter(|r| r.file == 0) {
+        let lib = if stdlib(&r.kind, &r.name) { DEFAULT_LIBRARY } else { 0 };
+        out.insert(r.span.start, (r.span, kind_type(&r.kind), lib));
     }
     out
 }
