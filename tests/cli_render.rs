@@ -195,3 +195,88 @@ fn render_sees_the_project_as_lint_does() {
     assert!(text(&o).contains("cine::unused-set"), "{}", text(&o));
     assert!(!root.join("b.mp4").exists());
 }
+
+#[test]
+fn watch_renders_again_on_save_keeps_the_last_good_film_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), SCRIPT).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--cache-dir", "cache", "--watch"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let stderr = child.stderr.take().unwrap();
+    let sink = log.clone();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    let wait_for = |what: &str, times: usize| {
+        let t0 = Instant::now();
+        while log.lock().unwrap().matches(what).count() < times && t0.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let l = log.lock().unwrap().clone();
+        assert!(l.matches(what).count() >= times, "waited for {times}x `{what}`:\n{l}");
+        l
+    };
+    wait_for("watching 1 file(s)", 1);
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 48);
+    // A save: the last shot gets longer; only the chunks from the change on are generated.
+    std::fs::write(dir.path().join("a.cine"), SCRIPT.replace("duration 1s", "duration 2s")).unwrap();
+    let l = wait_for("watching 1 file(s)", 2);
+    let second = l.lines().filter(|l| l.starts_with("wrote a.mp4")).nth(1).unwrap().to_string();
+    let counts: Vec<usize> = second.split(", ").find(|p| p.ends_with("chunks generated")).unwrap().split(' ').filter_map(|w| w.parse().ok()).collect();
+    assert!(counts[0] > 0 && counts[0] < counts[1], "{second}");
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 64);
+    let good = std::fs::read(dir.path().join("a.mp4")).unwrap();
+    // A save with an error: reported, the last good film kept, still watching.
+    std::fs::write(dir.path().join("a.cine"), SCRIPT.replace("subjects mara\n  }\n  shot", "subjects marra\n  }\n  shot")).unwrap();
+    let l = wait_for("watching 1 file(s)", 3);
+    assert!(l.contains("cine::undefined-cast") && l.contains("did you mean `mara`?"), "{l}");
+    assert_eq!(std::fs::read(dir.path().join("a.mp4")).unwrap(), good);
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(log.lock().unwrap().contains("stopped watching"));
+    assert_eq!(status.code(), Some(1), "the last render's code: it had errors");
+}
+
+#[test]
+fn watch_follows_the_used_files_and_cine_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::write(root.join("cine.toml"), "[lints]\n").unwrap();
+    std::fs::write(root.join("lib/cast.cine"), "cast mara \"a fisherwoman\"\n").unwrap();
+    std::fs::write(root.join("a.cine"), SCRIPT.replace("cast mara \"a fisherwoman\"\n", "use \"lib/cast.cine\"\n")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--no-cache", "--watch"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !root.join("a.mp4").exists() && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let first = std::fs::metadata(root.join("a.mp4")).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    // Only the used file changes; a render follows.
+    std::fs::write(root.join("lib/cast.cine"), "cast mara \"a fisherwoman in a red coat\"\n").unwrap();
+    while std::fs::metadata(root.join("a.mp4")).unwrap().modified().unwrap() == first && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("watching 3 file(s)"), "the screenplay, lib/cast.cine and cine.toml:\n{err}");
+    assert_eq!(err.matches("wrote a.mp4").count(), 2, "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

@@ -12,6 +12,7 @@ pub mod lsp;
 pub mod plan;
 pub mod render;
 pub mod train;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

@@ -25,6 +25,11 @@ pub struct Args {
     /// Override the screenplay's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// After rendering, watch the screenplay, the files it uses and cine.toml, and render again
+    /// on every save (with the cache, only from the first changed chunk). Errors are reported
+    /// and the last good MP4 is kept. Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
     #[command(flatten)]
     pub gen: GenArgs,
 }
@@ -150,6 +155,25 @@ pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerat
 }
 
 pub fn run(args: Args) -> i32 {
+    // Ctrl-C / SIGTERM stop at the next chunk; the output is then not written at all.
+    let interrupt = cine_renderer::interrupt::install();
+    let mut gen = None;
+    let mut code = render_once(&args, &mut gen);
+    while args.watch && code != 130 {
+        let files = super::watch::files_of(&args.script);
+        eprintln!("watching {} file(s) for changes (Ctrl-C to stop)", files.len());
+        if !super::watch::wait(&files, interrupt) {
+            eprintln!("stopped watching");
+            return code;
+        }
+        code = render_once(&args, &mut gen);
+    }
+    code
+}
+
+/// One render; `gen` keeps the generator (and its loaded weights) for the next one while the
+/// film's model stays the same.
+fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>) -> i32 {
     let mut film = match load_film(&args.script) {
         Ok(f) => f,
         Err(e) => return e.report(),
@@ -161,12 +185,14 @@ pub fn run(args: Args) -> i32 {
         Ok(p) => p,
         Err(e) => return e.report(),
     };
-    let mut gen = match make_generator(&args.gen, &film) {
-        Ok(g) => g,
-        Err(e) => return e.report(),
-    };
-    // Ctrl-C / SIGTERM stop at the next chunk; the output is then not written at all.
-    let interrupt = cine_renderer::interrupt::install();
+    if gen.as_ref().is_none_or(|(model, _)| *model != film.model) {
+        match make_generator(&args.gen, &film) {
+            Ok(g) => *gen = Some((film.model.clone(), g)),
+            Err(e) => return e.report(),
+        }
+    }
+    let Some((_, gen)) = gen.as_mut() else { return 2 };
+    let interrupt = cine_renderer::interrupt::flag();
     let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt) };
     match render_film(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts) {
         Ok(s) => {
