@@ -20,13 +20,16 @@ pub struct Doc {
     pub compiled: Compiled,
     /// The syntax tree and lines of the current text.
     pub parse: Parse,
+    /// The film's model, when the film compiles and its model is known.
+    pub profile: Option<ModelProfile>,
 }
 
 impl Doc {
     pub fn new(uri: String, text: String, version: i64, profiles: Profiles) -> Self {
         let compiled = compile(&uri, &text, profiles);
         let parse = cine_grammar::parse(&text);
-        Doc { uri, text, version, compiled, parse }
+        let profile = compiled.film.as_ref().zip(profiles).and_then(|(film, find)| find(&film.model));
+        Doc { uri, text, version, compiled, parse, profile }
     }
 
     pub fn index(&self, enc: Encoding) -> LineIndex<'_> {

@@ -5,8 +5,9 @@
 //! inline `cine:allow`), and answers hover (what a name means; for a shot, its frames and the
 //! exact prompt the model gets), completion (keywords of the block, vocabulary, cast, sets,
 //! shots, constants, call parameters, modules, lint names), go to definition, references,
-//! rename, the document outline, formatting (`cine fmt`), quick fixes for "did you mean" and
-//! semantic tokens (highlighting).
+//! rename, the document outline, formatting (`cine fmt`), quick fixes for "did you mean",
+//! semantic tokens (highlighting), inlay hints (each shot's time span and chunks), folding and
+//! the highlight of a name's uses.
 //! Documents are synced whole. Nothing here knows about models beyond a [`Profiles`] lookup.
 //!
 //! ```
@@ -26,6 +27,7 @@ mod analysis;
 mod complete;
 mod diagnostics;
 mod edit;
+mod hints;
 mod hover;
 mod navigate;
 pub mod rpc;

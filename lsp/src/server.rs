@@ -32,6 +32,9 @@ const DOCUMENT_REQUESTS: &[&str] = &[
     "textDocument/formatting",
     "textDocument/codeAction",
     "textDocument/semanticTokens/full",
+    "textDocument/inlayHint",
+    "textDocument/foldingRange",
+    "textDocument/documentHighlight",
 ];
 
 pub struct Server<W: Write> {
@@ -102,6 +105,9 @@ impl<W: Write> Server<W> {
             "textDocument/formatting" => edit::format(doc, enc),
             "textDocument/codeAction" => Ok(edit::code_actions(doc, enc, params)),
             "textDocument/semanticTokens/full" => Ok(crate::tokens::full(doc, enc)),
+            "textDocument/inlayHint" => Ok(crate::hints::inlay(doc, enc, params)),
+            "textDocument/foldingRange" => Ok(crate::hints::folding(doc, enc)),
+            "textDocument/documentHighlight" => Ok(crate::hints::highlight(doc, enc, params)),
             _ => Err((METHOD_NOT_FOUND, format!("cine lsp does not support `{method}`"))),
         }
     }
@@ -130,6 +136,9 @@ impl<W: Write> Server<W> {
                 "renameProvider": true,
                 "documentFormattingProvider": true,
                 "codeActionProvider": { "codeActionKinds": ["quickfix"] },
+                "inlayHintProvider": true,
+                "foldingRangeProvider": true,
+                "documentHighlightProvider": true,
                 "semanticTokensProvider": {
                     "legend": { "tokenTypes": crate::tokens::TYPES, "tokenModifiers": crate::tokens::MODIFIERS },
                     "full": true,

@@ -29,12 +29,13 @@ pub fn messages(mut out: &[u8]) -> Vec<Value> {
 pub struct Session {
     input: Vec<u8>,
     next: i64,
+    pub profiles: cine_lsp::Profiles,
 }
 
 impl Session {
     /// A session that has sent `initialize` (with the client's capabilities) and `initialized`.
     pub fn new(capabilities: Value) -> Self {
-        let mut s = Session { input: Vec::new(), next: 1 };
+        let mut s = Session { input: Vec::new(), next: 1, profiles: None };
         s.request("initialize", json!({ "capabilities": capabilities }));
         s.notify("initialized", json!({}));
         s
@@ -66,7 +67,7 @@ impl Session {
     /// Runs the input as it is (no shutdown added).
     pub fn run(self) -> Reply {
         let mut out = Vec::new();
-        let code = cine_lsp::serve(self.input.as_slice(), &mut out, None).unwrap();
+        let code = cine_lsp::serve(self.input.as_slice(), &mut out, self.profiles).unwrap();
         Reply { code, msgs: messages(&out) }
     }
 }
@@ -99,4 +100,9 @@ pub fn pos(text: &str, needle: &str) -> (u32, u32) {
     let line = text[..at].matches('\n').count() as u32;
     let col = (at - text[..at].rfind('\n').map_or(0, |i| i + 1)) as u32;
     (line, col)
+}
+
+/// A model profile for tests: chunks of 12 frames (the first 9), like cine-tiny.
+pub fn tiny_profile(name: &str) -> Option<cine_ir::ModelProfile> {
+    (name == "cine-tiny").then(|| cine_ir::ModelProfile { name: name.into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None })
 }

@@ -258,6 +258,7 @@ fn uris_and_paths_round_trip_with_spaces_and_non_ascii() {
 fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
     // An editor sends every state of a file as it is typed: none may break a request.
     let mut s = Session::new(json!({}));
+    s.profiles = Some(tiny_profile);
     let cut: Vec<usize> = (0..=FILM.len()).filter(|&i| FILM.is_char_boundary(i)).collect();
     for &n in &cut {
         let uri = format!("file:///tmp/cine-lsp-test/prefix{n}.cine");
@@ -265,12 +266,14 @@ fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
         s.open(&uri, text);
         let line = text.matches('\n').count() as u32;
         let col = text.rsplit('\n').next().unwrap().len() as u32;
-        for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition", "textDocument/references"] {
+        for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition", "textDocument/references", "textDocument/documentHighlight"] {
             s.at(method, &uri, line, col);
             s.at(method, &uri, line + 3, 99); // past the end
         }
         s.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
         s.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } }));
+        s.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } }));
+        s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": line + 1, "character": 0 } } }));
         s.request("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": line, "character": col } }, "context": { "diagnostics": [] } }));
     }
     let r = s.finish();
@@ -316,4 +319,42 @@ fn semantic_tokens_colour_every_part_of_a_line() {
     assert_eq!(find("slow"), ("slow".into(), "macro".into(), 2));
     assert_eq!(find("at").1, "keyword");
     assert_eq!(tokens.iter().filter(|t| t.0 == "mara").count(), 3, "the definition and both uses");
+}
+
+#[test]
+fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
+    let mut s = Session::new(json!({}));
+    s.profiles = Some(tiny_profile);
+    s.open(URI, FILM);
+    let all = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let (l, _) = pos(FILM, "  shot {");
+    let second = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": l, "character": 0 }, "end": { "line": l + 1, "character": 0 } } }));
+    let folds = s.request("textDocument/foldingRange", json!({ "textDocument": { "uri": URI } }));
+    let (ml, mc) = pos(FILM, "mara\n    camera");
+    let marks = s.at("textDocument/documentHighlight", URI, ml, mc);
+    let broken = "file:///tmp/cine-lsp-test/broken.cine";
+    s.open(broken, &FILM.replace("subjects mara\n    camera", "subjects nobody\n    camera"));
+    let none = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": broken }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let r = s.finish();
+    let film = cine_compiler::compile_str("pier.cine", FILM, &Default::default()).film.unwrap();
+    let plan = cine_ir::schedule::plan(&film, &tiny_profile("cine-tiny").unwrap());
+    let hints = r.result(all).as_array().unwrap();
+    assert_eq!(hints.len(), 2);
+    let (l0, c0) = pos(FILM, "shot arrival {");
+    assert_eq!(hints[0]["position"], json!({ "line": l0, "character": c0 + "shot arrival {".len() as u32 }));
+    let chunks = |i: usize| (plan.shots[i].first_chunk, plan.shots[i].first_chunk + plan.shots[i].chunks - 1);
+    let (a, b) = chunks(0);
+    assert_eq!(hints[0]["label"], format!("0:00.00-0:02.00 · chunks {a}-{b}"));
+    let (a, b) = chunks(1);
+    let second_label = if a == b { format!("0:02.00-0:03.00 · chunk {a}") } else { format!("0:02.00-0:03.00 · chunks {a}-{b}") };
+    assert_eq!(hints[1]["label"], second_label);
+    assert_eq!(r.result(second).as_array().unwrap().len(), 1, "only the hints in the range");
+    assert_eq!(r.result(none), &json!([]), "no hints while the film has errors");
+    let folds = r.result(folds).as_array().unwrap();
+    assert_eq!(folds.len(), 3, "the scene and its two shots");
+    assert_eq!(folds[0]["startLine"], pos(FILM, "scene pier").0);
+    assert_eq!(folds[0]["endLine"], FILM.lines().count() as u32 - 1);
+    let marks = r.result(marks).as_array().unwrap();
+    assert_eq!(marks.len(), 3, "two uses and the definition");
+    assert_eq!(marks.iter().filter(|m| m["kind"] == 3).count(), 1);
 }

@@ -1,0 +1,66 @@
+//! Inlay hints (each shot's place in the film: time span and chunks), folding ranges and the
+//! highlight of a name's uses.
+
+use cine_grammar::Item;
+use serde_json::{json, Value};
+
+use crate::analysis::Doc;
+use crate::text::Encoding;
+
+/// `m:ss.cc` of a frame.
+fn timecode(frame: u32, fps: u32) -> String {
+    let s = frame as f64 / fps.max(1) as f64;
+    format!("{}:{:05.2}", (s / 60.0).floor() as u64, s % 60.0)
+}
+
+/// After each shot's `{`: `0:02.00-0:04.00 · chunks 2-4` (chunks when the model is known).
+/// Only while the film compiles.
+pub fn inlay(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let Some(film) = &doc.compiled.film else { return json!([]) };
+    let index = doc.index(enc);
+    let range = params.get("range");
+    let from = range.and_then(|r| r.get("start")).and_then(|p| index.offset(p)).unwrap_or(0);
+    let to = range.and_then(|r| r.get("end")).and_then(|p| index.offset(p)).unwrap_or(doc.text.len());
+    let schedule = doc.profile.as_ref().map(|p| cine_ir::schedule::plan(film, p));
+    let heads = doc.parse.file.items.iter().filter_map(|i| if let Item::Scene(s) = i { Some(s) } else { None }).flat_map(|s| s.shots.iter().map(|shot| shot.head));
+    let mut out = Vec::new();
+    for (i, head) in heads.enumerate() {
+        let (Some(shot), true) = (film.shots.get(i), from <= head.end && head.end <= to) else { continue };
+        let mut label = format!("{}-{}", timecode(shot.start_frame, film.fps), timecode(shot.start_frame + shot.frames, film.fps));
+        if let Some(plan) = schedule.as_ref().and_then(|s| s.shots.iter().find(|p| p.shot == shot.index)) {
+            let last = plan.first_chunk + plan.chunks.saturating_sub(1);
+            label += &if plan.chunks == 1 { format!(" · chunk {}", plan.first_chunk) } else { format!(" · chunks {}-{last}", plan.first_chunk) };
+        }
+        out.push(json!({ "position": index.position(head.end), "label": label, "paddingLeft": true }));
+    }
+    Value::Array(out)
+}
+
+/// Scenes and shots fold.
+pub fn folding(doc: &Doc, enc: Encoding) -> Value {
+    let index = doc.index(enc);
+    let line = |offset: usize| index.position(offset)["line"].clone();
+    let mut out = Vec::new();
+    for item in &doc.parse.file.items {
+        if let Item::Scene(scene) = item {
+            out.push(json!({ "startLine": line(scene.span.start), "endLine": line(scene.span.end), "kind": "region" }));
+            for shot in &scene.shots {
+                out.push(json!({ "startLine": line(shot.span.start), "endLine": line(shot.span.end), "kind": "region" }));
+            }
+        }
+    }
+    Value::Array(out)
+}
+
+/// The uses of the name under the cursor in this file, and its definition (as a write).
+pub fn highlight(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let index = doc.index(enc);
+    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
+    let symbols = &doc.compiled.symbols;
+    let Some(sym) = symbols.at(0, offset) else { return Value::Null };
+    let mut out: Vec<Value> = symbols.references(sym.kind(), sym.name()).filter(|r| r.file == 0).map(|r| json!({ "range": index.range(r.span), "kind": 2 })).collect();
+    if let Some(d) = symbols.definition(sym.kind(), sym.name()).filter(|d| d.file == 0) {
+        out.push(json!({ "range": index.range(d.span), "kind": 3 }));
+    }
+    Value::Array(out)
+}
