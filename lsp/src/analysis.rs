@@ -71,10 +71,8 @@ pub fn context_at(text: &str, parse: &Parse, offset: usize) -> Context {
     for line in parse.lines.iter().take_while(|l| l.span.start < line_start) {
         let LineKind::Stmt { stmt, .. } = &line.kind else { continue };
         match stmt {
-            Stmt::Close => {
-                if stack.len() > 1 {
-                    stack.pop();
-                }
+            Stmt::Close if stack.len() > 1 => {
+                stack.pop();
             }
             Stmt::SceneOpen { .. } => stack.push(Context::Scene),
             Stmt::ShotOpen { .. } => stack.push(Context::Shot),

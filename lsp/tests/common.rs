@@ -106,3 +106,77 @@ pub fn pos(text: &str, needle: &str) -> (u32, u32) {
 pub fn tiny_profile(name: &str) -> Option<cine_ir::ModelProfile> {
     (name == "cine-tiny").then(|| cine_ir::ModelProfile { name: name.into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None })
 }
+
+/// A server running in a thread, spoken to message by message (for tests that change files
+/// on disk between messages).
+pub struct Live {
+    tx: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+    out: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    thread: Option<std::thread::JoinHandle<i32>>,
+}
+
+struct Pipe {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Read for Pipe {
+    fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+        if self.buf.is_empty() {
+            match self.rx.recv() {
+                Ok(b) => self.buf = b,
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = into.len().min(self.buf.len());
+        into[..n].copy_from_slice(&self.buf[..n]);
+        self.buf.drain(..n);
+        Ok(n)
+    }
+}
+
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Live {
+    pub fn start() -> Self {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = Shared(out.clone());
+        let thread = std::thread::spawn(move || cine_lsp::serve(std::io::BufReader::new(Pipe { rx, buf: vec![] }), writer, None).unwrap());
+        let live = Live { tx: Some(tx), out, thread: Some(thread) };
+        live.send(json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {} }));
+        live
+    }
+    pub fn send(&self, v: Value) {
+        self.tx.as_ref().unwrap().send(frame(&v)).unwrap();
+    }
+    pub fn notify(&self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+    /// Waits (up to 10 s) until the server has sent `n` messages; returns them all.
+    pub fn wait(&self, n: usize) -> Vec<Value> {
+        let t0 = std::time::Instant::now();
+        loop {
+            let msgs = messages(&self.out.lock().unwrap());
+            if msgs.len() >= n || t0.elapsed().as_secs() > 10 {
+                return msgs;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    /// Ends the session (end of input) and returns the exit code.
+    pub fn stop(mut self) -> i32 {
+        self.tx.take();
+        self.thread.take().unwrap().join().unwrap()
+    }
+}

@@ -243,6 +243,18 @@ fn used_files_are_followed_for_definitions_and_their_errors_shown_on_the_use_lin
     assert_eq!(d[0]["range"]["start"]["line"], 0, "on the use line");
     assert!(d[0]["message"].as_str().unwrap().contains("cast.cine:2:"), "{}", d[0]["message"]);
     assert_eq!(d[0]["relatedInformation"][0]["location"]["uri"], cine_lsp::text::from_path(&lib));
+    // The used file is fixed on disk and saved: every open screenplay is checked again.
+    let live = Live::start();
+    live.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "version": 1, "text": text } }));
+    let msgs = live.wait(2);
+    assert_eq!(msgs[1]["params"]["diagnostics"].as_array().unwrap().len(), 1, "{msgs:?}");
+    std::fs::write(&lib, "cast mara \"a fisherwoman\"\ncast ion \"a boy\"\n").unwrap();
+    live.notify("textDocument/didSave", json!({ "textDocument": { "uri": cine_lsp::text::from_path(&lib) } }));
+    let msgs = live.wait(3);
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    assert_eq!(msgs[2]["params"]["uri"], uri.as_str());
+    assert_eq!(msgs[2]["params"]["diagnostics"], json!([]));
+    assert_eq!(live.stop(), 1, "end of input without shutdown");
 }
 
 #[test]

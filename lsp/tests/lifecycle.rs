@@ -56,3 +56,47 @@ fn a_message_that_is_not_json_is_answered_and_the_next_one_still_served() {
     assert!(r.result(hover)["contents"]["value"].as_str().unwrap().contains("fisherwoman"));
     assert_eq!(r.code, 0);
 }
+
+#[test]
+fn malformed_params_get_answers_never_an_internal_error() {
+    let uri = "file:///tmp/cine-lsp-test/pier.cine";
+    let mut s = Session::new(json!({}));
+    s.open(uri, FILM);
+    s.notify("textDocument/didOpen", json!({ "textDocument": 7 }));
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri }, "contentChanges": "nope" }));
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": 5 }, "contentChanges": [{ "text": 5 }] }));
+    let methods = [
+        "textDocument/hover",
+        "textDocument/completion",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/documentSymbol",
+        "textDocument/rename",
+        "textDocument/formatting",
+        "textDocument/codeAction",
+        "textDocument/semanticTokens/full",
+        "textDocument/inlayHint",
+        "textDocument/foldingRange",
+        "textDocument/documentHighlight",
+    ];
+    let bad = [
+        json!(5),
+        json!([]),
+        json!({ "textDocument": 3 }),
+        json!({ "textDocument": { "uri": uri }, "position": "x" }),
+        json!({ "textDocument": { "uri": uri }, "position": { "line": -1, "character": 1e9 } }),
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 2 }, "range": [], "newName": 3, "context": null }),
+    ];
+    let mut ids = Vec::new();
+    for m in methods {
+        for p in &bad {
+            ids.push(s.request(m, p.clone()));
+        }
+    }
+    let r = s.finish();
+    for id in ids {
+        let a = r.answer(id);
+        assert!(a.get("result").is_some() || a["error"]["code"] != -32603, "{a}");
+    }
+    assert_eq!(r.code, 0);
+}
