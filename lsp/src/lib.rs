@@ -38,6 +38,7 @@ mod tokens;
 use std::io::{self, BufRead, Write};
 
 pub use analysis::Profiles;
+pub use server::DOCUMENT_REQUESTS;
 
 /// Serves one client until it sends `exit` or closes the stream. Returns the exit code:
 /// 0 after `shutdown` then `exit`, 1 otherwise (LSP's rule).

@@ -22,7 +22,7 @@ pub const NOT_INITIALIZED: i64 = -32002;
 pub const REQUEST_FAILED: i64 = -32803;
 
 /// The requests about one open document that the server answers.
-const DOCUMENT_REQUESTS: &[&str] = &[
+pub const DOCUMENT_REQUESTS: &[&str] = &[
     "textDocument/hover",
     "textDocument/completion",
     "textDocument/definition",

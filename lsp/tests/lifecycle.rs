@@ -65,20 +65,8 @@ fn malformed_params_get_answers_never_an_internal_error() {
     s.notify("textDocument/didOpen", json!({ "textDocument": 7 }));
     s.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri }, "contentChanges": "nope" }));
     s.notify("textDocument/didChange", json!({ "textDocument": { "uri": 5 }, "contentChanges": [{ "text": 5 }] }));
-    let methods = [
-        "textDocument/hover",
-        "textDocument/completion",
-        "textDocument/definition",
-        "textDocument/references",
-        "textDocument/documentSymbol",
-        "textDocument/rename",
-        "textDocument/formatting",
-        "textDocument/codeAction",
-        "textDocument/semanticTokens/full",
-        "textDocument/inlayHint",
-        "textDocument/foldingRange",
-        "textDocument/documentHighlight",
-    ];
+    let methods = cine_lsp::DOCUMENT_REQUESTS;
+    assert!(methods.len() >= 12);
     let bad = [
         json!(5),
         json!([]),
@@ -88,7 +76,7 @@ fn malformed_params_get_answers_never_an_internal_error() {
         json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 2 }, "range": [], "newName": 3, "context": null }),
     ];
     let mut ids = Vec::new();
-    for m in methods {
+    for &m in methods {
         for p in &bad {
             ids.push(s.request(m, p.clone()));
         }
