@@ -135,3 +135,18 @@ fn fix_applies_every_suggestion_and_reports_what_is_left() {
     assert!(!text(&out.stderr).contains("fixed"), "{}", text(&out.stderr));
     assert_eq!(std::fs::metadata(&g).unwrap().modified().unwrap(), before);
 }
+
+#[test]
+fn github_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "bad.cine", ERRS.as_bytes());
+    let out = cine(&["lint", "--format", "github", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let want = format!("::error file={f},line=6,col=14,endLine=6,endColumn=18,title=cine%3A%3Aundefined-cast::no cast member is named `maar`%0Ahelp: did you mean `mara`?");
+    assert_eq!(lines[0], want);
+    let out = cine(&["lint", "--format", "github", &write(dir.path(), "warn.cine", WARNS.as_bytes())]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("::warning file="), "{}", text(&out.stdout));
+}

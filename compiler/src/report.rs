@@ -11,6 +11,8 @@ pub enum Format {
     Human,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request's lines.
+    Github,
 }
 
 impl std::str::FromStr for Format {
@@ -20,7 +22,8 @@ impl std::str::FromStr for Format {
             "human" => Ok(Format::Human),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
-            _ => Err(format!("unknown format `{s}`: use human, json or sarif")),
+            "github" => Ok(Format::Github),
+            _ => Err(format!("unknown format `{s}`: use human, json, sarif or github")),
         }
     }
 }
@@ -157,7 +160,31 @@ pub fn render(format: Format, diags: &[Diagnostic], sources: &[SourceFile]) -> S
         }
         Format::Json => pretty(&json_report(diags, sources)),
         Format::Sarif => pretty(&sarif_report(diags, sources)),
+        Format::Github => diags.iter().map(|d| github(d, sources)).collect(),
     }
+}
+
+/// One diagnostic as a GitHub Actions `::error` / `::warning` command.
+fn github(d: &Diagnostic, sources: &[SourceFile]) -> String {
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let loc = location(d, sources);
+    let level = if d.severity == Severity::Error { "error" } else { "warning" };
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(h);
+    }
+    format!(
+        "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        prop(loc["file"].as_str().unwrap_or_default()),
+        loc["line"],
+        loc["column"],
+        loc["end_line"],
+        loc["end_column"],
+        prop(&d.rule.code()),
+        data(&message)
+    )
 }
 
 fn pretty(v: &Value) -> String {

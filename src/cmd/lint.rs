@@ -11,8 +11,8 @@ pub struct Args {
     /// Screenplays to check; a folder means every `.cine` file in it.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Output: human (to stderr), json or sarif (to stdout).
-    #[arg(long, default_value = "human", value_parser = ["human", "json", "sarif"])]
+    /// Output: human (to stderr), json, sarif or github (GitHub Actions annotations), to stdout.
+    #[arg(long, default_value = "human", value_parser = ["human", "json", "sarif", "github"])]
     pub format: String,
     /// `--deny warnings` makes warnings fail the run (exit 1).
     #[arg(long, value_parser = ["warnings"])]
