@@ -18,7 +18,7 @@ mod line;
 pub mod print;
 
 pub use ast::*;
-pub use expect::{distance, suggest};
+pub use expect::{distance, suggest, usage};
 pub use line::Context;
 
 /// Files larger than this are refused with an error.

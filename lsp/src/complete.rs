@@ -125,3 +125,26 @@ fn filter(mut c: Vec<Candidate>, typed: &str) -> Vec<Candidate> {
     c.dedup_by(|a, b| a.label == b.label);
     c
 }
+
+/// Signature help inside `camera name(...)` / `transition name(...)`: the entry's parameters
+/// with their defaults, the one being written marked.
+pub fn signature(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+    let index = doc.index(enc);
+    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
+    let before = line_before(&doc.text, offset);
+    let Some((head, args)) = before.split_once('(') else { return Value::Null };
+    if args.contains(')') {
+        return Value::Null;
+    }
+    let mut words = head.split_whitespace();
+    let (Some(kind @ ("camera" | "transition")), Some(name), None) = (words.next(), words.next(), words.next()) else { return Value::Null };
+    let Some(def) = doc.compiled.symbols.definition(&SymbolKind::Entry(kind.to_string()), name) else { return Value::Null };
+    let label = format!("{name}({})", def.params.join(", "));
+    let parameters: Vec<Value> = def.params.iter().map(|p| json!({ "label": p })).collect();
+    let active = args.matches(',').count().min(def.params.len().saturating_sub(1));
+    json!({
+        "signatures": [{ "label": label, "documentation": def.detail, "parameters": parameters }],
+        "activeSignature": 0,
+        "activeParameter": active,
+    })
+}

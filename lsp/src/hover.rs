@@ -19,7 +19,10 @@ pub fn hover(doc: &Doc, enc: Encoding, params: &Value) -> Value {
         Some(sym) => (name(doc, sym), sym.span()),
         None => match shot_at(&doc.parse, offset) {
             Some((i, head)) => (shot(doc, i), head),
-            None => return Value::Null,
+            None => match keyword_at(&doc.text, offset) {
+                Some((word, span)) => (format!("**`{}`**: write it like `{}`", &doc.text[span.start..span.end], word), span),
+                None => return Value::Null,
+            },
         },
     };
     json!({ "contents": { "kind": "markdown", "value": text }, "range": index.range(span) })
@@ -95,4 +98,16 @@ fn shot_at(parse: &Parse, offset: usize) -> Option<(usize, Span)> {
 
 fn shot_named(parse: &Parse, name: &str) -> Option<usize> {
     shots(parse).iter().position(|(n, _)| *n == Some(name))
+}
+
+/// The statement keyword under the cursor (the first word of its line) and how it is written.
+fn keyword_at(text: &str, offset: usize) -> Option<(&'static str, Span)> {
+    let word = crate::analysis::word_before(text, offset);
+    let end = text[word.end..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(text.len(), |i| word.end + i);
+    let span = Span::new(word.start, end);
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..span.start].trim().is_empty() {
+        return None;
+    }
+    cine_grammar::usage(&text[span.start..span.end]).map(|u| (u, span))
 }

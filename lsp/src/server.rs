@@ -35,6 +35,7 @@ pub const DOCUMENT_REQUESTS: &[&str] = &[
     "textDocument/inlayHint",
     "textDocument/foldingRange",
     "textDocument/documentHighlight",
+    "textDocument/signatureHelp",
 ];
 
 pub struct Server<W: Write> {
@@ -108,6 +109,7 @@ impl<W: Write> Server<W> {
             "textDocument/inlayHint" => Ok(crate::hints::inlay(doc, enc, params)),
             "textDocument/foldingRange" => Ok(crate::hints::folding(doc, enc)),
             "textDocument/documentHighlight" => Ok(crate::hints::highlight(doc, enc, params)),
+            "textDocument/signatureHelp" => Ok(crate::complete::signature(doc, enc, params)),
             _ => Err((METHOD_NOT_FOUND, format!("cine lsp does not support `{method}`"))),
         }
     }
@@ -136,6 +138,7 @@ impl<W: Write> Server<W> {
                 "renameProvider": true,
                 "documentFormattingProvider": true,
                 "codeActionProvider": { "codeActionKinds": ["quickfix"] },
+                "signatureHelpProvider": { "triggerCharacters": ["(", ","] },
                 "inlayHintProvider": true,
                 "foldingRangeProvider": true,
                 "documentHighlightProvider": true,

@@ -75,7 +75,7 @@ fn hover_explains_names_and_shows_a_shots_frames_and_prompt() {
     let shot = s.at("textDocument/hover", URI, l, c);
     let (l, c) = pos(FILM, "arrival\n  }");
     let recalled = s.at("textDocument/hover", URI, l, c);
-    let nothing = s.at("textDocument/hover", URI, 1, 0);
+    let nothing = s.at("textDocument/hover", URI, 1, 5); // the 16 of `fps 16`
     let r = s.finish();
     let text = |id| r.result(id)["contents"]["value"].as_str().unwrap().to_string();
     assert!(text(cast).contains("cast member") && text(cast).contains("a fisherwoman in a red coat"), "{}", text(cast));
@@ -278,7 +278,7 @@ fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
         s.open(&uri, text);
         let line = text.matches('\n').count() as u32;
         let col = text.rsplit('\n').next().unwrap().len() as u32;
-        for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition", "textDocument/references", "textDocument/documentHighlight"] {
+        for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition", "textDocument/references", "textDocument/documentHighlight", "textDocument/signatureHelp"] {
             s.at(method, &uri, line, col);
             s.at(method, &uri, line + 3, 99); // past the end
         }
@@ -369,4 +369,28 @@ fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
     let marks = r.result(marks).as_array().unwrap();
     assert_eq!(marks.len(), 3, "two uses and the definition");
     assert_eq!(marks.iter().filter(|m| m["kind"] == 3).count(), 1);
+}
+
+#[test]
+fn signature_help_inside_a_call_and_hover_on_a_keyword() {
+    let text = FILM.replace("camera pan_left(speed: slow)", "camera pan_left(speed: slow, ");
+    let mut s = Session::new(json!({}));
+    s.open(URI, &text);
+    let (l, c) = pos(&text, "pan_left(");
+    let first = s.at("textDocument/signatureHelp", URI, l, c + 9);
+    let second = s.at("textDocument/signatureHelp", URI, l, c + 21);
+    let outside = s.at("textDocument/signatureHelp", URI, l, 2);
+    let (dl, dc) = pos(&text, "duration 2s");
+    let keyword = s.at("textDocument/hover", URI, dl, dc + 3);
+    let r = s.finish();
+    let stdlib = cine_compiler::compile_str("x.cine", "", &Default::default()).symbols;
+    let pan = stdlib.definition(&cine_compiler::symbols::SymbolKind::Entry("camera".into()), "pan_left").unwrap();
+    let sig = &r.result(first)["signatures"][0];
+    assert_eq!(sig["label"], format!("pan_left({})", pan.params.join(", ")));
+    assert_eq!(sig["documentation"], pan.detail);
+    assert_eq!(r.result(first)["activeParameter"], 0);
+    assert_eq!(r.result(second)["activeParameter"], 1, "after the first comma");
+    assert_eq!(r.result(outside), &Value::Null);
+    let hover = r.result(keyword)["contents"]["value"].as_str().unwrap();
+    assert!(hover.contains("`duration`") && hover.contains("duration 2.5s"), "{hover}");
 }
