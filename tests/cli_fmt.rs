@@ -53,3 +53,27 @@ fn stdin_to_stdout() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("// a film\ntitle \"A\"\n"));
 }
+
+#[test]
+fn rewriting_keeps_links_permissions_and_read_only_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let messy = "set pier \"a pier\"\nscene pier {\nshot {\nduration 2s\n}\n}\n";
+    let target = dir.path().join("real.cine");
+    std::fs::write(&target, messy).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.cine");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = cine(&["fmt", link.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "set pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n  }\n}\n");
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o640);
+    let ro = dir.path().join("ro.cine");
+    std::fs::write(&ro, messy).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = cine(&["fmt", ro.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), messy, "a read-only file is left alone");
+}

@@ -38,6 +38,12 @@ pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// permissions: an interrupted write never leaves half a screenplay.
 pub fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
+    // Through a symlink, rewrite its target (a rename would replace the link itself).
+    let real = std::fs::canonicalize(path);
+    let path = real.as_deref().unwrap_or(path);
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "the file is read-only"));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
