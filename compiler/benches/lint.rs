@@ -58,7 +58,7 @@ fn screenplay(shots: usize) -> String {
 fn main() {
     let shots: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
     let src = screenplay(shots);
-    let opts = Options { profile: Some(tiny), root: None };
+    let opts = Options { profile: Some(tiny), root: None, ..Default::default() };
     let config = Config::default();
     // Warm up, and make sure the input is what we think it is.
     let out = compile("bench.cine", &src, None, &opts, &config);

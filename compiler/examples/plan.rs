@@ -14,7 +14,7 @@ fn main() {
         std::process::exit(2);
     };
     let path = std::path::PathBuf::from(path);
-    let opts = cine_compiler::Options { profile: Some(tiny), root: Some(cine_compiler::project_root(&path)) };
+    let opts = cine_compiler::Options { profile: Some(tiny), root: Some(cine_compiler::project_root(&path)), ..Default::default() };
     let out = cine_compiler::compile_file(&path, &opts, None);
     eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
     match out.film {

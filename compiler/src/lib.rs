@@ -42,6 +42,8 @@ pub struct Options {
     pub profile: Option<fn(&str) -> Option<ModelProfile>>,
     /// Project root that `use` paths are confined to; `None` forbids file imports.
     pub root: Option<std::path::PathBuf>,
+    /// Texts to use instead of files on disk, by canonical path (an editor's unsaved buffers).
+    pub overlay: Option<std::sync::Arc<std::collections::HashMap<PathBuf, String>>>,
 }
 
 /// The result of a compile: the IR when there were no errors, and every diagnostic.

@@ -100,7 +100,8 @@ impl Cx<'_> {
                     if self.units.iter().any(|u| u.path.as_deref() == Some(path.as_path())) {
                         continue; // already loaded through another use
                     }
-                    let text_src = match read_limited(&path) {
+                    let unsaved = self.opts.overlay.as_ref().and_then(|o| o.get(&path)).cloned();
+                    let text_src = match unsaved.map_or_else(|| read_limited(&path), Ok) {
                         Ok(t) => t,
                         Err((rule, why)) => {
                             self.diags.push(Diagnostic::new(rule, file, text.span, format!("cannot use `{}`: {why}", text.value)).label("used here"));

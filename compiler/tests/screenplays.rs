@@ -16,7 +16,7 @@ fn every_bundled_screenplay_is_clean() {
     let files = screenplays();
     assert!(files.len() >= 6, "at least six screenplays, found {}", files.len());
     for f in files {
-        let opts = Options { profile: Some(common::tiny), root: Some(cine_compiler::project_root(&f)) };
+        let opts = Options { profile: Some(common::tiny), root: Some(cine_compiler::project_root(&f)), ..Default::default() };
         let out = compile_file(&f, &opts, None);
         let text = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
         assert!(out.diagnostics.is_empty(), "{}:\n{text}", f.display());
@@ -28,7 +28,7 @@ fn every_bundled_screenplay_is_clean() {
 #[test]
 fn lighthouse_is_the_main_film() {
     let f = common::repo().join("screenplays/lighthouse.cine");
-    let opts = Options { profile: Some(common::tiny), root: Some(cine_compiler::project_root(&f)) };
+    let opts = Options { profile: Some(common::tiny), root: Some(cine_compiler::project_root(&f)), ..Default::default() };
     let film = compile_file(&f, &opts, None).film.unwrap();
     let secs = film.seconds();
     assert!((10.0..=20.0).contains(&secs), "{secs}");
@@ -58,7 +58,7 @@ fn screenplays_use_every_feature() {
 #[test]
 fn plan_json_is_deterministic() {
     let f = common::repo().join("screenplays/harbor.cine");
-    let opts = Options { profile: Some(common::tiny), root: Some(cine_compiler::project_root(&f)) };
+    let opts = Options { profile: Some(common::tiny), root: Some(cine_compiler::project_root(&f)), ..Default::default() };
     let a = serde_json::to_string(&compile_file(&f, &opts, None).film.unwrap()).unwrap();
     let b = serde_json::to_string(&compile_file(&f, &opts, None).film.unwrap()).unwrap();
     assert_eq!(a, b);

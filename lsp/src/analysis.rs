@@ -11,6 +11,9 @@ use crate::text::{self, Encoding, LineIndex};
 /// Looks a model up by name (the CLI passes the model registry).
 pub type Profiles = Option<fn(&str) -> Option<ModelProfile>>;
 
+/// Unsaved texts by canonical path.
+pub type Overlay = std::sync::Arc<std::collections::HashMap<PathBuf, String>>;
+
 /// An open document.
 pub struct Doc {
     pub uri: String,
@@ -25,8 +28,10 @@ pub struct Doc {
 }
 
 impl Doc {
-    pub fn new(uri: String, text: String, version: i64, profiles: Profiles) -> Self {
-        let compiled = compile(&uri, &text, profiles);
+    /// `open`: the texts of the other open documents by canonical path, used instead of the
+    /// files on disk when this one `use`s them.
+    pub fn new(uri: String, text: String, version: i64, profiles: Profiles, open: Option<Overlay>) -> Self {
+        let compiled = compile(&uri, &text, profiles, open);
         let parse = cine_grammar::parse(&text);
         let profile = compiled.film.as_ref().zip(profiles).and_then(|(film, find)| find(&film.model));
         Doc { uri, text, version, compiled, parse, profile }
@@ -46,18 +51,18 @@ impl Doc {
 }
 
 /// Compiles a document's text as the file its URI names: `use` paths and `cine.toml` are
-/// found from its folder. A document that is not a file (`untitled:`) may not use files.
-pub fn compile(uri: &str, text: &str, profiles: Profiles) -> Compiled {
+/// found from its folder, used files are read from `overlay` when there. A document that is not a file (`untitled:`) may not use files.
+pub fn compile(uri: &str, text: &str, profiles: Profiles, overlay: Option<Overlay>) -> Compiled {
     match text::to_path(uri) {
         Some(path) => {
             let root = Some(cine_compiler::project_root(&path));
-            cine_compiler::compile_text(&path, text, &Options { profile: profiles, root }, None)
+            cine_compiler::compile_text(&path, text, &Options { profile: profiles, root, overlay }, None)
         }
         None => {
             let name = uri.rsplit(['/', ':']).next().filter(|n| !n.is_empty()).unwrap_or("untitled.cine");
             let path = PathBuf::from(name);
             let config = cine_compiler::Config::default();
-            cine_compiler::compile_text(&path, text, &Options { profile: profiles, root: None }, Some(&config))
+            cine_compiler::compile_text(&path, text, &Options { profile: profiles, root: None, overlay: None }, Some(&config))
         }
     }
 }

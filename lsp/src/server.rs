@@ -173,23 +173,52 @@ impl<W: Write> Server<W> {
                 // Used files or cine.toml may have changed on disk: check every open document again.
                 let open: Vec<(String, String, i64)> = self.docs.values().map(|d| (d.uri.clone(), d.text.clone(), d.version)).collect();
                 for (uri, text, version) in open {
-                    self.update(uri, text, version)?;
+                    self.check(uri, text, version)?;
                 }
             }
             ("textDocument/didClose", Some(uri)) => {
                 self.docs.remove(&uri);
                 self.send(diagnostics::publish(&uri, None, vec![]))?;
+                self.check_users(&uri)?; // they read the file from disk again
             }
             _ => {} // initialized, $/cancelRequest, $/setTrace, ...: nothing to do
         }
         Ok(None)
     }
 
-    /// Compiles a document's new text and publishes its diagnostics.
+    /// Compiles a document's new text and publishes its diagnostics; then checks again the
+    /// open documents that use it (they read it from here, not from disk).
     fn update(&mut self, uri: String, text: String, version: i64) -> io::Result<()> {
+        self.check(uri.clone(), text, version)?;
+        self.check_users(&uri)
+    }
+
+    /// Checks again the open documents that use the file of `uri`.
+    fn check_users(&mut self, uri: &str) -> io::Result<()> {
+        let Some(path) = crate::text::to_path(uri).and_then(|p| p.canonicalize().ok()) else { return Ok(()) };
+        let users: Vec<(String, String, i64)> = self
+            .docs
+            .values()
+            .filter(|d| d.uri != *uri && d.compiled.sources.iter().skip(1).any(|s| s.path.as_ref() == Some(&path)))
+            .map(|d| (d.uri.clone(), d.text.clone(), d.version))
+            .collect();
+        for (u, t, v) in users {
+            self.check(u, t, v)?;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, uri: String, text: String, version: i64) -> io::Result<()> {
         let profiles = self.profiles;
         let enc = self.enc;
-        let doc = match catch_unwind(AssertUnwindSafe(|| Doc::new(uri.clone(), text, version, profiles))) {
+        let open: HashMap<std::path::PathBuf, String> = self
+            .docs
+            .values()
+            .filter(|d| d.uri != uri)
+            .filter_map(|d| Some((crate::text::to_path(&d.uri)?.canonicalize().ok()?, d.text.clone())))
+            .collect();
+        let open = (!open.is_empty()).then(|| std::sync::Arc::new(open));
+        let doc = match catch_unwind(AssertUnwindSafe(|| Doc::new(uri.clone(), text, version, profiles, open))) {
             Ok(doc) => doc,
             Err(_) => {
                 eprintln!("cine lsp: the compiler failed on {uri}; its diagnostics are not updated");

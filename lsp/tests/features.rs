@@ -394,3 +394,26 @@ fn signature_help_inside_a_call_and_hover_on_a_keyword() {
     let hover = r.result(keyword)["contents"]["value"].as_str().unwrap();
     assert!(hover.contains("`duration`") && hover.contains("duration 2.5s"), "{hover}");
 }
+
+#[test]
+fn unsaved_text_of_an_open_used_file_is_what_the_screenplay_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    let lib = dir.path().join("lib/cast.cine");
+    std::fs::write(&lib, "cast mara \"a fisherwoman\"\n").unwrap();
+    let main = dir.path().join("film.cine");
+    let text = "use \"lib/cast.cine\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n}\n";
+    std::fs::write(&main, text).unwrap();
+    let (uri, lib_uri) = (cine_lsp::text::from_path(&main), cine_lsp::text::from_path(&lib));
+    let mut s = Session::new(json!({}));
+    s.open(&uri, text);
+    s.open(&lib_uri, "cast nell \"a fisherwoman\"\n"); // renamed, not saved
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": lib_uri, "version": 2 }, "contentChanges": [{ "text": "cast mara \"a fisherwoman\"\n" }] }));
+    s.open(&lib_uri, "cast nell \"a fisherwoman\"\n");
+    s.notify("textDocument/didClose", json!({ "textDocument": { "uri": lib_uri } }));
+    let r = s.finish();
+    let mains: Vec<usize> = r.msgs.iter().filter(|m| m["params"]["uri"] == uri.as_str()).map(|m| m["params"]["diagnostics"].as_array().unwrap().len()).collect();
+    assert_eq!(mains, vec![0, 1, 0, 1, 0], "clean, the unsaved rename, renamed back, again, closed (the disk)");
+    let errors: Vec<&serde_json::Value> = r.msgs.iter().filter(|m| m["params"]["uri"] == uri.as_str() && !m["params"]["diagnostics"].as_array().unwrap().is_empty()).collect();
+    assert_eq!(errors[0]["params"]["diagnostics"][0]["code"], "cine::undefined-cast");
+}

@@ -41,7 +41,7 @@ pub fn run(args: Args) -> i32 {
     let mut io = false;
     for f in &files {
         let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(f));
-        let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root) };
+        let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root), ..Default::default() };
         let mut out = cine_compiler::compile_file(f, &opts, None);
         // A fix can uncover the next one (a camera's parameters are checked once its name is
         // known), so fixing goes on, a few rounds at most, until nothing is left to apply.

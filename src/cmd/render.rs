@@ -107,6 +107,7 @@ pub fn load_film(path: &Path) -> Result<Film, LoadError> {
     let opts = cine_compiler::Options {
         profile: Some(cine_model::registry::profile),
         root: Some(cine_compiler::project_root(path)),
+        ..Default::default()
     };
     let mut out = cine_compiler::compile_file(path, &opts, None);
     out.messages = out.diagnostics.iter().map(|d| cine_compiler::diag::render_human(d, &out.sources)).collect();

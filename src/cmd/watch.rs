@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 pub fn files_of(path: &Path) -> Vec<PathBuf> {
     let mut files = vec![path.to_path_buf()];
     if path.extension().is_some_and(|e| e == "cine") {
-        let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(cine_compiler::project_root(path)) };
+        let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(cine_compiler::project_root(path)), ..Default::default() };
         let out = cine_compiler::compile_file(path, &opts, None);
         let main = path.canonicalize().ok();
         files.extend(out.sources.iter().filter_map(|s| s.path.clone()).filter(|p| Some(p) != main.as_ref()));

@@ -28,7 +28,7 @@ pub fn tiny(name: &str) -> Option<ModelProfile> {
 }
 
 pub fn opts() -> Options {
-    Options { profile: Some(tiny), root: None }
+    Options { profile: Some(tiny), root: None, ..Default::default() }
 }
 
 pub fn repo() -> PathBuf {
