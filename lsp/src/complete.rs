@@ -98,7 +98,7 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
             }
         }
         "subjects" => {
-            let listed: Vec<&str> = head["subjects".len()..].split([',', ' ']).filter(|w| !w.is_empty()).collect();
+            let listed: Vec<&str> = head.trim_start()["subjects".len()..].split([',', ' ']).filter(|w| !w.is_empty()).collect();
             out = defs(SymbolKind::Cast, VARIABLE).into_iter().filter(|c| !listed.contains(&c.label.as_str())).collect();
         }
         "scene" if words.len() == 1 => out = defs(SymbolKind::Set, VARIABLE),

@@ -111,6 +111,16 @@ fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
     let labels = |id| label_list(r.result(id));
     assert!(labels(camera).contains(&"pan_left".to_string()) && labels(camera).contains(&"dolly_in".to_string()), "{:?}", labels(camera));
     assert_eq!(labels(subjects), vec!["ion"], "cast not yet listed");
+    let listed = |line: &str| {
+        let text = format!("cast mara \"a\"\ncast mar \"b\"\nset pier \"p\"\nscene pier {{\n  shot {{\n{line}\n  }}\n}}\n");
+        let mut s = Session::new(json!({}));
+        s.open(URI, &text);
+        let id = s.at("textDocument/completion", URI, 5, line.len() as u32);
+        label_list(s.finish().result(id))
+    };
+    // Names already listed are left out, with or without indentation.
+    assert_eq!(listed("    subjects mar, "), vec!["mara"]);
+    assert_eq!(listed("subjects mara, "), vec!["mar"]);
     let stdlib = cine_compiler::compile_str("x.cine", "", &Default::default()).symbols;
     let pan = stdlib.definition(&cine_compiler::symbols::SymbolKind::Entry("camera".into()), "pan_left").unwrap();
     let mut want: Vec<String> = pan.params.iter().map(|p| p.split(':').next().unwrap().to_string()).collect();
