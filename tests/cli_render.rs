@@ -280,3 +280,39 @@ fn watch_follows_the_used_files_and_cine_toml() {
     assert_eq!(err.matches("wrote a.mp4").count(), 2, "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn shots_writes_only_the_selected_shots_after_generating_what_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let three = SCRIPT.replace("  shot {\n    duration 1s", "  shot harbor {\n    duration 1s").replace("  }\n}\n", "  }\n  shot {\n    duration 2s\n  }\n}\n");
+    std::fs::write(dir.path().join("a.cine"), &three).unwrap();
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--cache-dir", "cache"];
+        args.extend_from_slice(extra);
+        cine(&args, dir.path())
+    };
+    // The first shot alone, on an empty cache: only its chunks are generated.
+    let o = render(&["--shots", "1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 32);
+    assert!(text(&o).contains("wrote a.mp4 (32 frames, 2.00 s"), "{}", text(&o));
+    assert!(text(&o).contains("3 of 3 chunks generated"), "{}", text(&o));
+    // The second shot by name: the first comes from the cache.
+    let o = render(&["--shots", "harbor"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 16);
+    assert!(text(&o).contains("1 shot(s) from cache"), "{}", text(&o));
+    // A range by number; then the whole film, all from the cache but the last shot.
+    let o = render(&["--shots", "2..3"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 48);
+    let o = render(&[]);
+    assert!(text(&o).contains("3 shot(s) from cache"), "{}", text(&o));
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 80);
+    // Bad selections are input errors that name the shots.
+    for (spec, want) in [("4", "there is no shot 4: the film has 3 shots"), ("habor", "the shots are: 1.1, harbor, 1.3"), ("3..1", "runs backwards")] {
+        let o = render(&["--shots", spec]);
+        assert_eq!(o.status.code(), Some(1), "{spec}: {}", text(&o));
+        assert!(text(&o).contains(want), "{spec}: {}", text(&o));
+    }
+}

@@ -86,3 +86,19 @@ fn styles_need_use() {
     let d = c.diagnostics.iter().find(|d| d.rule == cine_compiler::Rule::UnknownEntry).unwrap();
     assert!(d.help.as_deref().unwrap().contains("use styles"), "{:?}", d.help);
 }
+
+#[test]
+fn a_film_cut_after_a_shot_keeps_what_comes_before() {
+    let src = "set pier \"a pier\"\nset quay \"a quay\"\nscene pier {\n  shot a {\n    duration 1s\n  }\n  shot b {\n    duration 2s\n  }\n}\nscene quay {\n  shot c {\n    duration 1s\n  }\n}\n";
+    let film = cine_compiler::compile_str("t.cine", src, &Default::default()).film.unwrap();
+    assert_eq!(film.select_shots("b"), Ok((1, 1)));
+    assert_eq!(film.select_shots("a..c"), Ok((0, 2)));
+    assert_eq!(film.select_shots("2..3"), Ok((1, 2)));
+    assert!(film.select_shots("c..a").is_err());
+    let cut = film.until_shot(1);
+    assert_eq!(cut.shots.len(), 2);
+    assert_eq!(cut.total_frames, 48);
+    assert_eq!(cut.scenes.len(), 1, "the quay scene had only shot c");
+    assert_eq!(cut.scenes[0].shots, vec![0, 1]);
+    assert_eq!(film.until_shot(2), film, "cut after the last shot: the whole film");
+}

@@ -137,6 +137,46 @@ pub struct ModelProfile {
 }
 
 impl Film {
+    /// The film up to and including shot `last` (what generating that shot needs: causal
+    /// generation sees only earlier shots). Scenes keep their shots up to it.
+    pub fn until_shot(&self, last: usize) -> Film {
+        let mut f = self.clone();
+        f.shots.truncate(last + 1);
+        f.total_frames = f.shots.last().map_or(0, |s| s.start_frame + s.frames);
+        for scene in &mut f.scenes {
+            scene.shots.retain(|&i| i <= last);
+        }
+        f.scenes.retain(|s| !s.shots.is_empty());
+        f
+    }
+
+    /// Shots by a selection: a label (`door`, or `2.1` for an unnamed one) or a 1-based
+    /// number, or a range `A..B` of them. Returns the first and last shot index.
+    pub fn select_shots(&self, spec: &str) -> Result<(usize, usize), String> {
+        let one = |s: &str| -> Result<usize, String> {
+            let s = s.trim();
+            if let Some(i) = self.shots.iter().position(|shot| shot.label == s) {
+                return Ok(i);
+            }
+            match s.parse::<usize>() {
+                Ok(n) if (1..=self.shots.len()).contains(&n) => Ok(n - 1),
+                Ok(n) => Err(format!("there is no shot {n}: the film has {} shots (numbered from 1)", self.shots.len())),
+                Err(_) => {
+                    let labels: Vec<&str> = self.shots.iter().map(|s| s.label.as_str()).collect();
+                    Err(format!("no shot is named `{s}`; the shots are: {}", labels.join(", ")))
+                }
+            }
+        };
+        let (a, b) = match spec.split_once("..") {
+            Some((a, b)) => (one(a)?, one(b)?),
+            None => (one(spec)?, one(spec)?),
+        };
+        if a > b {
+            return Err(format!("`{spec}` runs backwards: the first shot comes after the last"));
+        }
+        Ok((a, b))
+    }
+
     /// The film's length in seconds.
     pub fn seconds(&self) -> f64 {
         self.total_frames as f64 / self.fps.max(1) as f64

@@ -24,6 +24,8 @@ pub struct RenderOptions<'a> {
     pub progress: bool,
     /// Set by a signal handler: the render stops at the next chunk with an error.
     pub interrupt: Option<&'a AtomicBool>,
+    /// Film frames written to the MP4 (all when `None`); the storyboard still shows every shot.
+    pub keep: Option<std::ops::Range<u32>>,
 }
 
 /// What a render did.
@@ -199,8 +201,9 @@ pub fn render_film(
     let (w, h) = gen.frame_size(schedule.width, schedule.height);
     let mut mp4 = Mp4Writer::create(output, w, h, schedule.fps)?;
     let mut board = storyboard.map(|_| Storyboard::new(&schedule));
+    let mut kept = Kept { sink: &mut mp4, range: opts.keep.clone().unwrap_or(0..u32::MAX) };
     let stats = {
-        let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut mp4];
+        let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut kept];
         if let Some(b) = board.as_mut() {
             sinks.push(b);
         }
@@ -211,4 +214,19 @@ pub fn render_film(
         b.save(path)?;
     }
     Ok(stats)
+}
+
+/// Passes on the frames of a range of film frames.
+struct Kept<'a> {
+    sink: &'a mut dyn FrameSink,
+    range: std::ops::Range<u32>,
+}
+
+impl FrameSink for Kept<'_> {
+    fn push(&mut self, index: u32, frame: &RgbFrame) -> Result<()> {
+        if self.range.contains(&index) {
+            self.sink.push(index - self.range.start, frame)?;
+        }
+        Ok(())
+    }
 }

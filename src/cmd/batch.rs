@@ -131,7 +131,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
     let output = args.out_dir.join(format!("{stem}.mp4"));
     let board = args.storyboards.then(|| args.out_dir.join(format!("{stem}.png")));
     // Bars of parallel jobs would interleave: batch renders quietly.
-    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: Some(cine_renderer::interrupt::flag()) };
+    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: Some(cine_renderer::interrupt::flag()), keep: None };
     match render_film(&film, &profile, gen.as_mut(), &output, board.as_deref(), &opts) {
         Ok(s) => JobReport {
             script: script.display().to_string(),

@@ -25,6 +25,11 @@ pub struct Args {
     /// Override the screenplay's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Write only these shots: a name (`door`), a number from 1, or a range (`door..lamp`,
+    /// `2..4`). The shots before them are still generated (each shot sees the earlier ones),
+    /// from the render cache when they are unchanged.
+    #[arg(long, value_name = "SHOTS")]
+    pub shots: Option<String>,
     /// After rendering, watch the screenplay, the files it uses and cine.toml, and render again
     /// on every save (with the cache, only from the first changed chunk). Errors are reported
     /// and the last good MP4 is kept. Ctrl-C stops.
@@ -193,15 +198,30 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
         }
     }
     let Some((_, gen)) = gen.as_mut() else { return 2 };
+    let mut keep = None;
+    if let Some(spec) = &args.shots {
+        let (a, b) = match film.select_shots(spec) {
+            Ok(ab) => ab,
+            Err(e) => return LoadError::Input(format!("error: --shots {spec}: {e}")).report(),
+        };
+        film = film.until_shot(b);
+        keep = Some(film.shots[a].start_frame..film.total_frames);
+    }
+    let (frames, seconds) = match &keep {
+        Some(r) => (r.end - r.start, (r.end - r.start) as f64 / film.fps.max(1) as f64),
+        None => (film.total_frames, film.seconds()),
+    };
     let interrupt = cine_renderer::interrupt::flag();
-    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt) };
+    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt), keep };
     match render_film(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts) {
         Ok(s) => {
+            // With --shots the film runs up to the last selected shot; the rate counts all of it.
+            let made = if s.frames == frames { String::new() } else { format!("{} film frames at ", s.frames) };
             eprintln!(
-                "wrote {} ({} frames, {:.2} s at {} fps) in {:.2} s: {:.1} frames/s, {} of {} chunks generated, {} shot(s) from cache",
+                "wrote {} ({} frames, {:.2} s at {} fps) in {:.2} s: {made}{:.1} frames/s, {} of {} chunks generated, {} shot(s) from cache",
                 args.output.display(),
-                s.frames,
-                film.seconds(),
+                frames,
+                seconds,
                 film.fps,
                 s.seconds,
                 s.fps(),
