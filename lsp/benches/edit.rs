@@ -65,7 +65,7 @@ fn time(input: &[u8], runs: usize) -> f64 {
         .map(|_| {
             let mut out = Vec::new();
             let start = Instant::now();
-            cine_lsp::serve(input, &mut out, None).unwrap();
+            cine_lsp::serve(std::io::Cursor::new(input.to_vec()), &mut out, None).unwrap();
             start.elapsed().as_secs_f64() * 1e3
         })
         .collect();

@@ -67,7 +67,7 @@ impl Session {
     /// Runs the input as it is (no shutdown added).
     pub fn run(self) -> Reply {
         let mut out = Vec::new();
-        let code = cine_lsp::serve(self.input.as_slice(), &mut out, self.profiles).unwrap();
+        let code = cine_lsp::serve(std::io::Cursor::new(self.input), &mut out, self.profiles).unwrap();
         Reply { code, msgs: messages(&out) }
     }
 }

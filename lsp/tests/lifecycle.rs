@@ -33,7 +33,7 @@ fn requests_before_initialize_and_unknown_methods_are_errors_not_crashes() {
     input.extend(frame(&json!({ "jsonrpc": "2.0", "id": 9, "method": "workspace/symbol", "params": {} })));
     input.extend(frame(&json!({ "jsonrpc": "2.0", "id": 10, "method": "textDocument/hover", "params": { "textDocument": { "uri": "file:///nowhere.cine" }, "position": { "line": 0, "character": 0 } } })));
     let mut out = Vec::new();
-    cine_lsp::serve(input.as_slice(), &mut out, None).unwrap();
+    cine_lsp::serve(std::io::Cursor::new(input), &mut out, None).unwrap();
     let msgs = messages(&out);
     let error = |id: i64| msgs.iter().find(|m| m["id"] == json!(id)).unwrap()["error"].clone();
     assert_eq!(error(7)["code"], -32002);
@@ -87,4 +87,31 @@ fn malformed_params_get_answers_never_an_internal_error() {
         assert!(a.get("result").is_some() || a["error"]["code"] != -32603, "{a}");
     }
     assert_eq!(r.code, 0);
+}
+
+#[test]
+fn changes_that_queue_up_behind_a_slow_compile_are_skipped_for_the_newest() {
+    // A long film compiles for a while; the changes typed meanwhile wait in the queue, and only
+    // the last of them is compiled and published.
+    let mut film = String::from("cast mara \"a fisherwoman\"\nset pier \"a pier\"\n");
+    for k in 0..40 {
+        film += "scene pier {\n";
+        for n in 0..50 {
+            film += &format!("  shot s{k}_{n} {{\n    duration 1s\n    subjects mara\n    camera pan_left(speed: slow)\n    action \"she walks\"\n  }}\n");
+        }
+        film += "}\n";
+    }
+    let uri = "file:///tmp/cine-lsp-test/long.cine";
+    let live = Live::start();
+    live.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "version": 1, "text": film } }));
+    for v in 2..=4 {
+        live.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": v }, "contentChanges": [{ "text": film.replacen("subjects mara", &format!("subjects nobody{v}"), 1) }] }));
+    }
+    live.send(json!({ "jsonrpc": "2.0", "id": 9, "method": "shutdown" }));
+    let msgs = live.wait(4);
+    let versions: Vec<i64> = msgs.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").map(|m| m["params"]["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, vec![1, 4], "{msgs:?}");
+    let last = msgs.iter().rfind(|m| m["method"] == "textDocument/publishDiagnostics").unwrap();
+    assert!(last["params"]["diagnostics"][0]["message"].as_str().unwrap().contains("nobody4"));
+    live.stop();
 }

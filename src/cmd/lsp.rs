@@ -9,9 +9,9 @@ pub struct Args {
 }
 
 pub fn run(_args: Args) -> i32 {
-    let stdin = std::io::stdin();
+    let stdin = std::io::BufReader::new(std::io::stdin());
     let stdout = std::io::stdout();
-    match cine_lsp::serve(stdin.lock(), stdout.lock(), Some(cine_model::registry::profile)) {
+    match cine_lsp::serve(stdin, stdout.lock(), Some(cine_model::registry::profile)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("cine lsp: {e}");
