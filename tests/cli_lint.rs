@@ -150,3 +150,35 @@ fn github_annotations() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).starts_with("::warning file="), "{}", text(&out.stdout));
 }
+
+#[test]
+fn stdin_is_checked_as_the_named_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cast.cine"), "cast mara \"a fisherwoman\"\n").unwrap();
+    let name = dir.path().join("film.cine");
+    let run = |text: &str, extra: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+            .args(["lint", "-", "--stdin-name", name.to_str().unwrap()])
+            .args(extra)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // The unsaved text uses a file next to the name it is checked as (which does not exist).
+    let good = "use \"cast.cine\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n}\n";
+    let out = run(good, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&good.replace("subjects mara", "subjects maar"), &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["location"]["file"], name.display().to_string());
+    assert_eq!(v["diagnostics"][0]["location"]["line"], 6);
+    let out = run(good, &["--fix"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot fix stdin"), "{}", text(&out.stderr));
+}

@@ -8,9 +8,14 @@ use cine_compiler::{Diagnostic, Rule, Severity, SourceFile};
 /// Arguments of `cine lint`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Screenplays to check; a folder means every `.cine` file in it.
+    /// Screenplays to check; a folder means every `.cine` file in it; `-` reads one from stdin
+    /// (for editor plugins; name it with --stdin-name).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// With `-`: the path the text on stdin is checked as (its folder is where `use` paths and
+    /// cine.toml are found; diagnostics name it). Default: `stdin.cine` in the working folder.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_name: Option<PathBuf>,
     /// Output: human (to stderr), json, sarif or github (GitHub Actions annotations), to stdout.
     #[arg(long, default_value = "human", value_parser = ["human", "json", "sarif", "github"])]
     pub format: String,
@@ -31,6 +36,14 @@ pub fn run(args: Args) -> i32 {
     let format: Format = args.format.parse().unwrap_or(Format::Human);
     let mut files = Vec::new();
     for f in &args.files {
+        if f.as_os_str() == "-" {
+            if args.fix {
+                eprintln!("error: --fix rewrites files; it cannot fix stdin");
+                return 2;
+            }
+            files.push(f.clone());
+            continue;
+        }
         if let Err(e) = super::screenplays(f, &mut files) {
             eprintln!("error: cannot read {}: {e}", f.display());
             return 2;
@@ -40,9 +53,21 @@ pub fn run(args: Args) -> i32 {
     let mut sources: Vec<SourceFile> = Vec::new();
     let mut io = false;
     for f in &files {
+        let stdin = f.as_os_str() == "-";
+        let f = if stdin { args.stdin_name.clone().unwrap_or_else(|| PathBuf::from("stdin.cine")) } else { f.clone() };
+        let f = &f;
         let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(f));
         let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root), ..Default::default() };
-        let mut out = cine_compiler::compile_file(f, &opts, None);
+        let mut out = if stdin {
+            let mut text = String::new();
+            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                eprintln!("error: cannot read stdin: {e}");
+                return 2;
+            }
+            cine_compiler::compile_text(f, &text, &opts, None)
+        } else {
+            cine_compiler::compile_file(f, &opts, None)
+        };
         // A fix can uncover the next one (a camera's parameters are checked once its name is
         // known), so fixing goes on, a few rounds at most, until nothing is left to apply.
         for _ in 0..if args.fix { 4 } else { 0 } {
