@@ -51,7 +51,8 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
     let before = line_before(&doc.text, offset);
     let typed = &doc.text[word_before(&doc.text, offset).start..offset.min(doc.text.len())];
     let mut out = Vec::new();
-    if let Some(comment) = before.find("//") {
+    let (comment, in_text) = scan(before);
+    if let Some(comment) = comment {
         if let Some(open) = before[comment..].find("cine:allow(") {
             let inside = &before[comment + open..];
             if !inside.contains(')') {
@@ -60,8 +61,8 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
         }
         return filter(out, typed);
     }
-    if before.matches('"').count() % 2 == 1 {
-        return vec![]; // inside a text
+    if in_text {
+        return vec![];
     }
     let head = &before[..before.len() - typed.len()];
     let words: Vec<&str> = head.split_whitespace().collect();
@@ -118,6 +119,22 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
     filter(out, typed)
 }
 
+/// Where a line's comment starts (outside texts), and whether the line ends inside a text.
+fn scan(line: &str) -> (Option<usize>, bool) {
+    let (mut in_text, mut escaped) = (false, false);
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_text => escaped = true,
+            b'"' => in_text = !in_text,
+            b'/' if !in_text && bytes.get(i + 1) == Some(&b'/') => return (Some(i), false),
+            _ => {}
+        }
+    }
+    (None, in_text)
+}
+
 /// Keeps the candidates starting with the typed word, sorted, each label once.
 fn filter(mut c: Vec<Candidate>, typed: &str) -> Vec<Candidate> {
     c.retain(|c| c.label.starts_with(typed));
@@ -147,4 +164,17 @@ pub fn signature(doc: &Doc, enc: Encoding, params: &Value) -> Value {
         "activeSignature": 0,
         "activeParameter": active,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan;
+
+    #[test]
+    fn comments_and_texts_are_told_apart() {
+        let line = r#"    action "see http://x, say \"hi\"" // cine:allow("#;
+        assert_eq!(scan(line), (Some(line.rfind("//").unwrap()), false), "the `//` in the text is not a comment");
+        assert_eq!(scan(r#"    action "say \"hi"#), (None, true), "an escaped quote does not end the text");
+        assert_eq!(scan("    camera pan_left("), (None, false));
+    }
 }
