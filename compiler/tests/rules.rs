@@ -186,7 +186,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn compile_in(dir: &PathBuf, src: &str) -> Compiled {
-    let opts = Options { profile: Some(common::tiny), root: Some(dir.clone()) };
+    let opts = Options { profile: Some(common::tiny), root: Some(dir.clone()), ..Default::default() };
     compile("main.cine", src, Some(dir.clone()), &opts, &Config::default())
 }
 
