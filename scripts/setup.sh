@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages cine needs (FFmpeg -dev libraries, clang for bindgen,
-# pkg-config) with apt-get. Idempotent: does nothing when they are already there.
+# pkg-config) with apt-get; `--test` adds what only the test suite needs (Neovim, the real
+# editor that tests/editor_nvim.rs drives `cine lsp` from). Idempotent: does nothing when they
+# are already there.
 set -euo pipefail
 pkgs=(pkg-config clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev
       libswscale-dev libavfilter-dev libavdevice-dev libswresample-dev ffmpeg)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(neovim)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
