@@ -124,6 +124,13 @@ impl Diagnostic {
         self.help = Some(text.into());
         self
     }
+    /// The message with the help on a line of its own (`help: ...`), for plain-text outputs.
+    pub fn message_with_help(&self) -> String {
+        match &self.help {
+            Some(h) => format!("{}\nhelp: {h}", self.message),
+            None => self.message.clone(),
+        }
+    }
     /// "did you mean `name`?", with the fix that writes `name` over the diagnostic's span.
     pub fn suggest(mut self, name: &str) -> Self {
         self.help = Some(format!("did you mean `{name}`?"));

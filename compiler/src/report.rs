@@ -93,11 +93,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
         .iter()
         .map(|d| {
             let loc = location(d, sources);
-            let mut message = d.message.clone();
-            if let Some(h) = &d.help {
-                message.push_str("\nhelp: ");
-                message.push_str(h);
-            }
+            let message = d.message_with_help();
             let fixes: Vec<Value> = d
                 .fix
                 .iter()
@@ -170,11 +166,7 @@ fn github(d: &Diagnostic, sources: &[SourceFile]) -> String {
     let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
     let loc = location(d, sources);
     let level = if d.severity == Severity::Error { "error" } else { "warning" };
-    let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    let message = d.message_with_help();
     format!(
         "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
         prop(loc["file"].as_str().unwrap_or_default()),

@@ -15,11 +15,7 @@ pub fn of(doc: &Doc, enc: Encoding) -> Vec<Value> {
 }
 
 fn one(doc: &Doc, index: &LineIndex, enc: Encoding, d: &Diagnostic) -> Value {
-    let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    let mut message = d.message_with_help();
     let sources = &doc.compiled.sources;
     let mut related = Vec::new();
     let range = if d.file == 0 {
