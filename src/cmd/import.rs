@@ -65,7 +65,7 @@ pub fn run(args: Args) -> i32 {
         }
     };
     // The result must compile; model limits it breaks (prompt length) are shown as warnings.
-    let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: None, ..Default::default() };
+    let opts = super::compile_options(None);
     let name = args.out.as_ref().unwrap_or(&args.input).display().to_string();
     let out = cine_compiler::compile(&name, &text, None, &opts, &Default::default());
     if !out.diagnostics.is_empty() {

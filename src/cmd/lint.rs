@@ -57,7 +57,7 @@ pub fn run(args: Args) -> i32 {
         let f = if stdin { args.stdin_name.clone().unwrap_or_else(|| PathBuf::from("stdin.cine")) } else { f.clone() };
         let f = &f;
         let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(f));
-        let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root), ..Default::default() };
+        let opts = super::compile_options(Some(root));
         let mut out = if stdin {
             let mut text = String::new();
             if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {

@@ -16,6 +16,18 @@ pub mod watch;
 
 use std::path::{Path, PathBuf};
 
+/// How the CLI compiles: the model registry for the model-aware checks, `use` paths
+/// confined to `root` (none: file imports are refused).
+pub fn compile_options(root: Option<PathBuf>) -> cine_compiler::Options {
+    cine_compiler::Options { profile: Some(cine_model::registry::profile), root, ..Default::default() }
+}
+
+/// Compiles a screenplay file as `cine lint` does by default: its project root is the folder
+/// of the nearest cine.toml, whose lint levels apply.
+pub fn compile(path: &Path) -> cine_compiler::Compiled {
+    cine_compiler::compile_file(path, &compile_options(Some(cine_compiler::project_root(path))), None)
+}
+
 /// A file, or every `.cine` file under a folder (sorted, recursively).
 pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !path.is_dir() {

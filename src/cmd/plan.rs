@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(&args.file));
-    let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(root), ..Default::default() };
+    let opts = super::compile_options(Some(root));
     let out = cine_compiler::compile_file(&args.file, &opts, None);
     if !out.diagnostics.is_empty() {
         eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));

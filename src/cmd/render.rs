@@ -107,19 +107,12 @@ pub fn load_film(path: &Path) -> Result<Film, LoadError> {
         return serde_json::from_str(&text)
             .map_err(|e| LoadError::Input(format!("error: {} is not a film IR: {e}", path.display())));
     }
-    // The same compile as `cine lint`: `use` paths confined to the project root (the folder of
-    // the nearest cine.toml) and cine.toml's lint levels, so a denied lint blocks a render too.
-    let opts = cine_compiler::Options {
-        profile: Some(cine_model::registry::profile),
-        root: Some(cine_compiler::project_root(path)),
-        ..Default::default()
-    };
-    let mut out = cine_compiler::compile_file(path, &opts, None);
-    out.messages = out.diagnostics.iter().map(|d| cine_compiler::diag::render_human(d, &out.sources)).collect();
+    // The same compile as `cine lint`, so a denied lint blocks a render too.
+    let out = super::compile(path);
     match out.film {
         Some(film) if out.errors == 0 => Ok(film),
         _ => {
-            let mut msg = out.messages.join("\n");
+            let mut msg = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
             msg.push_str(&format!(
                 "\nerror: {} has {} error(s); fix them (see `cine lint`) before rendering",
                 path.display(),
@@ -207,10 +200,8 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
         film = film.until_shot(b);
         keep = Some(film.shots[a].start_frame..film.total_frames);
     }
-    let (frames, seconds) = match &keep {
-        Some(r) => (r.end - r.start, (r.end - r.start) as f64 / film.fps.max(1) as f64),
-        None => (film.total_frames, film.seconds()),
-    };
+    let frames = keep.as_ref().map_or(film.total_frames, |r| r.end - r.start);
+    let seconds = frames as f64 / film.fps.max(1) as f64;
     let interrupt = cine_renderer::interrupt::flag();
     let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt), keep };
     match render_film(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts) {

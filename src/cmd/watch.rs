@@ -9,13 +9,10 @@ use std::time::{Duration, SystemTime};
 pub fn files_of(path: &Path) -> Vec<PathBuf> {
     let mut files = vec![path.to_path_buf()];
     if path.extension().is_some_and(|e| e == "cine") {
-        let opts = cine_compiler::Options { profile: Some(cine_model::registry::profile), root: Some(cine_compiler::project_root(path)), ..Default::default() };
-        let out = cine_compiler::compile_file(path, &opts, None);
-        let main = path.canonicalize().ok();
-        files.extend(out.sources.iter().filter_map(|s| s.path.clone()).filter(|p| Some(p) != main.as_ref()));
-        let dir = cine_compiler::project_root(path);
-        files.extend(cine_compiler::Config::find(&dir).and_then(|p| p.canonicalize().ok()));
+        files.extend(super::compile(path).sources.into_iter().filter_map(|s| s.path));
+        files.extend(cine_compiler::Config::find(&cine_compiler::project_root(path)));
     }
+    // The screenplay itself comes back from the compile, canonical: keep each file once.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
     files
