@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cine_compiler::{Compiled, Options};
-use cine_grammar::{Context, LineKind, Parse, Span, Stmt};
+use cine_grammar::{Context, Item, LineKind, Parse, Shot, Span, Stmt};
 use cine_ir::ModelProfile;
 
 use crate::text::{self, Encoding, LineIndex};
@@ -17,6 +17,8 @@ pub type Overlay = std::sync::Arc<std::collections::HashMap<PathBuf, String>>;
 /// An open document.
 pub struct Doc {
     pub uri: String,
+    /// The canonical path of the file the URI names, when it exists on disk.
+    pub path: Option<PathBuf>,
     pub text: String,
     pub version: i64,
     /// The compile of the current text (file 0 is this document).
@@ -34,11 +36,18 @@ impl Doc {
         let compiled = compile(&uri, &text, profiles, open);
         let parse = cine_grammar::parse(&text);
         let profile = compiled.film.as_ref().zip(profiles).and_then(|(film, find)| find(&film.model));
-        Doc { uri, text, version, compiled, parse, profile }
+        let path = text::to_path(&uri).and_then(|p| p.canonicalize().ok());
+        Doc { uri, path, text, version, compiled, parse, profile }
     }
 
     pub fn index(&self, enc: Encoding) -> LineIndex<'_> {
         LineIndex::new(&self.text, enc)
+    }
+
+    /// Whether a file of the compile can be edited: this document or a project file (not the
+    /// stdlib, which is built in).
+    pub fn editable(&self, file: usize) -> bool {
+        file == 0 || self.compiled.sources.get(file).is_some_and(|s| s.path.is_some())
     }
 
     /// The URI of a file of the compile (this document for file 0), when it has one.
@@ -86,6 +95,11 @@ pub fn context_at(text: &str, parse: &Parse, offset: usize) -> Context {
         }
     }
     *stack.last().unwrap_or(&Context::Top)
+}
+
+/// The shots of a screenplay in source order (the order of the film's shots).
+pub fn shots(parse: &Parse) -> impl Iterator<Item = &Shot> {
+    parse.file.items.iter().filter_map(|i| if let Item::Scene(s) = i { Some(s) } else { None }).flat_map(|s| &s.shots)
 }
 
 /// The text of the line up to the offset.

@@ -20,7 +20,7 @@ const REFERENCE: u8 = 18;
 
 pub fn complete(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let index = doc.index(enc);
-    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return json!([]) };
+    let Some(offset) = index.cursor(params) else { return json!([]) };
     let word = word_before(&doc.text, offset);
     let range = index.range(word);
     let items: Vec<Value> = candidates(doc, offset)
@@ -147,7 +147,7 @@ fn filter(mut c: Vec<Candidate>, typed: &str) -> Vec<Candidate> {
 /// with their defaults, the one being written marked.
 pub fn signature(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let index = doc.index(enc);
-    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
+    let Some(offset) = index.cursor(params) else { return Value::Null };
     let before = line_before(&doc.text, offset);
     let Some((head, args)) = before.split_once('(') else { return Value::Null };
     if args.contains(')') {

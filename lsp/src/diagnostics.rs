@@ -14,7 +14,8 @@ pub fn of(doc: &Doc, enc: Encoding) -> Vec<Value> {
     doc.compiled.diagnostics.iter().map(|d| one(doc, &index, enc, d)).collect()
 }
 
-fn one(doc: &Doc, index: &LineIndex, enc: Encoding, d: &Diagnostic) -> Value {
+/// One diagnostic of the document's compile.
+pub fn one(doc: &Doc, index: &LineIndex, enc: Encoding, d: &Diagnostic) -> Value {
     let mut message = d.message_with_help();
     let sources = &doc.compiled.sources;
     let mut related = Vec::new();

@@ -14,7 +14,7 @@ pub fn format(doc: &Doc, enc: Encoding) -> Result<Value, Failure> {
         Ok(text) if text == doc.text => Ok(json!([])),
         Ok(text) => Ok(json!([{ "range": doc.index(enc).all(), "newText": text }])),
         Err(errors) => {
-            let (line, _) = cine_compiler::SourceFile::new("", doc.text.as_str()).line_col(errors[0].span.start);
+            let line = doc.index(enc).position(errors[0].span.start)["line"].as_u64().unwrap_or(0) + 1;
             Err((REQUEST_FAILED, format!("cannot format: line {line} does not parse ({})", errors[0].message)))
         }
     }
@@ -23,17 +23,15 @@ pub fn format(doc: &Doc, enc: Encoding) -> Result<Value, Failure> {
 /// A quick fix for every diagnostic in the range whose help is one exact replacement.
 pub fn code_actions(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let index = doc.index(enc);
-    let range = params.get("range");
-    let start = range.and_then(|r| r.get("start")).and_then(|p| index.offset(p)).unwrap_or(0);
-    let end = range.and_then(|r| r.get("end")).and_then(|p| index.offset(p)).unwrap_or(doc.text.len());
-    let touches = |s: Span| s.start <= end && start <= s.end;
-    let lsp_diags = crate::diagnostics::of(doc, enc);
+    let range = index.range_in(params);
+    let touches = |s: Span| s.start <= range.end && range.start <= s.end;
     let mut out = Vec::new();
-    for (d, shown) in doc.compiled.diagnostics.iter().zip(lsp_diags) {
+    for d in &doc.compiled.diagnostics {
         let Some(fix) = &d.fix else { continue };
         if d.file != 0 || !touches(d.span) {
             continue;
         }
+        let shown = crate::diagnostics::one(doc, &index, enc, d);
         out.push(json!({
             "title": format!("replace `{}` with `{}`", &doc.text[fix.span.start.min(doc.text.len())..fix.span.end.min(doc.text.len())], fix.replacement),
             "kind": "quickfix",

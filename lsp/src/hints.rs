@@ -4,7 +4,7 @@
 use cine_grammar::Item;
 use serde_json::{json, Value};
 
-use crate::analysis::Doc;
+use crate::analysis::{shots, Doc};
 use crate::text::Encoding;
 
 /// `m:ss.cc` of a frame.
@@ -18,14 +18,11 @@ fn timecode(frame: u32, fps: u32) -> String {
 pub fn inlay(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let Some(film) = &doc.compiled.film else { return json!([]) };
     let index = doc.index(enc);
-    let range = params.get("range");
-    let from = range.and_then(|r| r.get("start")).and_then(|p| index.offset(p)).unwrap_or(0);
-    let to = range.and_then(|r| r.get("end")).and_then(|p| index.offset(p)).unwrap_or(doc.text.len());
+    let range = index.range_in(params);
     let schedule = doc.profile.as_ref().map(|p| cine_ir::schedule::plan(film, p));
-    let heads = doc.parse.file.items.iter().filter_map(|i| if let Item::Scene(s) = i { Some(s) } else { None }).flat_map(|s| s.shots.iter().map(|shot| shot.head));
     let mut out = Vec::new();
-    for (i, head) in heads.enumerate() {
-        let (Some(shot), true) = (film.shots.get(i), from <= head.end && head.end <= to) else { continue };
+    for (i, head) in shots(&doc.parse).map(|s| s.head).enumerate() {
+        let (Some(shot), true) = (film.shots.get(i), range.start <= head.end && head.end <= range.end) else { continue };
         let mut label = format!("{}-{}", timecode(shot.start_frame, film.fps), timecode(shot.start_frame + shot.frames, film.fps));
         if let Some(plan) = schedule.as_ref().and_then(|s| s.shots.iter().find(|p| p.shot == shot.index)) {
             let last = plan.first_chunk + plan.chunks.saturating_sub(1);
@@ -55,7 +52,7 @@ pub fn folding(doc: &Doc, enc: Encoding) -> Value {
 /// The uses of the name under the cursor in this file, and its definition (as a write).
 pub fn highlight(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let index = doc.index(enc);
-    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
+    let Some(offset) = index.cursor(params) else { return Value::Null };
     let symbols = &doc.compiled.symbols;
     let Some(sym) = symbols.at(0, offset) else { return Value::Null };
     let mut out: Vec<Value> = symbols.references(sym.kind(), sym.name()).filter(|r| r.file == 0).map(|r| json!({ "range": index.range(r.span), "kind": 2 })).collect();

@@ -1,15 +1,15 @@
 //! Hover: what a name means, and for a shot what the model will be asked to generate.
 
 use cine_compiler::symbols::{Symbol, SymbolKind};
-use cine_grammar::{Item, Parse, Span};
+use cine_grammar::{Parse, Span};
 use serde_json::{json, Value};
 
-use crate::analysis::Doc;
+use crate::analysis::{shots, Doc};
 use crate::text::Encoding;
 
 pub fn hover(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     let index = doc.index(enc);
-    let Some(offset) = params.get("position").and_then(|p| index.offset(p)) else { return Value::Null };
+    let Some(offset) = index.cursor(params) else { return Value::Null };
     let symbols = &doc.compiled.symbols;
     let (text, span) = match symbols.at(0, offset) {
         Some(sym) if *sym.kind() == SymbolKind::Shot => match shot_named(&doc.parse, sym.name()) {
@@ -81,23 +81,13 @@ fn shot(doc: &Doc, i: usize) -> String {
     out
 }
 
-/// Shots of the screenplay in source order, with their head lines.
-fn shots(parse: &Parse) -> Vec<(Option<&str>, Span)> {
-    let mut out = Vec::new();
-    for item in &parse.file.items {
-        if let Item::Scene(scene) = item {
-            out.extend(scene.shots.iter().map(|s| (s.name.as_ref().map(|n| n.text.as_str()), s.head)));
-        }
-    }
-    out
-}
-
+/// The shot whose head line holds the offset: its index and head.
 fn shot_at(parse: &Parse, offset: usize) -> Option<(usize, Span)> {
-    shots(parse).into_iter().enumerate().find(|(_, (_, head))| head.start <= offset && offset <= head.end).map(|(i, (_, h))| (i, h))
+    shots(parse).map(|s| s.head).enumerate().find(|(_, head)| head.start <= offset && offset <= head.end)
 }
 
 fn shot_named(parse: &Parse, name: &str) -> Option<usize> {
-    shots(parse).iter().position(|(n, _)| *n == Some(name))
+    shots(parse).position(|s| s.name.as_ref().is_some_and(|n| n.text == name))
 }
 
 /// The statement keyword under the cursor (the first word of its line) and how it is written.

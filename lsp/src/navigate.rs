@@ -11,7 +11,7 @@ use crate::server::{Failure, INVALID_PARAMS, REQUEST_FAILED};
 use crate::text::{Encoding, LineIndex};
 
 fn symbol_at<'a>(doc: &'a Doc, enc: Encoding, params: &Value) -> Option<Symbol<'a>> {
-    let offset = params.get("position").and_then(|p| doc.index(enc).offset(p))?;
+    let offset = doc.index(enc).cursor(params)?;
     doc.compiled.symbols.at(0, offset)
 }
 
@@ -51,7 +51,7 @@ pub fn rename(doc: &Doc, enc: Encoding, params: &Value) -> Result<Value, Failure
     let sym = symbol_at(doc, enc, params).ok_or((REQUEST_FAILED, "there is no name here to rename".to_string()))?;
     let symbols = &doc.compiled.symbols;
     let def = symbols.definition(sym.kind(), sym.name()).ok_or_else(|| (REQUEST_FAILED, format!("`{}` is not defined", sym.name())))?;
-    if doc.file_uri(def.file).is_none() {
+    if !doc.editable(def.file) {
         let from = doc.compiled.sources.get(def.file).map_or("the stdlib", |s| s.name.as_str());
         return Err((REQUEST_FAILED, format!("`{}` is defined in {from}, which cannot be edited", sym.name())));
     }

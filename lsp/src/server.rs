@@ -171,10 +171,7 @@ impl<W: Write> Server<W> {
             }
             ("textDocument/didSave", Some(_)) | ("workspace/didChangeWatchedFiles", _) => {
                 // Used files or cine.toml may have changed on disk: check every open document again.
-                let open: Vec<(String, String, i64)> = self.docs.values().map(|d| (d.uri.clone(), d.text.clone(), d.version)).collect();
-                for (uri, text, version) in open {
-                    self.check(uri, text, version)?;
-                }
+                self.recheck(|_| true)?;
             }
             ("textDocument/didClose", Some(uri)) => {
                 self.docs.remove(&uri);
@@ -196,14 +193,14 @@ impl<W: Write> Server<W> {
     /// Checks again the open documents that use the file of `uri`.
     fn check_users(&mut self, uri: &str) -> io::Result<()> {
         let Some(path) = crate::text::to_path(uri).and_then(|p| p.canonicalize().ok()) else { return Ok(()) };
-        let users: Vec<(String, String, i64)> = self
-            .docs
-            .values()
-            .filter(|d| d.uri != *uri && d.compiled.sources.iter().skip(1).any(|s| s.path.as_ref() == Some(&path)))
-            .map(|d| (d.uri.clone(), d.text.clone(), d.version))
-            .collect();
-        for (u, t, v) in users {
-            self.check(u, t, v)?;
+        self.recheck(|d| d.uri != uri && d.compiled.sources.iter().skip(1).any(|s| s.path.as_ref() == Some(&path)))
+    }
+
+    /// Compiles again, from their current text, the open documents that `which` picks.
+    fn recheck(&mut self, which: impl Fn(&Doc) -> bool) -> io::Result<()> {
+        let picked: Vec<(String, String, i64)> = self.docs.values().filter(|d| which(d)).map(|d| (d.uri.clone(), d.text.clone(), d.version)).collect();
+        for (uri, text, version) in picked {
+            self.check(uri, text, version)?;
         }
         Ok(())
     }
@@ -215,7 +212,7 @@ impl<W: Write> Server<W> {
             .docs
             .values()
             .filter(|d| d.uri != uri)
-            .filter_map(|d| Some((crate::text::to_path(&d.uri)?.canonicalize().ok()?, d.text.clone())))
+            .filter_map(|d| Some((d.path.clone()?, d.text.clone())))
             .collect();
         let open = (!open.is_empty()).then(|| std::sync::Arc::new(open));
         let doc = match catch_unwind(AssertUnwindSafe(|| Doc::new(uri.clone(), text, version, profiles, open))) {

@@ -50,6 +50,18 @@ impl<'a> LineIndex<'a> {
         self.range(Span::new(0, self.text.len()))
     }
 
+    /// The offset of a request's `position`.
+    pub fn cursor(&self, params: &Value) -> Option<usize> {
+        self.offset(params.get("position")?)
+    }
+
+    /// The span of a request's `range` (the whole text when it has none).
+    pub fn range_in(&self, params: &Value) -> Span {
+        let range = params.get("range");
+        let at = |end: &str, or: usize| range.and_then(|r| r.get(end)).and_then(|p| self.offset(p)).unwrap_or(or);
+        Span::new(at("start", 0), at("end", self.text.len()))
+    }
+
     /// The byte offset of a `{line, character}` (past the end of a line: its end).
     pub fn offset(&self, pos: &Value) -> Option<usize> {
         let line = pos.get("line")?.as_u64()? as usize;

@@ -103,9 +103,7 @@ fn names(doc: &Doc) -> HashMap<usize, (Span, u32, u32)> {
     for d in &symbols.defs {
         defs.entry((&d.kind, d.name.as_str())).or_insert(d);
     }
-    let stdlib = |kind: &SymbolKind, name: &str| {
-        defs.get(&(kind, name)).is_some_and(|d| d.file != 0 && doc.compiled.sources.get(d.file).is_some_and(|s| s.path.is_none()))
-    };
+    let stdlib = |kind: &SymbolKind, name: &str| defs.get(&(kind, name)).is_some_and(|d| !doc.editable(d.file));
     let mut out = HashMap::new();
     for d in symbols.defs.iter().filter(|d| d.file == 0) {
         let lib = if stdlib(&d.kind, &d.name) { DEFAULT_LIBRARY } else { 0 };
