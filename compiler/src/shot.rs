@@ -164,6 +164,7 @@ impl Cx<'_> {
             events,
             transition,
             recalls,
+            lines: Vec::new(),
         }
     }
 

@@ -81,6 +81,22 @@ pub struct Shot {
     pub transition: Transition,
     /// Continuity references the renderer turns into memory hints.
     pub recalls: Vec<Recall>,
+    /// Dialogue spoken in the shot, by start frame. Shown as subtitles, never given to the
+    /// model (so it is not in any prompt and editing it regenerates nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<Line>,
+}
+
+/// A line of dialogue: who says what, and when it is on screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// The speaking cast member's name.
+    pub speaker: String,
+    pub text: String,
+    /// First frame on screen (inclusive), in film frames.
+    pub start_frame: u32,
+    /// Frames on screen (at least 1; never past the shot's end).
+    pub frames: u32,
 }
 
 /// A camera move from the stdlib with its resolved numeric parameters.
@@ -192,6 +208,11 @@ impl Film {
             }
         }
         Some(prompt)
+    }
+
+    /// Every line of dialogue in the film, in order of start frame.
+    pub fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.shots.iter().flat_map(|s| s.lines.iter())
     }
 
     /// The shot that contains an absolute frame.

@@ -234,6 +234,7 @@ impl LiveSession {
             events: Vec::new(),
             transition: Transition { kind: "cut".into(), frames: 0 },
             recalls: Vec::new(),
+            lines: Vec::new(),
         });
         self.names.push(name);
         self.prompt = Some(prompt);

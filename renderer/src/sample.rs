@@ -25,6 +25,7 @@ pub fn film(model: &str, seed: u64, shots: &[(&str, u32)]) -> Film {
                 events: Vec::new(),
                 transition: Transition { kind: "cut".into(), frames: 0 },
                 recalls: Vec::new(),
+                lines: Vec::new(),
             };
             start += frames;
             s

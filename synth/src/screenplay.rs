@@ -170,6 +170,7 @@ pub fn reference_film(story: &Story) -> Film {
             events: s.segments[1..].iter().map(|g| PromptEvent { frame: start + g.start, prompt: prompt(g.action.text()) }).collect(),
             transition: Transition { kind: "cut".into(), frames: 0 },
             recalls,
+            lines: Vec::new(),
         });
         start += s.frames;
     }
