@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod dialogue;
 pub mod fmt;
 pub mod import;
 mod load;

@@ -16,7 +16,7 @@ use crate::Cx;
 pub const MAX_SHOT_FRAMES: f64 = 1_000_000.0;
 
 /// Seconds, trimmed: `2`, `2.5`, `0.75`.
-fn secs(frames: u32, fps: u32) -> String {
+pub(crate) fn secs(frames: u32, fps: u32) -> String {
     let s = frames as f64 / fps.max(1) as f64;
     let t = format!("{s:.2}");
     t.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -41,6 +41,7 @@ impl Cx<'_> {
         let (mut subjects, mut camera, mut transition) = (Vec::new(), None, None);
         let mut ats = Vec::new();
         let mut recalls = Vec::new();
+        let mut says = Vec::new();
         for p in &shot.props {
             let key = match &p.stmt {
                 Stmt::Duration(_) => "duration",
@@ -74,6 +75,7 @@ impl Cx<'_> {
                 Stmt::Transition(c) => transition = self.call(lw, "transition", c),
                 Stmt::At { time, text } => ats.push((time.clone(), text.value.clone(), p.span)),
                 Stmt::Recall { kind, name } => recalls.push((*kind, name.clone())),
+                Stmt::Say { .. } => says.push(p),
                 _ => {}
             }
         }
@@ -148,6 +150,7 @@ impl Cx<'_> {
         }
         events.sort_by_key(|e| e.frame);
         self.model_checks(lw, shot.head, &prompt, &events);
+        let lines = self.lines(fps, start, frames, &subject_names, &says);
         Shot {
             index,
             label,
@@ -164,7 +167,7 @@ impl Cx<'_> {
             events,
             transition,
             recalls,
-            lines: Vec::new(),
+            lines,
         }
     }
 

@@ -200,6 +200,7 @@ impl Symbols {
             Stmt::Angle(n) => self.entry("angle", file, &n.text, n.span),
             Stmt::Camera(c) => self.call("camera", file, c),
             Stmt::Transition(c) => self.call("transition", file, c),
+            Stmt::Say { speaker, .. } => self.refer(SymbolKind::Cast, file, &speaker.text, speaker.span),
             Stmt::Subjects(names) => {
                 for n in names {
                     self.refer(SymbolKind::Cast, file, &n.text, n.span);

@@ -142,6 +142,32 @@ fn event_outside_shot() {
 }
 
 #[test]
+fn line_outside_shot() {
+    plain(Rule::LineOutsideShot, &with("    duration 2s\n    subjects mara\n    say mara at 2s: \"Too late.\"\n"), &with("    duration 2s\n    subjects mara\n    say mara at 1s: \"Too late.\"\n"));
+    // A `for` that runs past the cut is the same rule, on the `for`.
+    let past = common::check(&with("    duration 2s\n    subjects mara\n    say mara at 1s for 1.5s: \"Late.\"\n"), &Config::default());
+    let d = past.diagnostics.iter().find(|d| d.rule == Rule::LineOutsideShot).expect("for past the cut");
+    assert!(d.message.contains("0.5s past the end"), "{}", d.message);
+}
+
+#[test]
+fn speaker_off_screen() {
+    plain(Rule::SpeakerOffScreen, &with("    duration 2s\n    say mara: \"Over here.\"\n"), &with("    duration 2s\n    subjects mara\n    say mara: \"Over here.\"\n"));
+}
+
+#[test]
+fn fast_line() {
+    let long = "The ferry never comes on time on a day like this one";
+    plain(Rule::FastLine, &with(&format!("    duration 2s\n    subjects mara\n    say mara at 1s: \"{long}\"\n")), &with("    duration 2s\n    subjects mara\n    say mara at 1s: \"Not today.\"\n"));
+}
+
+#[test]
+fn overlapping_lines() {
+    let bad = "    duration 2s\n    subjects mara\n    say mara for 1.5s: \"Look.\"\n    say mara at 1s: \"There.\"\n";
+    plain(Rule::OverlappingLines, &with(bad), &with(&bad.replace("for 1.5s", "for 1s")));
+}
+
+#[test]
 fn prompt_too_long() {
     let long = "word ".repeat(70);
     plain(Rule::PromptTooLong, &with(&format!("    duration 2s\n    action \"{long}\"\n")), &with("    duration 2s\n    action \"a short action\"\n"));

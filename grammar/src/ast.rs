@@ -146,6 +146,8 @@ pub enum Stmt {
     At { time: Duration, text: Text },
     Transition(Call),
     Recall { kind: RecallKind, name: Name },
+    /// `say keeper at 1s for 2s: "Hold on!"`: a line of dialogue.
+    Say { speaker: Name, at: Option<Duration>, length: Option<Duration>, text: Text },
     Attr(Arg),
     Close,
 }

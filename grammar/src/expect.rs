@@ -15,8 +15,8 @@ pub fn keywords(ctx: Context) -> &'static [&'static str] {
         ],
         Context::Scene => &["time", "mood", "shot"],
         Context::Shot => &[
-            "duration", "size", "angle", "subjects", "action", "camera", "at", "transition",
-            "recall",
+            "duration", "size", "angle", "subjects", "action", "camera", "at", "say",
+            "transition", "recall",
         ],
         Context::Attrs => &[],
     }
@@ -57,6 +57,7 @@ pub fn usage(keyword: &str) -> Option<&'static str> {
         "action" => "action \"the keeper waves\"",
         "camera" => "camera pan_left(speed: slow)",
         "at" => "at 1.5s: \"the lamp flares\"",
+        "say" => "say keeper: \"Hold on!\", or say keeper at 1.5s for 2s: \"Hold on!\"",
         "transition" => "transition dissolve(frames: 8)",
         "recall" => "recall shot door, recall cast keeper, or recall set cliff",
         _ => return None,

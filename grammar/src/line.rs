@@ -243,6 +243,22 @@ fn stmt(p: Pair<Rule>, base: usize) -> Result<Stmt, SyntaxError> {
             };
             Stmt::Recall { kind, name: name(next(), base) }
         }
+        Rule::say_stmt => {
+            let speaker = name(next(), base);
+            let (mut at, mut length) = (None, None);
+            let mut t = next();
+            while t.as_rule() != Rule::string {
+                let d = t.as_rule();
+                let value = t.into_inner().find(|x| x.as_rule() == Rule::duration).map(|x| duration(x, base));
+                if d == Rule::say_at {
+                    at = value;
+                } else {
+                    length = value;
+                }
+                t = next();
+            }
+            Stmt::Say { speaker, at, length, text: text(t, base) }
+        }
         _ => Stmt::Close,
     })
 }
@@ -275,5 +291,7 @@ fn is_keyword(r: Rule) -> bool {
             | Rule::kw_at
             | Rule::kw_transition
             | Rule::kw_recall
+            | Rule::kw_say
+            | Rule::kw_for
     )
 }

@@ -122,6 +122,16 @@ impl Display for Stmt {
             Stmt::At { time, text } => write!(f, "at {time}: {}", quote(&text.value)),
             Stmt::Transition(c) => write!(f, "transition {c}"),
             Stmt::Recall { kind, name } => write!(f, "recall {} {}", kind.word(), name.text),
+            Stmt::Say { speaker, at, length, text } => {
+                write!(f, "say {}", speaker.text)?;
+                if let Some(at) = at {
+                    write!(f, " at {at}")?;
+                }
+                if let Some(length) = length {
+                    write!(f, " for {length}")?;
+                }
+                write!(f, ": {}", quote(&text.value))
+            }
             Stmt::Attr(a) => a.fmt(f),
             Stmt::Close => f.write_str("}"),
         }
