@@ -102,6 +102,10 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
             let listed: Vec<&str> = head.trim_start()["subjects".len()..].split([',', ' ']).filter(|w| !w.is_empty()).collect();
             out = defs(SymbolKind::Cast, VARIABLE).into_iter().filter(|c| !listed.contains(&c.label.as_str())).collect();
         }
+        "say" if words.len() == 1 => out = defs(SymbolKind::Cast, VARIABLE),
+        "say" if !head.contains(':') && !matches!(words.last(), Some(&"at" | &"for")) => {
+            out = ["at", "for"].iter().filter(|k| !words[2..].contains(k)).map(|k| cand(k, KEYWORD, "")).collect();
+        }
         "scene" if words.len() == 1 => out = defs(SymbolKind::Set, VARIABLE),
         "recall" if words.len() == 1 => out = ["shot", "cast", "set"].iter().map(|k| cand(k, KEYWORD, "")).collect(),
         "recall" if words.len() == 2 => {

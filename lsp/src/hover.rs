@@ -75,6 +75,13 @@ fn shot(doc: &Doc, i: usize) -> String {
     for e in &s.events {
         out.push_str(&format!("\n\nfrom frame {}:\n\n> {}", e.frame, e.prompt));
     }
+    if !s.lines.is_empty() {
+        out.push_str("\n\ndialogue (subtitles, not in the prompt):\n");
+        for l in &s.lines {
+            let at = |f: u32| (f - s.start_frame) as f64 / fps;
+            out.push_str(&format!("\n- {:.2}-{:.2} s, {}: \"{}\"", at(l.start_frame), at(l.start_frame + l.frames), l.speaker, l.text));
+        }
+    }
     if s.transition.frames > 0 {
         out.push_str(&format!("\n\ntransition in: {} over {} frames", s.transition.kind, s.transition.frames));
     }

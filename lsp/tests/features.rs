@@ -427,3 +427,28 @@ fn unsaved_text_of_an_open_used_file_is_what_the_screenplay_sees() {
     let errors: Vec<&serde_json::Value> = r.msgs.iter().filter(|m| m["params"]["uri"] == uri.as_str() && !m["params"]["diagnostics"].as_array().unwrap().is_empty()).collect();
     assert_eq!(errors[0]["params"]["diagnostics"][0]["code"], "cine::undefined-cast");
 }
+
+#[test]
+fn dialogue_completes_speakers_and_timing_words_and_shows_in_the_shots_hover() {
+    let text = "cast mara \"a fisherwoman\"\ncast ion \"a boy\"\nset pier \"a pier\"\nscene pier {\n  shot a {\n    duration 4s\n    subjects mara\n    say mara at 1s: \"The ferry is late.\"\n    say \n    say ion \n    say ion at 2s \n    sa\n  }\n}\n";
+    let mut s = Session::new(json!({}));
+    s.open(URI, text);
+    let line = |needle: &str| pos(text, needle).0;
+    let speaker = s.at("textDocument/completion", URI, line("    say \n"), 8);
+    let timing = s.at("textDocument/completion", URI, line("say ion \n"), 12);
+    let only_for = s.at("textDocument/completion", URI, line("say ion at 2s \n"), 18);
+    let keyword = s.at("textDocument/completion", URI, line("    sa\n"), 6);
+    // Hover on a shot needs a film that compiles: the same without the unfinished lines.
+    let clean: String = text.lines().filter(|l| !l.ends_with(' ') && *l != "    sa").map(|l| format!("{l}\n")).collect();
+    let other = "file:///tmp/clean.cine";
+    s.open(other, &clean);
+    let hover = s.at("textDocument/hover", other, pos(&clean, "shot a {").0, 4);
+    let r = s.finish();
+    let labels = |id| label_list(r.result(id));
+    assert_eq!(labels(speaker), vec!["ion", "mara"]);
+    assert_eq!(labels(timing), vec!["at", "for"]);
+    assert_eq!(labels(only_for), vec!["for"]);
+    assert!(labels(keyword).contains(&"say".to_string()), "{:?}", labels(keyword));
+    let shown = r.result(hover)["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(shown.contains("1.00-2.69 s, mara: \"The ferry is late.\""), "{shown}");
+}
