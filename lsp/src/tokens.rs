@@ -85,6 +85,7 @@ fn collect(doc: &Doc) -> Vec<(Span, u32, u32)> {
                     None if first && !matches!(stmt, Stmt::Attr(_)) => (KEYWORD, 0),
                     None if text[tok.end..].trim_start().starts_with(':') && (in_call || matches!(stmt, Stmt::Attr(_))) => (PROPERTY, 0),
                     None if matches!(word, "shot" | "cast" | "set") || cine_compiler::stdlib::KINDS.contains(&word) => (KEYWORD, 0),
+                    None if matches!(stmt, Stmt::Say { .. }) && matches!(word, "at" | "for") => (KEYWORD, 0),
                     None => continue,
                 },
             };

@@ -307,7 +307,7 @@ fn every_prefix_of_a_screenplay_is_served_without_an_internal_error() {
 
 #[test]
 fn semantic_tokens_colour_every_part_of_a_line() {
-    let text = format!("// the pier\n{}", FILM.replace("    size wide\n", "    size wide // wide\n"));
+    let text = format!("// the pier\n{}", FILM.replace("    size wide\n", "    size wide // wide\n    say mara for 1s: \"Hi.\"\n"));
     let mut s = Session::new(json!({}));
     s.open(URI, &text);
     let id = s.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": URI } }));
@@ -340,7 +340,9 @@ fn semantic_tokens_colour_every_part_of_a_line() {
     assert_eq!(find("speed").1, "property");
     assert_eq!(find("slow"), ("slow".into(), "macro".into(), 2));
     assert_eq!(find("at").1, "keyword");
-    assert_eq!(tokens.iter().filter(|t| t.0 == "mara").count(), 3, "the definition and both uses");
+    assert_eq!(find("say").1, "keyword");
+    assert_eq!(find("for").1, "keyword");
+    assert_eq!(tokens.iter().filter(|t| t.0 == "mara").count(), 4, "the definition and three uses");
 }
 
 #[test]
