@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod budget;
+pub mod burn;
 pub mod cache;
 pub mod font;
 pub mod frame;
@@ -23,6 +24,8 @@ pub mod mp4;
 pub mod mp4;
 #[cfg(feature = "mp4")]
 pub mod preview;
+#[cfg(feature = "mp4")]
+pub mod probe;
 #[cfg(not(feature = "mp4"))]
 #[path = "no_preview.rs"]
 pub mod preview;
@@ -31,6 +34,7 @@ pub mod render;
 pub mod sample;
 pub use cine_ir::schedule;
 pub mod storyboard;
+pub mod subtitles;
 
 pub use frame::{FrameBuffer, FrameSink, RgbFrame};
 pub use generator::{ChunkGenerator, StreamInfo};

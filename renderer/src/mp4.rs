@@ -1,4 +1,6 @@
-//! MP4 export with ffmpeg-next: H.264 (libx264), yuv420p, constant frame rate.
+//! MP4 export with ffmpeg-next: H.264 (libx264), yuv420p, constant frame rate; optionally
+//! upscaled ([`Mp4Options::scale`], Lanczos), with a mov_text subtitle track of the film's
+//! dialogue and the dialogue burned into the frames.
 //!
 //! Frames are encoded as they arrive. The file is written under a temporary name in the
 //! output's directory and renamed to the requested name only by [`Mp4Writer::finish`], so
@@ -12,6 +14,18 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, encoder, format, software::scaling, util::frame::Video, Dictionary, Packet, Rational};
 
 use crate::frame::{FrameSink, RgbFrame};
+use crate::subtitles::{self, Cue};
+
+/// What goes into the MP4 besides the frames.
+#[derive(Debug, Clone, Default)]
+pub struct Mp4Options {
+    /// The video is this many times the frames' size (0 and 1: as is).
+    pub scale: u32,
+    /// Dialogue on the video's frame clock: a mov_text track when not empty.
+    pub cues: Vec<Cue>,
+    /// Also draw the cues into the frames (after scaling).
+    pub burn: bool,
+}
 
 /// Streams frames into an MP4 file.
 pub struct Mp4Writer {
@@ -19,6 +33,10 @@ pub struct Mp4Writer {
     encoder: encoder::Video,
     scaler: scaling::Context,
     rgb: Video,
+    /// Upscaler to the output size and its frame, when scaling.
+    up: Option<(scaling::Context, Video)>,
+    subs: Option<Subs>,
+    burn: Vec<Cue>,
     enc_tb: Rational,
     ost_tb: Rational,
     width: u32,
@@ -57,8 +75,17 @@ pub fn describe(e: ffmpeg::Error, what: &str, path: &Path) -> anyhow::Error {
 impl Mp4Writer {
     /// Opens a writer for `output` (frames of `width` x `height`, even sizes, at `fps`).
     pub fn create(output: &Path, width: u32, height: u32, fps: u32) -> Result<Self> {
+        Self::create_with(output, width, height, fps, &Mp4Options::default())
+    }
+
+    /// Opens a writer for frames of `width` x `height` with scaling and subtitles.
+    pub fn create_with(output: &Path, width: u32, height: u32, fps: u32, mo: &Mp4Options) -> Result<Self> {
         init()?;
         anyhow::ensure!(fps > 0, "frame rate must be positive");
+        let scale = mo.scale.max(1);
+        anyhow::ensure!(scale <= 16, "scale {scale} is out of range: use 1 to 16");
+        let (in_w, in_h) = (width, height);
+        let (width, height) = (width * scale, height * scale);
         anyhow::ensure!(
             width >= 2 && height >= 2 && width % 2 == 0 && height % 2 == 0,
             "H.264 with yuv420p needs even frame sizes, got {width}x{height}"
@@ -110,10 +137,25 @@ impl Mp4Writer {
         ost.set_parameters(&encoder);
         ost.set_time_base(enc_tb);
         ost.set_avg_frame_rate(Rational(fps as i32, 1));
+        let subs = match mo.cues.is_empty() {
+            true => None,
+            false => Some(Subs::add(&mut octx, subtitles::segments(&mo.cues), fps)?),
+        };
         let mut hopts = Dictionary::new();
         hopts.set("fflags", "+bitexact");
         octx.write_header_with(hopts).map_err(|e| describe(e, "cannot write", output))?;
         let ost_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(enc_tb);
+        let subs = subs.map(|mut s| {
+            s.ost_tb = octx.stream(1).map(|st| st.time_base()).unwrap_or(s.ost_tb);
+            s
+        });
+        let up = if scale > 1 {
+            let flags = scaling::Flags::LANCZOS | scaling::Flags::ACCURATE_RND | scaling::Flags::FULL_CHR_H_INT;
+            let ctx = scaling::Context::get(format::Pixel::RGB24, in_w, in_h, format::Pixel::RGB24, width, height, flags)?;
+            Some((ctx, Video::new(format::Pixel::RGB24, width, height)))
+        } else {
+            None
+        };
         let scaler = scaling::Context::get(
             format::Pixel::RGB24,
             width,
@@ -127,11 +169,14 @@ impl Mp4Writer {
             octx,
             encoder,
             scaler,
-            rgb: Video::new(format::Pixel::RGB24, width, height),
+            rgb: Video::new(format::Pixel::RGB24, in_w, in_h),
+            up,
+            subs,
+            burn: if mo.burn { mo.cues.clone() } else { Vec::new() },
             enc_tb,
             ost_tb,
-            width,
-            height,
+            width: in_w,
+            height: in_h,
             frames: 0,
             temp: Some(temp),
             output: output.to_path_buf(),
@@ -154,8 +199,23 @@ impl Mp4Writer {
         for (y, src) in frame.data.chunks_exact(row).enumerate() {
             plane[y * stride..y * stride + row].copy_from_slice(src);
         }
+        let index = self.frames as u32;
+        if let Some(subs) = self.subs.as_mut() {
+            subs.write_until(index, &mut self.octx, &self.output)?;
+        }
+        let src = match self.up.as_mut() {
+            Some((ctx, big)) => {
+                ctx.run(&self.rgb, big)?;
+                big
+            }
+            None => &mut self.rgb,
+        };
+        let texts: Vec<String> = self.burn.iter().filter(|c| c.shows(index)).map(Cue::display).collect();
+        if !texts.is_empty() {
+            burn_into(src, &texts);
+        }
         let mut yuv = Video::empty();
-        self.scaler.run(&self.rgb, &mut yuv)?;
+        self.scaler.run(src, &mut yuv)?;
         yuv.set_pts(Some(self.frames));
         self.frames += 1;
         self.encoder.send_frame(&yuv).map_err(|e| anyhow!("H.264 encoder: {e}"))?;
@@ -181,12 +241,112 @@ impl Mp4Writer {
     pub fn finish(mut self) -> Result<PathBuf> {
         self.encoder.send_eof().map_err(|e| anyhow!("H.264 encoder: {e}"))?;
         self.drain()?;
+        if let Some(subs) = self.subs.as_mut() {
+            subs.write_until(u32::MAX, &mut self.octx, &self.output)?;
+        }
         self.octx.write_trailer().map_err(|e| describe(e, "cannot write", &self.output))?;
         let temp = self.temp.take().expect("finish runs once");
         crate::mp4::readable(&temp);
         temp.persist(&self.output)
             .with_context(|| format!("cannot move the finished video to {}", self.output.display()))?;
         Ok(self.output.clone())
+    }
+}
+
+/// Draws subtitles into an RGB24 frame of ffmpeg's (rows may be padded).
+fn burn_into(v: &mut Video, texts: &[String]) {
+    let (w, h, stride) = (v.width(), v.height(), v.stride(0));
+    let row = (w * 3) as usize;
+    let mut f = RgbFrame::new(w, h);
+    let plane = v.data_mut(0);
+    for (y, dst) in f.data.chunks_exact_mut(row).enumerate() {
+        dst.copy_from_slice(&plane[y * stride..y * stride + row]);
+    }
+    crate::burn::burn(&mut f, texts);
+    for (y, src) in f.data.chunks_exact(row).enumerate() {
+        plane[y * stride..y * stride + row].copy_from_slice(src);
+    }
+}
+
+/// The mov_text track: one sample per stretch of constant dialogue.
+struct Subs {
+    encoder: encoder::subtitle::Encoder,
+    segments: Vec<Cue>,
+    next: usize,
+    fps: u32,
+    ost_tb: Rational,
+}
+
+/// mov_text packets carry milliseconds.
+const SUB_TB: Rational = Rational(1, 1000);
+
+impl Subs {
+    /// Adds the subtitle stream (stream 1) to `octx`, before its header is written.
+    fn add(octx: &mut format::context::Output, segments: Vec<Cue>, fps: u32) -> Result<Self> {
+        let codec = encoder::find(codec::Id::MOV_TEXT).ok_or_else(|| anyhow!("this FFmpeg has no mov_text subtitle encoder"))?;
+        let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
+        let mut ost = octx.add_stream(codec).map_err(|e| anyhow!("cannot add a subtitle stream: {e}"))?;
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().subtitle()?;
+        enc.set_time_base(SUB_TB);
+        if global_header {
+            enc.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
+        // SAFETY: ffmpeg-next has no setter for `subtitle_header`, which the mov_text encoder
+        // parses on open. The buffer is av_malloc'ed (NUL-terminated, as FFmpeg expects) and
+        // owned by the codec context from here on: avcodec_free_context frees it.
+        unsafe {
+            let ctx = enc.as_mut_ptr();
+            let header = subtitles::ASS_HEADER.as_bytes();
+            let buf = ffmpeg::ffi::av_mallocz(header.len() + 1) as *mut u8;
+            anyhow::ensure!(!buf.is_null(), "out of memory for the subtitle header");
+            std::ptr::copy_nonoverlapping(header.as_ptr(), buf, header.len());
+            (*ctx).subtitle_header = buf;
+            (*ctx).subtitle_header_size = header.len() as i32;
+        }
+        let encoder = enc.open_as(codec).map_err(|e| anyhow!("cannot open the mov_text subtitle encoder: {e}"))?;
+        ost.set_parameters(&encoder);
+        ost.set_time_base(SUB_TB);
+        Ok(Self { encoder, segments, next: 0, fps, ost_tb: SUB_TB })
+    }
+
+    /// Writes the samples that start before video frame `frame`.
+    fn write_until(&mut self, frame: u32, octx: &mut format::context::Output, output: &Path) -> Result<()> {
+        while let Some(seg) = self.segments.get(self.next).filter(|s| s.start <= frame).cloned() {
+            let (a, b) = (subtitles::millis(seg.start, self.fps), subtitles::millis(seg.end, self.fps));
+            let data = self.encode(self.next, &seg, (b - a) as u32)?;
+            let mut pkt = Packet::copy(&data);
+            pkt.set_pts(Some(a as i64));
+            pkt.set_dts(Some(a as i64));
+            pkt.set_duration((b - a) as i64);
+            pkt.set_stream(1);
+            pkt.rescale_ts(SUB_TB, self.ost_tb);
+            pkt.write_interleaved(octx).map_err(|e| describe(e, "cannot write", output))?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    fn encode(&mut self, order: usize, seg: &Cue, millis: u32) -> Result<Vec<u8>> {
+        let event = subtitles::ass_event(order, seg);
+        let mut sub = ffmpeg::Subtitle::new();
+        sub.set_pts(Some(0));
+        sub.set_start(0);
+        sub.set_end(millis);
+        if let ffmpeg::codec::subtitle::RectMut::Ass(mut ass) = sub.add_rect(ffmpeg::codec::subtitle::Type::Ass) {
+            ass.set(&event);
+        }
+        let mut buf = vec![0u8; event.len() * 4 + 1024];
+        // SAFETY: ffmpeg-next's `encode` drops the byte count avcodec_encode_subtitle returns,
+        // so it is called directly on the open encoder with a buffer of `buf.len()` bytes.
+        // `Subtitle` has no Drop: avsubtitle_free releases the rect and its text afterwards.
+        let n = unsafe {
+            let n = ffmpeg::ffi::avcodec_encode_subtitle(self.encoder.as_mut_ptr(), buf.as_mut_ptr(), buf.len() as i32, sub.as_ptr());
+            ffmpeg::ffi::avsubtitle_free(sub.as_mut_ptr());
+            n
+        };
+        anyhow::ensure!(n >= 0, "mov_text encoder: {}", ffmpeg::Error::from(n));
+        buf.truncate(n as usize);
+        Ok(buf)
     }
 }
 

@@ -10,6 +10,14 @@ pub use crate::files::readable;
 
 const WHY: &str = "this cine was built without MP4 output (cargo feature `mp4`, on by default): rebuild without `--no-default-features`";
 
+/// What goes into the MP4 besides the frames (as in the `mp4` build).
+#[derive(Debug, Clone, Default)]
+pub struct Mp4Options {
+    pub scale: u32,
+    pub cues: Vec<crate::subtitles::Cue>,
+    pub burn: bool,
+}
+
 /// Never constructed in this build.
 pub struct Mp4Writer(());
 
@@ -19,6 +27,10 @@ pub fn init() -> Result<()> {
 
 impl Mp4Writer {
     pub fn create(output: &Path, _width: u32, _height: u32, _fps: u32) -> Result<Self> {
+        bail!("cannot write {}: {WHY}", output.display())
+    }
+
+    pub fn create_with(output: &Path, _width: u32, _height: u32, _fps: u32, _opts: &Mp4Options) -> Result<Self> {
         bail!("cannot write {}: {WHY}", output.display())
     }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cache::{shot_keys, Entry, RenderCache};
 use crate::frame::{FrameSink, RgbFrame};
 use crate::generator::{step, ChunkGenerator, StreamInfo};
-use crate::mp4::Mp4Writer;
+use crate::mp4::{Mp4Options, Mp4Writer};
 use crate::schedule::{plan, Schedule};
 use crate::storyboard::Storyboard;
 
@@ -26,6 +26,16 @@ pub struct RenderOptions<'a> {
     pub interrupt: Option<&'a AtomicBool>,
     /// Film frames written to the MP4 (all when `None`); the storyboard still shows every shot.
     pub keep: Option<std::ops::Range<u32>>,
+}
+
+/// How the MP4 of [`render_film_with`] looks.
+#[derive(Debug, Clone, Default)]
+pub struct VideoOptions {
+    /// The MP4 is this many times the frames' size (0 and 1: as is); the cache and the
+    /// storyboard keep the native size.
+    pub scale: u32,
+    /// Draw the film's dialogue into the MP4's frames (it always gets a subtitle track).
+    pub burn_subtitles: bool,
 }
 
 /// What a render did.
@@ -187,7 +197,7 @@ fn emit(
     Ok(())
 }
 
-/// Renders a film to an MP4 (and optionally a storyboard PNG).
+/// Renders a film to an MP4 at its native size (and optionally a storyboard PNG).
 pub fn render_film(
     film: &Film,
     profile: &ModelProfile,
@@ -196,12 +206,29 @@ pub fn render_film(
     storyboard: Option<&Path>,
     opts: &RenderOptions,
 ) -> Result<RenderStats> {
+    render_film_with(film, profile, gen, output, storyboard, opts, &VideoOptions::default())
+}
+
+/// Renders a film to an MP4 (scaled, its dialogue as a subtitle track and maybe burned in)
+/// and optionally a storyboard PNG.
+pub fn render_film_with(
+    film: &Film,
+    profile: &ModelProfile,
+    gen: &mut dyn ChunkGenerator,
+    output: &Path,
+    storyboard: Option<&Path>,
+    opts: &RenderOptions,
+    video: &VideoOptions,
+) -> Result<RenderStats> {
     let schedule = plan(film, profile);
     anyhow::ensure!(!schedule.chunks.is_empty(), "the film has no frames to render");
     let (w, h) = gen.frame_size(schedule.width, schedule.height);
-    let mut mp4 = Mp4Writer::create(output, w, h, schedule.fps)?;
-    let mut board = storyboard.map(|_| Storyboard::new(&schedule));
-    let mut kept = Kept { sink: &mut mp4, range: opts.keep.clone().unwrap_or(0..u32::MAX) };
+    let range = opts.keep.clone().unwrap_or(0..u32::MAX);
+    let cues = crate::subtitles::cues(film, range.clone());
+    let mo = Mp4Options { scale: video.scale, cues, burn: video.burn_subtitles };
+    let mut mp4 = Mp4Writer::create_with(output, w, h, schedule.fps, &mo)?;
+    let mut board = storyboard.map(|_| Storyboard::new(&schedule).with_lines(film));
+    let mut kept = Kept { sink: &mut mp4, range };
     let stats = {
         let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut kept];
         if let Some(b) = board.as_mut() {

@@ -1,5 +1,6 @@
 //! `--storyboard`: a contact sheet with a row per shot: its number, label and caption, and
-//! three frames (at 1/6, 1/2 and 5/6 of the shot).
+//! three frames (at 1/6, 1/2 and 5/6 of the shot); a shot's dialogue (`speaker: text`) under
+//! its caption.
 
 use std::path::Path;
 
@@ -13,6 +14,9 @@ const THUMB_W: u32 = 192;
 const PAD: u32 = 8;
 const TEXT_SCALE: u32 = 2;
 const CAPTION_LINES: usize = 3;
+/// At most this many text lines of dialogue a shot.
+const DIALOGUE_LINES: usize = 4;
+const SAY: [u8; 3] = [250, 214, 120];
 const BG: [u8; 3] = [24, 24, 28];
 const FG: [u8; 3] = [235, 235, 235];
 
@@ -24,6 +28,10 @@ pub struct Storyboard {
 struct Row {
     title: String,
     caption: String,
+    /// `speaker: text` of the shot's lines.
+    lines: Vec<String>,
+    /// Index of the film shot.
+    shot: usize,
     picks: Vec<u32>,
     frames: Vec<Option<RgbFrame>>,
 }
@@ -40,12 +48,23 @@ impl Storyboard {
                 Row {
                     title: format!("#{} {}", s.shot + 1, s.label),
                     caption: s.caption.clone(),
+                    lines: Vec::new(),
+                    shot: s.shot,
                     frames: vec![None; picks.len()],
                     picks,
                 }
             })
             .collect();
         Self { rows }
+    }
+
+    /// Shows each shot's dialogue from the film the schedule was planned from.
+    pub fn with_lines(mut self, film: &cine_ir::Film) -> Self {
+        for row in &mut self.rows {
+            let Some(shot) = film.shots.get(row.shot) else { continue };
+            row.lines = shot.lines.iter().map(|l| format!("{}: {}", l.speaker, l.text.split_whitespace().collect::<Vec<_>>().join(" "))).collect();
+        }
+        self
     }
 
     /// Draws the sheet.
@@ -61,16 +80,30 @@ impl Storyboard {
         let width = PAD + 3 * (THUMB_W + PAD);
         let chars = ((width - 2 * PAD) / (font::CELL_W * TEXT_SCALE)) as usize;
         let line_h = font::CELL_H * TEXT_SCALE;
-        let row_h = PAD + line_h * (1 + CAPTION_LINES as u32) + th + PAD;
-        let height = (row_h * self.rows.len() as u32).max(1);
+        let dialogue: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                for l in &r.lines {
+                    out.extend(font::wrap(l, chars, DIALOGUE_LINES.saturating_sub(out.len())));
+                }
+                out
+            })
+            .collect();
+        let row_h = |i: usize| PAD + line_h * (1 + CAPTION_LINES as u32 + dialogue[i].len() as u32) + th + PAD;
+        let height = (0..self.rows.len()).map(row_h).sum::<u32>().max(1);
         let mut img = image::RgbImage::from_pixel(width, height, image::Rgb(BG));
+        let mut y0 = PAD;
         for (i, row) in self.rows.iter().enumerate() {
-            let y0 = i as u32 * row_h + PAD;
-            text(&mut img, PAD, y0, &row.title.chars().take(chars).collect::<String>());
+            text(&mut img, PAD, y0, &row.title.chars().take(chars).collect::<String>(), FG);
             for (l, line) in font::wrap(&row.caption, chars, CAPTION_LINES).iter().enumerate() {
-                text(&mut img, PAD, y0 + line_h * (1 + l as u32), line);
+                text(&mut img, PAD, y0 + line_h * (1 + l as u32), line, FG);
             }
-            let ty = y0 + line_h * (1 + CAPTION_LINES as u32);
+            for (l, line) in dialogue[i].iter().enumerate() {
+                text(&mut img, PAD, y0 + line_h * (1 + CAPTION_LINES as u32 + l as u32), line, SAY);
+            }
+            let ty = y0 + line_h * (1 + CAPTION_LINES as u32 + dialogue[i].len() as u32);
             for (j, f) in row.frames.iter().enumerate() {
                 let Some(f) = f else { continue };
                 let tx = PAD + j as u32 * (THUMB_W + PAD);
@@ -81,6 +114,7 @@ impl Storyboard {
                     }
                 }
             }
+            y0 += row_h(i);
         }
         img
     }
@@ -101,14 +135,14 @@ impl Storyboard {
     }
 }
 
-fn text(img: &mut image::RgbImage, x0: u32, y0: u32, s: &str) {
+fn text(img: &mut image::RgbImage, x0: u32, y0: u32, s: &str, color: [u8; 3]) {
     for (i, c) in s.chars().enumerate() {
         let cx = x0 + i as u32 * font::CELL_W * TEXT_SCALE;
         for y in 0..7 * TEXT_SCALE {
             for x in 0..5 * TEXT_SCALE {
                 let (px, py) = (cx + x, y0 + y);
                 if px < img.width() && py < img.height() && font::pixel(c, x / TEXT_SCALE, y / TEXT_SCALE) {
-                    img.put_pixel(px, py, image::Rgb(FG));
+                    img.put_pixel(px, py, image::Rgb(color));
                 }
             }
         }
