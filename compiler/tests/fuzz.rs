@@ -31,7 +31,8 @@ const TOKENS: &[&str] = &[
     "{", "}", "\"", "(", ")", ":", ",", "//", "\n", " ", "shot", "scene", "cast", "set", "at", "recall shot", "duration",
     "2.5s", "48f", "0s", "-1", "99999999999999999999999", "camera pan_left(speed: slow)", "transition dissolve(frames: 1s)",
     "é", "日本", "\u{0}", "\t", "\r\n", "\\", "use \"../x.cine\"", "use styles", "size wide", "subjects a, b", "((((", "}}}}",
-    "at 1s: \"x\"", "fps 0", "resolution 0x0", "// cine:allow(short-shot)",
+    "at 1s: \"x\"", "fps 0", "resolution 0x0", "// cine:allow(short-shot)", "say keeper: \"x\"", "say keeper at 99s for 0f: \"\"",
+    "say", " for 1s", " at 0.5s",
 ];
 
 fn mutate(rng: &mut Rng, src: &str) -> String {
