@@ -99,3 +99,24 @@ fn ctrl_c_stops_every_render_and_leaves_no_file() {
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "no MP4 and no .part file: {left:?}");
 }
+
+#[test]
+fn batch_scales_and_carries_the_dialogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let talk = script(2).replace("    subjects mara\n", "    subjects mara\n    say mara at 1s: \"Tide's in.\"\n");
+    std::fs::write(dir.path().join("t.cine"), talk).unwrap();
+    std::fs::write(dir.path().join("q.cine"), script(1)).unwrap();
+    let args = ["batch", ".", "--generator", "procedural", "--no-cache", "--out-dir", "out", "--scale", "2", "--subtitles", "srt"];
+    let o = cine(&args, dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = cine_renderer::probe::read(&dir.path().join("out/t.mp4")).unwrap();
+    assert_eq!((t.width, t.height, t.subtitle_codec.as_deref()), (128, 128, Some("mov_text")));
+    assert_eq!(t.subtitles.iter().map(|s| (s.start_ms, s.text.as_str())).collect::<Vec<_>>(), vec![(1000, "mara: Tide's in.")]);
+    let srt = std::fs::read_to_string(dir.path().join("out/t.srt")).unwrap();
+    assert!(srt.starts_with("1\n00:00:01,000 --> ") && srt.ends_with("mara: Tide's in.\n\n"), "{srt}");
+    let q = cine_renderer::probe::read(&dir.path().join("out/q.mp4")).unwrap();
+    assert_eq!((q.width, q.subtitle_codec), (128, None));
+    let o = cine(&["batch", ".", "--generator", "procedural", "--scale", "0"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the scale is a whole factor from 1 to 16"));
+}

@@ -63,3 +63,15 @@ fn plan_includes_the_chunk_schedule() {
     let human = cine(&["plan", "screenplays/lighthouse.cine", "--format", "human"]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("chunk generations"));
 }
+
+#[test]
+fn human_plan_lists_each_shots_dialogue() {
+    let out = cine(&["plan", "screenplays/lighthouse.cine", "--format", "human"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let door = s.find("  shot door ").expect("the door shot");
+    let lamp = s.find("  shot lamp ").expect("the lamp shot");
+    let line = s.find("    line [3.50s..5.00s) keeper: Not a night for boats.\n").unwrap_or_else(|| panic!("{s}"));
+    assert!(door < line && line < lamp, "the line is listed under its shot:\n{s}");
+    assert_eq!(s.matches("    line [").count(), 3, "{s}");
+}

@@ -316,3 +316,69 @@ fn shots_writes_only_the_selected_shots_after_generating_what_they_need() {
         assert!(text(&o).contains(want), "{spec}: {}", text(&o));
     }
 }
+
+/// SCRIPT with a line of dialogue in each shot.
+fn talking_script() -> String {
+    SCRIPT
+        .replacen("    subjects mara\n  }", "    subjects mara\n    say mara at 0.5s: \"Fish & <chips>!\"\n  }", 1)
+        .replacen("duration 1s\n    subjects mara\n  }", "duration 1s\n    subjects mara\n    say mara: \"Home.\"\n  }", 1)
+}
+
+#[test]
+fn dialogue_goes_into_the_mp4_a_sidecar_and_the_frames_at_the_chosen_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.cine"), talking_script()).unwrap();
+    let base = ["render", "t.cine", "--generator", "procedural", "--no-cache", "-q"];
+    let run = |extra: &[&str]| {
+        let o = cine(&[&base[..], extra].concat(), dir.path());
+        assert!(o.status.success(), "{}", text(&o));
+        o
+    };
+    let o = run(&["-o", "a.mp4", "--scale", "4", "--subtitles", "a.vtt", "--burn-subtitles"]);
+    assert!(text(&o).contains("subtitles: 2 line(s) in the MP4's subtitle track, burned into the frames"), "{}", text(&o));
+    assert!(text(&o).contains("wrote subtitles a.vtt (2 line(s))"), "{}", text(&o));
+    let vtt = std::fs::read_to_string(dir.path().join("a.vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n\n1\n00:00:00.500 --> "), "{vtt}");
+    assert!(vtt.contains("<v mara>Fish &amp; &lt;chips&gt;!\n") && vtt.contains("\n00:00:02.000 --> ") && vtt.contains("<v mara>Home.\n"), "{vtt}");
+    let burned = cine_renderer::probe::read(&dir.path().join("a.mp4")).unwrap();
+    assert_eq!((burned.width, burned.height, burned.frames.len()), (256, 256, 48));
+    assert_eq!(burned.subtitle_codec.as_deref(), Some("mov_text"));
+    let texts: Vec<&str> = burned.subtitles.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, vec!["mara: Fish & <chips>!", "mara: Home."]);
+    assert_eq!(burned.subtitles[0].start_ms, 500);
+    // The same without burning: the bottom of a frame with a line differs, the top does not.
+    run(&["-o", "b.mp4", "--scale", "4", "--subtitles", "b.srt"]);
+    let srt = std::fs::read_to_string(dir.path().join("b.srt")).unwrap();
+    assert!(srt.starts_with("1\n00:00:00,500 --> ") && srt.contains("mara: Fish & <chips>!\n\n2\n00:00:02,000 --> "), "{srt}");
+    let plain = cine_renderer::probe::read(&dir.path().join("b.mp4")).unwrap();
+    let diff = |rows: std::ops::Range<usize>| {
+        let (a, b) = (&plain.frames[16].data[rows.start * 768..rows.end * 768], &burned.frames[16].data[rows.start * 768..rows.end * 768]);
+        a.iter().zip(b).map(|(&x, &y)| (x as i32 - y as i32).abs() as f64).sum::<f64>() / a.len() as f64
+    };
+    assert!(diff(200..256) > 15.0 && diff(0..128) < 2.0, "bottom {:.2}, top {:.2}", diff(200..256), diff(0..128));
+    // At the film's own 64x64, burning works and suggests a scale.
+    let o = run(&["-o", "c.mp4", "--burn-subtitles"]);
+    assert!(text(&o).contains("note: burned-in subtitles at 64x64 are tiny; --scale 4 or more reads better"), "{}", text(&o));
+}
+
+#[test]
+fn bad_scales_and_subtitle_files_are_rejected_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.cine"), talking_script()).unwrap();
+    for bad in ["0", "17", "2.5", "x"] {
+        let o = cine(&["render", "t.cine", "-o", "x.mp4", "--generator", "procedural", "--scale", bad], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("the scale is a whole factor from 1 to 16"), "{}", text(&o));
+    }
+    let o = cine(&["render", "t.cine", "-o", "x.mp4", "--generator", "procedural", "--no-cache", "--subtitles", "x.txt"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains(".srt (SubRip) or .vtt (WebVTT)"), "{}", text(&o));
+    assert!(!dir.path().join("x.mp4").exists() && !dir.path().join("x.txt").exists());
+    // A film without dialogue: no subtitle stream; a sidecar is written empty and says so.
+    std::fs::write(dir.path().join("q.cine"), SCRIPT).unwrap();
+    let o = cine(&["render", "q.cine", "-o", "q.mp4", "--generator", "procedural", "--no-cache", "--subtitles", "q.srt"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("wrote subtitles q.srt (empty: the film has no `say` lines)"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("q.srt")).unwrap(), "");
+    assert_eq!(cine_renderer::probe::read(&dir.path().join("q.mp4")).unwrap().subtitle_codec, None);
+}

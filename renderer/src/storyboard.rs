@@ -80,30 +80,31 @@ impl Storyboard {
         let width = PAD + 3 * (THUMB_W + PAD);
         let chars = ((width - 2 * PAD) / (font::CELL_W * TEXT_SCALE)) as usize;
         let line_h = font::CELL_H * TEXT_SCALE;
-        let dialogue: Vec<Vec<String>> = self
+        // Caption then dialogue, in the caption's lines and more when they run out.
+        let rows: Vec<(Vec<String>, usize)> = self
             .rows
             .iter()
             .map(|r| {
-                let mut out = Vec::new();
+                let mut out = font::wrap(&r.caption, chars, CAPTION_LINES);
+                let caption = out.len();
                 for l in &r.lines {
-                    out.extend(font::wrap(l, chars, DIALOGUE_LINES.saturating_sub(out.len())));
+                    out.extend(font::wrap(l, chars, (caption + DIALOGUE_LINES).saturating_sub(out.len())));
                 }
-                out
+                (out, caption)
             })
             .collect();
-        let row_h = |i: usize| PAD + line_h * (1 + CAPTION_LINES as u32 + dialogue[i].len() as u32) + th + PAD;
+        let text_lines = |i: usize| rows[i].0.len().max(CAPTION_LINES) as u32;
+        let row_h = |i: usize| PAD + line_h * (1 + text_lines(i)) + th + PAD;
         let height = (0..self.rows.len()).map(row_h).sum::<u32>().max(1);
         let mut img = image::RgbImage::from_pixel(width, height, image::Rgb(BG));
         let mut y0 = PAD;
         for (i, row) in self.rows.iter().enumerate() {
             text(&mut img, PAD, y0, &row.title.chars().take(chars).collect::<String>(), FG);
-            for (l, line) in font::wrap(&row.caption, chars, CAPTION_LINES).iter().enumerate() {
-                text(&mut img, PAD, y0 + line_h * (1 + l as u32), line, FG);
+            let (lines, caption) = &rows[i];
+            for (l, line) in lines.iter().enumerate() {
+                text(&mut img, PAD, y0 + line_h * (1 + l as u32), line, if l < *caption { FG } else { SAY });
             }
-            for (l, line) in dialogue[i].iter().enumerate() {
-                text(&mut img, PAD, y0 + line_h * (1 + CAPTION_LINES as u32 + l as u32), line, SAY);
-            }
-            let ty = y0 + line_h * (1 + CAPTION_LINES as u32 + dialogue[i].len() as u32);
+            let ty = y0 + line_h * (1 + text_lines(i));
             for (j, f) in row.frames.iter().enumerate() {
                 let Some(f) = f else { continue };
                 let tx = PAD + j as u32 * (THUMB_W + PAD);

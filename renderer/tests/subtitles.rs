@@ -184,14 +184,20 @@ fn editing_only_a_line_regenerates_no_chunk() {
 
 #[test]
 fn storyboard_rows_show_their_lines() {
-    let f = talking();
+    let mut f = talking();
     let s = plan(&f, &tiny());
     let without = Storyboard::new(&s).image();
     let with = Storyboard::new(&s).with_lines(&f).image();
-    assert_eq!(with.width(), without.width());
-    // One wrapped line of dialogue in each of the two rows, 18 px each.
-    assert_eq!(with.height(), without.height() + 2 * 18);
-    let say = with.pixels().filter(|p| p.0 == [250, 214, 120]).count();
-    assert!(say > 100, "dialogue is drawn ({say} pixels)");
-    assert_eq!(without.pixels().filter(|p| p.0 == [250, 214, 120]).count(), 0);
+    // A one-line caption and one line of dialogue fit in the caption's three lines.
+    assert_eq!((with.width(), with.height()), (without.width(), without.height()));
+    let say = |img: &image::RgbImage| img.pixels().filter(|p| p.0 == [250, 214, 120]).count();
+    assert!(say(&with) > 100, "dialogue is drawn ({} pixels)", say(&with));
+    assert_eq!(say(&without), 0);
+    // Three more lines in the first shot: its row grows by two text lines (18 px each).
+    for t in ["one", "two", "three"] {
+        f.shots[0].lines.push(line("mara", t, 0, 4));
+    }
+    let more = Storyboard::new(&s).with_lines(&f).image();
+    assert_eq!(more.height(), without.height() + 2 * 18);
+    assert!(say(&more) > say(&with));
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use cine_renderer::batch::{find_scripts, run_all, BatchReport, JobReport, Shard};
-use cine_renderer::render::{render_film, RenderOptions};
+use cine_renderer::render::{render_film_with, RenderOptions, VideoOptions};
+use cine_renderer::subtitles;
 
 use super::render::{load_film, make_generator, profile_of, GenArgs};
 
@@ -25,6 +26,16 @@ pub struct Args {
     /// Also write `<name>.png` storyboards.
     #[arg(long)]
     pub storyboards: bool,
+    /// Write the MP4s at N times the films' size (1 to 16); see `cine render --scale`.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = super::render::parse_scale)]
+    pub scale: u32,
+    /// Also write each film's dialogue as `<name>.srt` or `<name>.vtt` (the MP4s always carry
+    /// it as a subtitle track).
+    #[arg(long, value_name = "FORMAT", value_parser = ["srt", "vtt"])]
+    pub subtitles: Option<String>,
+    /// Draw the dialogue into the MP4s' frames.
+    #[arg(long)]
+    pub burn_subtitles: bool,
     /// Write a JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -132,7 +143,15 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
     let board = args.storyboards.then(|| args.out_dir.join(format!("{stem}.png")));
     // Bars of parallel jobs would interleave: batch renders quietly.
     let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: Some(cine_renderer::interrupt::flag()), keep: None };
-    match render_film(&film, &profile, gen.as_mut(), &output, board.as_deref(), &opts) {
+    let video = VideoOptions { scale: args.scale, burn_subtitles: args.burn_subtitles };
+    let result = render_film_with(&film, &profile, gen.as_mut(), &output, board.as_deref(), &opts, &video).and_then(|s| {
+        if let Some(ext) = &args.subtitles {
+            let cues = subtitles::cues(&film, 0..u32::MAX);
+            subtitles::write_sidecar(&args.out_dir.join(format!("{stem}.{ext}")), &cues, film.fps)?;
+        }
+        Ok(s)
+    });
+    match result {
         Ok(s) => JobReport {
             script: script.display().to_string(),
             output: Some(output.display().to_string()),

@@ -108,6 +108,15 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
             for e in &shot.events {
                 s += &format!("    at frame {}: {}\n", e.frame, e.prompt);
             }
+            for l in &shot.lines {
+                s += &format!(
+                    "    line [{:.2}s..{:.2}s) {}: {}\n",
+                    secs(l.start_frame),
+                    secs(l.start_frame + l.frames),
+                    l.speaker,
+                    l.text.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
+            }
             for r in &shot.recalls {
                 s += &match r {
                     Recall::Shot { shot } => format!("    recall shot {}\n", film.shots[*shot].label),

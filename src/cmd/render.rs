@@ -9,7 +9,8 @@ use cine_renderer::cache::{self, RenderCache};
 use cine_renderer::generator::ChunkGenerator;
 use cine_renderer::model_gen::{self, ModelGenerator, ModelParts};
 use cine_renderer::procedural::{self, ProceduralGenerator};
-use cine_renderer::render::{render_film, RenderOptions};
+use cine_renderer::render::{render_film_with, RenderOptions, VideoOptions};
+use cine_renderer::subtitles::{self, Sidecar};
 
 /// Arguments of `cine render`.
 #[derive(clap::Args)]
@@ -35,8 +36,27 @@ pub struct Args {
     /// and the last good MP4 is kept. Ctrl-C stops.
     #[arg(long)]
     pub watch: bool,
+    /// Write the MP4 at N times the film's size (1 to 16), upscaled with a Lanczos filter; the
+    /// render cache and the storyboard keep the film's size.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_scale)]
+    pub scale: u32,
+    /// Also write the dialogue (`say` lines) as a subtitle file: `.srt` (SubRip) or `.vtt`
+    /// (WebVTT). The MP4 always carries it as a subtitle track players can switch on.
+    #[arg(long, value_name = "FILE")]
+    pub subtitles: Option<PathBuf>,
+    /// Draw the dialogue into the MP4's frames (bottom centre); reads best with --scale 4 or more.
+    #[arg(long)]
+    pub burn_subtitles: bool,
     #[command(flatten)]
     pub gen: GenArgs,
+}
+
+/// `--scale`: a whole factor from 1 to 16.
+pub fn parse_scale(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=16).contains(&n) => Ok(n),
+        _ => Err(format!("the scale is a whole factor from 1 to 16 (e.g. 4 turns 64x64 into 256x256), not `{s}`")),
+    }
 }
 
 /// Generator and cache options shared by `render`, `batch` and `live`.
@@ -190,6 +210,12 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
             Err(e) => return e.report(),
         }
     }
+    if let Some(p) = &args.subtitles {
+        if let Err(e) = Sidecar::of(p) {
+            eprintln!("error: --subtitles: {e}");
+            return 2;
+        }
+    }
     let Some((_, gen)) = gen.as_mut() else { return 2 };
     let mut keep = None;
     if let Some(spec) = &args.shots {
@@ -203,8 +229,18 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     let frames = keep.as_ref().map_or(film.total_frames, |r| r.end - r.start);
     let seconds = frames as f64 / film.fps.max(1) as f64;
     let interrupt = cine_renderer::interrupt::flag();
+    let cues = subtitles::cues(&film, keep.clone().unwrap_or(0..u32::MAX));
+    if args.burn_subtitles && !cues.is_empty() && film.height * args.scale < 256 {
+        eprintln!(
+            "note: burned-in subtitles at {}x{} are tiny; --scale {} or more reads better",
+            film.width * args.scale,
+            film.height * args.scale,
+            256u32.div_ceil(film.height.max(1)).min(16)
+        );
+    }
     let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt), keep };
-    match render_film(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts) {
+    let video = VideoOptions { scale: args.scale, burn_subtitles: args.burn_subtitles };
+    match render_film_with(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts, &video) {
         Ok(s) => {
             // With --shots the film runs up to the last selected shot; the rate counts all of it.
             let made = if s.frames == frames { String::new() } else { format!("{} film frames at ", s.frames) };
@@ -222,6 +258,20 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
             );
             if let Some(p) = &args.storyboard {
                 eprintln!("wrote storyboard {}", p.display());
+            }
+            if !cues.is_empty() {
+                let burned = if args.burn_subtitles { ", burned into the frames" } else { "" };
+                eprintln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
+            }
+            if let Some(p) = &args.subtitles {
+                if let Err(e) = subtitles::write_sidecar(p, &cues, film.fps) {
+                    eprintln!("error: {e:#}");
+                    return 2;
+                }
+                match cues.len() {
+                    0 => eprintln!("wrote subtitles {} (empty: the film has no `say` lines)", p.display()),
+                    n => eprintln!("wrote subtitles {} ({n} line(s))", p.display()),
+                }
             }
             0
         }
