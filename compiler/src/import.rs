@@ -4,10 +4,13 @@
 //!   ... [shot cut] ...`, as raw text or JSON with per-shot frame counts.
 //! - [`longlive`]: LongLive JSONL prompt lists (`{"prompts": [...]}` per line) with switch
 //!   frames in latent frames.
+//! - [`fountain`]: Fountain screenplays (title page, scene headings, action, dialogue,
+//!   transitions) to scenes, sets, cast, shots and `say` lines.
 //!
-//! Both produce screenplay text (so the result can be read, edited and formatted) that
+//! All produce screenplay text (so the result can be read, edited and formatted) that
 //! lints clean apart from model limits the source file itself breaks (prompt length).
 
+pub mod fountain;
 pub mod holocine;
 pub mod longlive;
 

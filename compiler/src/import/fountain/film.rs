@@ -1,0 +1,248 @@
+//! Fountain elements to a film: a set per location, a cast member per speaker, a shot per
+//! action paragraph holding the dialogue that follows it.
+
+use super::names::{cast_description, ident, named_in, Location, When};
+use super::parse::{Element, Script};
+use crate::import::one_line;
+
+/// A film before timing.
+#[derive(Debug, Default)]
+pub struct Film {
+    /// The title page's `Title`.
+    pub title: Option<String>,
+    /// The rest of the title page, `Key: value`.
+    pub notes: Vec<String>,
+    pub cast: Vec<Cast>,
+    pub sets: Vec<Set>,
+    pub scenes: Vec<Scene>,
+    /// Transitions with no shot before them.
+    pub dropped: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Cast {
+    pub ident: String,
+    /// As written in the cues (`DR. WHO`).
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug)]
+pub struct Set {
+    pub ident: String,
+    /// What makes two headings the same place (place and interior/exterior).
+    pub key: String,
+    pub description: String,
+}
+
+#[derive(Debug)]
+pub struct Scene {
+    pub set: usize,
+    /// The heading as written, with its scene number (`None` for the default scene).
+    pub heading: Option<String>,
+    pub time: Option<&'static str>,
+    /// Why the heading's time is not (or not directly) a stdlib time.
+    pub time_note: Option<String>,
+    pub shots: Vec<Shot>,
+}
+
+#[derive(Debug, Default)]
+pub struct Shot {
+    pub action: String,
+    pub subjects: Vec<usize>,
+    pub lines: Vec<Said>,
+    /// Stdlib transition and the original text when it was not an exact match.
+    pub transition: Option<(&'static str, Option<String>)>,
+}
+
+#[derive(Debug)]
+pub struct Said {
+    pub cast: usize,
+    pub text: String,
+    pub off_screen: bool,
+    /// Parentheticals, kept as a comment.
+    pub note: Option<String>,
+}
+
+/// Longest subtitle, in characters, before a speech is split at sentence ends.
+pub const MAX_SUBTITLE: usize = 90;
+/// Longest text kept in one string (lines of a screenplay are limited to 64 KiB).
+const MAX_TEXT: usize = 2000;
+
+/// Flattens, drops control characters and caps the length of a text.
+pub fn clean(s: &str) -> String {
+    let s: String = s.chars().filter(|c| !c.is_control() || c.is_whitespace()).collect();
+    let s = one_line(&s);
+    match s.char_indices().nth(MAX_TEXT) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
+    }
+}
+
+/// A stdlib transition for a Fountain one, and whether it was an exact match.
+pub fn transition_kind(t: &str) -> (&'static str, bool) {
+    let u = t.trim().trim_end_matches(['.', ':']).trim().to_uppercase();
+    let u = u.split_whitespace().collect::<Vec<_>>().join(" ");
+    match u.as_str() {
+        "CUT TO" => ("cut", true),
+        "DISSOLVE TO" => ("dissolve", true),
+        "FADE OUT" | "FADE TO BLACK" => ("fade_to_black", true),
+        "FADE TO" => ("fade", true),
+        "SMASH CUT TO" => ("smash_cut", true),
+        "MATCH CUT TO" => ("match_cut", true),
+        "WIPE TO" => ("wipe", true),
+        _ => ("cut", false),
+    }
+}
+
+/// Splits a speech into subtitles of at most [`MAX_SUBTITLE`] characters at sentence
+/// ends (a longer sentence stays whole).
+pub fn subtitles(text: &str) -> Vec<String> {
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let next_space = chars.get(k + 1).is_some_and(|&(_, n)| n == ' ');
+        if matches!(c, '.' | '!' | '?' | '…') && next_space {
+            sentences.push(text[start..i + c.len_utf8()].trim());
+            start = i + c.len_utf8();
+        }
+    }
+    sentences.push(text[start..].trim());
+    let mut out: Vec<String> = Vec::new();
+    for s in sentences.into_iter().filter(|s| !s.is_empty()) {
+        match out.last_mut() {
+            Some(last) if last.chars().count() + 1 + s.chars().count() <= MAX_SUBTITLE => {
+                last.push(' ');
+                last.push_str(s);
+            }
+            _ => out.push(s.to_string()),
+        }
+    }
+    out
+}
+
+impl Film {
+    /// Builds the film of a parsed script.
+    pub fn new(script: &Script) -> Film {
+        let mut f = Film::default();
+        for (k, v) in &script.title_page {
+            if k.eq_ignore_ascii_case("title") && f.title.is_none() && !clean(v).is_empty() {
+                f.title = Some(clean(v));
+            } else {
+                f.notes.push(clean(&format!("{k}: {v}")));
+            }
+        }
+        let actions: Vec<&str> = script.elements.iter().filter_map(|e| if let Element::Action(a) = e { Some(a.as_str()) } else { None }).collect();
+        for e in &script.elements {
+            if let Element::Dialogue(d) = e {
+                let id = ident(&d.name, "character");
+                if !f.cast.iter().any(|c| c.ident == id) {
+                    let description = cast_description(&d.name, &actions);
+                    f.cast.push(Cast { ident: id, name: d.name.clone(), description });
+                }
+            }
+        }
+        let mut last_time = None;
+        for e in &script.elements {
+            match e {
+                Element::Heading { text, number } => {
+                    f.fill_empty_scene();
+                    let loc = Location::parse(text);
+                    let set = f.set_for(&loc);
+                    let (time, time_note) = match &loc.time {
+                        Some(raw) => match When::of(raw) {
+                            When::Time(t) => (Some(t), None),
+                            When::Same => (last_time, Some(format!("{raw}: the time of the scene before"))),
+                            When::Unknown => (None, Some(format!("{raw}: no stdlib time"))),
+                        },
+                        None => (None, None),
+                    };
+                    last_time = time.or(last_time);
+                    let heading = match number {
+                        Some(n) => format!("{} #{n}#", clean(text)),
+                        None => clean(text),
+                    };
+                    f.scenes.push(Scene { set, heading: Some(heading), time, time_note, shots: vec![] });
+                }
+                Element::Action(a) => {
+                    let action = clean(a);
+                    let subjects = f.cast.iter().enumerate().filter(|(_, c)| named_in(&action, &c.name)).map(|(i, _)| i).collect();
+                    f.scene().shots.push(Shot { action, subjects, ..Default::default() });
+                }
+                Element::Dialogue(d) => {
+                    let text = clean(&d.text);
+                    let id = ident(&d.name, "character");
+                    let Some(cast) = f.cast.iter().position(|c| c.ident == id) else { continue };
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let who = clean(&d.name.to_lowercase());
+                    let scene = f.scene();
+                    if scene.shots.is_empty() {
+                        scene.shots.push(Shot { action: format!("{who} speaks"), ..Default::default() });
+                    }
+                    let shot = scene.shots.last_mut().expect("a shot was just added");
+                    let off_screen = d.off_screen();
+                    if !off_screen && !shot.subjects.contains(&cast) {
+                        shot.subjects.push(cast);
+                    }
+                    let note = (!d.parentheticals.is_empty()).then(|| clean(&format!("({})", d.parentheticals.join("; "))));
+                    for (k, part) in subtitles(&text).into_iter().enumerate() {
+                        let note = if k == 0 { note.clone() } else { None };
+                        shot.lines.push(Said { cast, text: part, off_screen, note });
+                    }
+                }
+                Element::Transition(t) => {
+                    f.fill_empty_scene();
+                    let (kind, exact) = transition_kind(t);
+                    let original = (!exact).then(|| clean(t));
+                    match f.scenes.iter_mut().rev().find_map(|s| s.shots.last_mut()) {
+                        Some(shot) => shot.transition = Some((kind, original)),
+                        None => f.dropped.push(clean(t)),
+                    }
+                }
+            }
+        }
+        f.fill_empty_scene();
+        f
+    }
+
+    /// The current scene, opening a default one when the script starts without a heading.
+    fn scene(&mut self) -> &mut Scene {
+        if self.scenes.is_empty() {
+            let set = self.set_for(&Location::default());
+            self.scenes.push(Scene { set, heading: None, time: None, time_note: None, shots: vec![] });
+        }
+        self.scenes.last_mut().expect("a scene was just added")
+    }
+
+    /// A scene with only its heading gets one short shot of the place.
+    fn fill_empty_scene(&mut self) {
+        if let Some(s) = self.scenes.last_mut().filter(|s| s.shots.is_empty()) {
+            s.shots.push(Shot::default());
+        }
+    }
+
+    /// The set of a location: the same place (and interior/exterior) is the same set.
+    fn set_for(&mut self, loc: &Location) -> usize {
+        let key = loc.key();
+        if let Some(i) = self.sets.iter().position(|s| s.key == key) {
+            return i;
+        }
+        let base = ident(&loc.place.join(" "), "stage");
+        let mut id = base.clone();
+        if self.sets.iter().any(|s| s.ident == id) {
+            if let Some(kind) = loc.kind {
+                id = format!("{base}_{}", kind.word().replace(' ', "_"));
+            }
+        }
+        let mut n = 2;
+        while self.sets.iter().any(|s| s.ident == id) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        self.sets.push(Set { ident: id, key, description: clean(&loc.description()) });
+        self.sets.len() - 1
+    }
+}

@@ -1,0 +1,314 @@
+//! Fountain text to a title page and a list of elements (scene headings, action,
+//! dialogue, transitions). Notes, boneyard, sections, synopses, page breaks, centered
+//! text and lyrics are dropped; emphasis markers are removed from the text.
+
+/// A parsed Fountain script, as far as cine uses it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Script {
+    /// `Key: value` pairs of the title page, in order (multi-line values joined by spaces).
+    pub title_page: Vec<(String, String)>,
+    pub elements: Vec<Element>,
+}
+
+/// One element of the body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Element {
+    /// A scene heading without the forcing `.` and the scene number.
+    Heading { text: String, number: Option<String> },
+    /// An action paragraph, its lines joined by spaces.
+    Action(String),
+    Dialogue(Dialogue),
+    /// A transition as written, without a forcing `>` (`CUT TO:`, `FADE OUT.`).
+    Transition(String),
+}
+
+/// A character cue and what follows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dialogue {
+    /// The name as written, without `@`, extensions and `^` (`DR. WHO`).
+    pub name: String,
+    /// Extensions without parentheses (`V.O.`, `CONT'D`).
+    pub extensions: Vec<String>,
+    /// Parentheticals without parentheses (`quietly`).
+    pub parentheticals: Vec<String>,
+    /// The spoken words, lines joined by spaces.
+    pub text: String,
+    /// Marked `^` (dual dialogue).
+    pub dual: bool,
+}
+
+impl Dialogue {
+    /// Voice-over, off-screen or off-camera: the speaker is not in the picture.
+    pub fn off_screen(&self) -> bool {
+        self.extensions.iter().any(|e| {
+            let e: String = e.to_uppercase().chars().filter(|c| c.is_alphanumeric()).collect();
+            matches!(e.as_str(), "VO" | "OS" | "OC" | "OFF" | "OFFSCREEN" | "OFFCAMERA" | "VOICEOVER")
+        })
+    }
+}
+
+/// Keys that start a title page (lowercase).
+const TITLE_KEYS: &[&str] = &["title", "credit", "author", "authors", "source", "draft date", "date", "contact", "copyright", "notes", "revision"];
+
+/// Parses a Fountain script. Never fails: text that is nothing else is action.
+pub fn parse(text: &str) -> Script {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n").replace('\r', "\n");
+    let lines = strip_hidden(&text);
+    let (title_page, start) = title_page(&lines);
+    Script { title_page, elements: body(&lines[start..]) }
+}
+
+fn blank(l: &str) -> bool {
+    l.trim().is_empty()
+}
+
+/// Removes boneyard `/* ... */` and notes `[[ ... ]]` (both may span lines) and splits
+/// into lines. A line that only held such a comment is dropped, so it does not split a
+/// paragraph or a dialogue block. An unclosed `/*` runs to the end; an unclosed `[[` is text.
+pub fn strip_hidden(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut touched = false;
+    let mut notes_close = true; // false once a `[[` found no `]]` after it
+    let mut rest = text;
+    loop {
+        let Some(i) = rest.find(['\n', '/', '[']) else {
+            cur.push_str(rest);
+            break;
+        };
+        cur.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with('\n') {
+            if !(touched && blank(&cur)) {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            touched = false;
+            rest = &tail[1..];
+        } else if let Some(after) = tail.strip_prefix("/*") {
+            touched = true;
+            rest = after.find("*/").map_or("", |e| &after[e + 2..]);
+        } else if let Some(after) = tail.strip_prefix("[[").filter(|_| notes_close) {
+            match after.find("]]") {
+                Some(e) => {
+                    touched = true;
+                    rest = &after[e + 2..];
+                }
+                None => {
+                    notes_close = false;
+                    cur.push_str("[[");
+                    rest = after;
+                }
+            }
+        } else {
+            cur.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    if !(touched && blank(&cur)) {
+        out.push(cur);
+    }
+    out
+}
+
+/// `Key: value` of a title page line.
+fn key_value(line: &str) -> Option<(String, String)> {
+    let (k, v) = line.split_once(':')?;
+    let k = k.trim();
+    let ok = !k.is_empty() && k.len() <= 32 && k.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_');
+    ok.then(|| (k.to_string(), v.trim().to_string()))
+}
+
+/// The title page (when the first non-blank line is a known key) and where the body starts.
+fn title_page(lines: &[String]) -> (Vec<(String, String)>, usize) {
+    let Some(first) = lines.iter().position(|l| !blank(l)) else { return (vec![], lines.len()) };
+    let known = key_value(&lines[first]).is_some_and(|(k, _)| TITLE_KEYS.contains(&k.to_lowercase().as_str()));
+    if !known || lines[first].starts_with([' ', '\t']) {
+        return (vec![], 0);
+    }
+    let mut page: Vec<(String, String)> = Vec::new();
+    let mut i = first;
+    while i < lines.len() && !blank(&lines[i]) {
+        let line = &lines[i];
+        let indented = line.starts_with([' ', '\t']);
+        match key_value(line).filter(|_| !indented) {
+            Some((k, v)) => page.push((k, plain(&v))),
+            None => {
+                if let Some((_, v)) = page.last_mut() {
+                    if !v.is_empty() {
+                        v.push(' ');
+                    }
+                    v.push_str(&plain(line.trim()));
+                }
+            }
+        }
+        i += 1;
+    }
+    (page, i)
+}
+
+/// Removes emphasis markers (`*`, `_`) unless escaped with `\` or inside a word
+/// (`last_ferry`, `2*3`).
+pub fn plain(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let inside = i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        match c {
+            '\\' if matches!(chars.get(i + 1), Some('*' | '_')) => {
+                out.push(chars[i + 1]);
+                i += 1;
+            }
+            '*' | '_' if !inside => {}
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Has letters and none of them lowercase.
+fn upper(s: &str) -> bool {
+    s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase)
+}
+
+/// A scene heading: `INT.`, `EXT.`, `EST.`, `INT./EXT.`, `INT/EXT.`, `I/E.` (any case,
+/// `.` or a space after), or forced with one leading `.`; a trailing `#12#` is the number.
+pub fn heading(t: &str) -> Option<(String, Option<String>)> {
+    let t = t.trim();
+    let text = if let Some(rest) = t.strip_prefix('.') {
+        if rest.starts_with('.') || rest.trim().is_empty() {
+            return None;
+        }
+        rest.trim()
+    } else {
+        let prefixed = ["INT./EXT", "INT/EXT", "I/E", "INT", "EXT", "EST"].iter().any(|p| {
+            t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)) && matches!(t[p.len()..].chars().next(), Some('.' | ' '))
+        });
+        if !prefixed {
+            return None;
+        }
+        t
+    };
+    if let Some(body) = text.strip_suffix('#') {
+        if let Some(i) = body.rfind('#') {
+            let number = body[i + 1..].trim();
+            if !number.is_empty() && !number.contains(' ') {
+                return Some((body[..i].trim().to_string(), Some(number.to_string())));
+            }
+        }
+    }
+    Some((text.to_string(), None))
+}
+
+/// A transition: forced with `>` (not centered `>text<`), or an all-caps line ending in
+/// `TO:` after a blank line, or `FADE OUT.` / `FADE TO BLACK.` / `CUT TO BLACK.` alone.
+pub fn transition(t: &str, prev_blank: bool, next_blank: bool) -> Option<String> {
+    let t = t.trim();
+    if let Some(rest) = t.strip_prefix('>') {
+        return (!t.ends_with('<') && !rest.trim().is_empty()).then(|| rest.trim().to_string());
+    }
+    if !prev_blank || !upper(t) {
+        return None;
+    }
+    let bare = t.trim_end_matches(['.', ':']).trim();
+    let alone = next_blank && matches!(bare, "FADE OUT" | "FADE TO BLACK" | "CUT TO BLACK");
+    (t.ends_with("TO:") || alone).then(|| t.to_string())
+}
+
+/// A character cue: the name, its extensions and the dual-dialogue mark. The name is all
+/// caps (extensions may be lowercase) or forced with `@`.
+pub fn cue(t: &str) -> Option<(String, Vec<String>, bool)> {
+    let t = t.trim();
+    let (t, dual) = match t.strip_suffix('^') {
+        Some(r) => (r.trim_end(), true),
+        None => (t, false),
+    };
+    let (t, forced) = match t.strip_prefix('@') {
+        Some(r) => (r, true),
+        None => (t, false),
+    };
+    let (name, ext) = t.split_at(t.find('(').unwrap_or(t.len()));
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || !name.chars().any(char::is_alphabetic) || (!forced && (!upper(&name) || t.ends_with("TO:") || t.ends_with(':'))) {
+        return None;
+    }
+    let mut extensions = Vec::new();
+    let mut rest = ext;
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')') else { break };
+        let e = rest[open + 1..open + close].trim();
+        if !e.is_empty() {
+            extensions.push(e.to_string());
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Some((name, extensions, dual))
+}
+
+/// The elements of the body lines.
+fn body(lines: &[String]) -> Vec<Element> {
+    let mut out = Vec::new();
+    let n = lines.len();
+    let mut i = 0;
+    while i < n {
+        let t = lines[i].trim();
+        if t.is_empty() {
+            i += 1;
+            continue;
+        }
+        let prev_blank = i == 0 || blank(&lines[i - 1]);
+        let next_blank = i + 1 >= n || blank(&lines[i + 1]);
+        // Sections, synopses, page breaks, lyrics and centered text are not filmed.
+        if t.starts_with(['#', '=', '~']) || (t.starts_with('>') && t.ends_with('<')) {
+            i += 1;
+            continue;
+        }
+        let forced_action = t.starts_with('!');
+        if prev_blank && !forced_action {
+            if let Some((text, number)) = heading(t) {
+                out.push(Element::Heading { text: plain(&text), number });
+                i += 1;
+                continue;
+            }
+        }
+        if let Some(tr) = transition(t, prev_blank, next_blank).filter(|_| !forced_action) {
+            out.push(Element::Transition(tr));
+            i += 1;
+            continue;
+        }
+        if prev_blank && !next_blank && !forced_action {
+            if let Some((name, extensions, dual)) = cue(t) {
+                let mut d = Dialogue { name, extensions, dual, ..Default::default() };
+                let mut words = Vec::new();
+                i += 1;
+                while i < n && !blank(&lines[i]) {
+                    let l = lines[i].trim();
+                    match l.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
+                        Some(p) => d.parentheticals.push(plain(p.trim())),
+                        None => words.push(plain(l)),
+                    }
+                    i += 1;
+                }
+                d.text = words.join(" ");
+                out.push(Element::Dialogue(d));
+                continue;
+            }
+        }
+        // An action paragraph: the lines up to the next blank line.
+        let mut para = Vec::new();
+        while i < n && !blank(&lines[i]) {
+            let l = lines[i].trim();
+            para.push(plain(l.strip_prefix('!').unwrap_or(l)));
+            i += 1;
+        }
+        let text = para.join(" ");
+        let upper_text = text.trim().trim_end_matches([':', '.']).to_uppercase();
+        if upper_text != "FADE IN" && !text.trim().is_empty() {
+            out.push(Element::Action(text));
+        }
+    }
+    out
+}

@@ -1,0 +1,164 @@
+//! The Fountain parser element by element, and the mappings of names, places and times.
+
+use super::film::{subtitles, transition_kind, Film};
+use super::names::{cast_description, ident, Kind, Location, When};
+use super::parse::{cue, heading, parse, strip_hidden, transition, Dialogue, Element};
+
+fn elements(src: &str) -> Vec<Element> {
+    parse(src).elements
+}
+
+fn dialogue(e: &Element) -> &Dialogue {
+    match e {
+        Element::Dialogue(d) => d,
+        other => panic!("expected dialogue, got {other:?}"),
+    }
+}
+
+#[test]
+fn scene_headings() {
+    assert_eq!(heading("INT. HOUSE - DAY"), Some(("INT. HOUSE - DAY".into(), None)));
+    assert_eq!(heading("ext. beach - night"), Some(("ext. beach - night".into(), None)));
+    for h in ["EST. CITY", "INT./EXT. CAR - DAY", "INT/EXT CAR", "I/E. CAR", "EXT BEACH"] {
+        assert!(heading(h).is_some(), "{h}");
+    }
+    assert_eq!(heading("INT. HOUSE - DAY #12A#"), Some(("INT. HOUSE - DAY".into(), Some("12A".into()))));
+    assert_eq!(heading(".FLASHBACK"), Some(("FLASHBACK".into(), None)));
+    assert_eq!(heading("...and then"), None, "`..` is not a forced heading");
+    assert_eq!(heading("INTERIOR DESIGN"), None);
+    assert_eq!(heading("EXTRA! EXTRA!"), None);
+    // A heading needs a blank line before it.
+    let e = elements("Some action.\nINT. HOUSE - DAY\n\nINT. HOUSE - DAY\n");
+    assert_eq!(e.len(), 2);
+    assert!(matches!(&e[0], Element::Action(a) if a.contains("INT. HOUSE")));
+    assert!(matches!(&e[1], Element::Heading { .. }));
+}
+
+#[test]
+fn character_cues() {
+    assert_eq!(cue("MARA"), Some(("MARA".into(), vec![], false)));
+    assert_eq!(cue("MARA (V.O.)"), Some(("MARA".into(), vec!["V.O.".into()], false)));
+    assert_eq!(cue("DR. WHO (O.S.) (CONT'D)"), Some(("DR. WHO".into(), vec!["O.S.".into(), "CONT'D".into()], false)));
+    assert_eq!(cue("HANS (on the radio)"), Some(("HANS".into(), vec!["on the radio".into()], false)));
+    assert_eq!(cue("@McCLANE"), Some(("McCLANE".into(), vec![], false)));
+    assert_eq!(cue("TEO ^"), Some(("TEO".into(), vec![], true)));
+    assert_eq!(cue("Mara"), None, "lowercase is not a cue");
+    assert_eq!(cue("CUT TO:"), None);
+    assert_eq!(cue("123"), None);
+    // A cue needs dialogue right after it; a capitals line alone is action.
+    let e = elements("THE DOOR SLAMS.\n\nMARA\nHello.\n");
+    assert!(matches!(&e[0], Element::Action(a) if a == "THE DOOR SLAMS."));
+    assert_eq!(dialogue(&e[1]).text, "Hello.");
+    let e = elements("Mara\nHello.\n");
+    assert_eq!(e, vec![Element::Action("Mara Hello.".into())]);
+}
+
+#[test]
+fn dialogue_and_parentheticals() {
+    let e = elements("MARA (V.O.)\n(quietly)\nThe tide is *turning*.\nWe go now.\n(beat)\nNow.\n\nTEO ^\nNo.\n");
+    let d = dialogue(&e[0]);
+    assert_eq!(d.text, "The tide is turning. We go now. Now.");
+    assert_eq!(d.parentheticals, vec!["quietly", "beat"]);
+    assert!(d.off_screen());
+    let t = dialogue(&e[1]);
+    assert!(t.dual && !t.off_screen());
+    assert!(!Dialogue { extensions: vec!["CONT'D".into()], ..Default::default() }.off_screen());
+    assert!(Dialogue { extensions: vec!["O.C.".into()], ..Default::default() }.off_screen());
+}
+
+#[test]
+fn transitions() {
+    assert_eq!(transition("CUT TO:", true, true), Some("CUT TO:".into()));
+    assert_eq!(transition("> BURN TO WHITE.", false, false), Some("BURN TO WHITE.".into()));
+    assert_eq!(transition(">THE END<", true, true), None, "centered text");
+    assert_eq!(transition("FADE OUT.", true, true), Some("FADE OUT.".into()));
+    assert_eq!(transition("Cut to:", true, true), None, "not in capitals");
+    assert_eq!(transition("CUT TO:", false, true), None, "needs a blank line before");
+    assert_eq!(transition_kind("DISSOLVE TO:"), ("dissolve", true));
+    assert_eq!(transition_kind("FADE TO BLACK."), ("fade_to_black", true));
+    assert_eq!(transition_kind("SMASH CUT TO:"), ("smash_cut", true));
+    assert_eq!(transition_kind("MATCH CUT TO:"), ("match_cut", true));
+    assert_eq!(transition_kind("WIPE TO:"), ("wipe", true));
+    assert_eq!(transition_kind("JUMP CUT TO:"), ("cut", false));
+    let e = elements("Waves.\n\nDISSOLVE TO:\n\n!CUT TO: the chase.\n");
+    assert_eq!(e[1], Element::Transition("DISSOLVE TO:".into()));
+    assert_eq!(e[2], Element::Action("CUT TO: the chase.".into()), "`!` forces action");
+}
+
+#[test]
+fn title_page() {
+    let s = parse("Title: _**The Ferry**_\nCredit: Written by\nAuthor: Ana Ruiz\nDraft date: 1/2/2025\nContact:\n    Ana Ruiz\n    ana@example.com\n\nEXT. DOCK - DAWN\n\nWaves.\n");
+    assert_eq!(s.title_page[0], ("Title".into(), "The Ferry".into()));
+    assert_eq!(super::parse::plain("_under_ *bold* last_ferry 2*3 \\*x"), "under bold last_ferry 2*3 *x");
+    assert_eq!(s.title_page[4], ("Contact".into(), "Ana Ruiz ana@example.com".into()));
+    assert_eq!(s.elements.len(), 2);
+    // `FADE IN:` is not a title page, and is not filmed.
+    let s = parse("FADE IN:\n\nEXT. DOCK - DAWN\n\nWaves.\n");
+    assert!(s.title_page.is_empty());
+    assert_eq!(s.elements.len(), 2);
+}
+
+#[test]
+fn notes_boneyard_and_the_rest_are_dropped() {
+    assert_eq!(strip_hidden("a [[note]] b\n[[whole line]]\nc"), vec!["a  b", "c"]);
+    assert_eq!(strip_hidden("a /* x\n\ny */ b\nc"), vec!["a  b", "c"]);
+    assert_eq!(strip_hidden("a [[ open"), vec!["a [[ open"], "an unclosed note is text");
+    assert_eq!(strip_hidden("a /* to the end\nb"), vec!["a "]);
+    let src = "# Act one\n\n= The ferry leaves.\n\nMARA\nGo.\n[[check this]]\nNow.\n\n===\n\n> THE END <\n\n~Row, row\n\n/* cut\n\nBOB\nHi. */\nWaves.\n";
+    let e = elements(src);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_eq!(dialogue(&e[0]).text, "Go. Now.", "a note line does not end the dialogue");
+    assert_eq!(e[1], Element::Action("Waves.".into()));
+}
+
+#[test]
+fn places_times_and_names() {
+    let l = Location::parse("INT. LIGHTHOUSE - LAMP ROOM - NIGHT");
+    assert_eq!((l.kind, l.place.clone(), l.time.clone()), (Some(Kind::Interior), vec!["LIGHTHOUSE".into(), "LAMP ROOM".into()], Some("NIGHT".into())));
+    assert_eq!(l.description(), "the lighthouse lamp room, interior");
+    assert_eq!(ident(&l.place.join(" "), "stage"), "lighthouse_lamp_room");
+    let k = Location::parse("INT. HOUSE - KITCHEN");
+    assert_eq!((k.place.len(), k.time), (2, None), "KITCHEN is no time of day");
+    assert_eq!(Location::parse("EXT. MARA'S BOAT").description(), "mara's boat, exterior");
+    assert_eq!(When::of("DAY"), When::Time("noon"));
+    assert_eq!(When::of("LATER THAT NIGHT"), When::Time("night"));
+    assert_eq!(When::of("EVENING"), When::Time("dusk"));
+    assert_eq!(When::of("SUNSET"), When::Time("golden_hour"));
+    assert_eq!(When::of("CONTINUOUS"), When::Same);
+    assert_eq!(When::of("1985"), When::Unknown);
+    assert_eq!(ident("DR. WHO", "c"), "dr_who");
+    assert_eq!(ident("JOSÉ", "c"), "jose");
+    assert_eq!(ident("2ND OFFICER", "c"), "c_2nd_officer");
+    assert_eq!(ident("???", "c"), "c");
+    let actions = ["Fog.", "MARA (30s), a ferry pilot, coils a rope.", "MARA again."];
+    assert_eq!(cast_description("MARA", &actions), "mara, 30s, a ferry pilot");
+    assert_eq!(cast_description("TEO", &actions), "teo");
+}
+
+#[test]
+fn film_from_elements() {
+    let src = "EXT. DOCK - DAWN\n\nMARA coils a rope.\n\nMARA\nGo.\n\nTEO (O.S.)\nWait!\n\nCUT TO:\n\nINT. CABIN - CONTINUOUS\n\nTEO\nHi.\n\nEXT. DOCK - NIGHT\n\nEXT. DOCK - DAY\n\n> IRIS OUT.\n";
+    let f = Film::new(&parse(src));
+    assert_eq!(f.sets.len(), 2, "the dock returns: {:?}", f.sets);
+    assert_eq!(f.scenes.iter().map(|s| s.set).collect::<Vec<_>>(), vec![0, 1, 0, 0]);
+    assert_eq!(f.scenes[1].time, Some("dawn"), "CONTINUOUS keeps the time");
+    let first = &f.scenes[0].shots[0];
+    assert_eq!(first.subjects, vec![0], "TEO is off screen");
+    assert_eq!(first.lines.len(), 2);
+    assert!(first.lines[1].off_screen);
+    assert_eq!(first.transition, Some(("cut", None)));
+    assert_eq!(f.scenes[1].shots[0].action, "teo speaks");
+    assert_eq!(f.scenes[2].shots.len(), 1, "a heading alone still gets a shot");
+    assert_eq!(f.scenes[3].shots[0].transition, Some(("cut", Some("IRIS OUT.".into()))));
+    let f = Film::new(&parse("Just some action.\n"));
+    assert_eq!((f.scenes.len(), f.sets[0].ident.as_str()), (1, "stage"));
+}
+
+#[test]
+fn long_speeches_become_several_subtitles() {
+    let s = "One two three four five six seven eight nine ten. ".repeat(4);
+    let parts = subtitles(s.trim());
+    assert_eq!(parts.len(), 4);
+    assert!(parts.iter().all(|p| p.chars().count() <= 90));
+    assert_eq!(subtitles("Short. Lines. Join."), vec!["Short. Lines. Join."]);
+}

@@ -1,0 +1,142 @@
+//! Timing and the screenplay text of an imported Fountain film.
+//!
+//! Fountain has no durations, so they are estimated: an action paragraph lasts its words
+//! at 2.5 words a second, 2 s to 8 s; a line of dialogue its reading time (15 characters a
+//! second plus half a second, at least 1 s, as the compiler's default for `say`), and the
+//! lines of a shot follow each other. A shot is long enough for its action and its lines.
+//! All lengths are whole multiples of the target's frame granularity.
+
+use cine_grammar::print::quote;
+
+use super::film::{Film, Shot};
+use crate::import::Target;
+
+const WORDS_PER_SEC: f64 = 2.5;
+const MIN_SHOT_SECS: f64 = 2.0;
+const MAX_SHOT_SECS: f64 = 8.0;
+/// Reading speed, pause and bounds of a line, as `cine_compiler::dialogue` reads them.
+const READ_CPS: f64 = 15.0;
+const LINE_PAUSE_SECS: f64 = 0.5;
+const MIN_LINE_SECS: f64 = 1.0;
+/// Past this the compiler's default stops showing a line: longer ones get a `for`.
+const MAX_DEFAULT_LINE_SECS: f64 = 7.0;
+
+/// Frames rounded up to a multiple of `g` (at least `g`).
+fn ceil_to(frames: f64, g: u32) -> u64 {
+    let g = g.max(1) as u64;
+    let n = frames.ceil().max(1.0) as u64;
+    n.div_ceil(g) * g
+}
+
+/// Seconds a line needs: reading time plus a pause (no upper bound).
+pub fn line_secs(text: &str) -> f64 {
+    (text.chars().count() as f64 / READ_CPS + LINE_PAUSE_SECS).max(MIN_LINE_SECS)
+}
+
+/// Seconds an action paragraph needs.
+pub fn action_secs(text: &str) -> f64 {
+    (text.split_whitespace().count() as f64 / WORDS_PER_SEC).clamp(MIN_SHOT_SECS, MAX_SHOT_SECS)
+}
+
+/// A shot's length and each line's (start, length), in frames.
+pub fn timing(shot: &Shot, fps: u32, g: u32) -> (u64, Vec<(u64, u64)>) {
+    let fps = fps.max(1) as f64;
+    let mut at = 0;
+    let mut lines = Vec::new();
+    for l in &shot.lines {
+        let n = ceil_to(line_secs(&l.text) * fps, g);
+        lines.push((at, n));
+        at += n;
+    }
+    (ceil_to(action_secs(&shot.action) * fps, g).max(at), lines)
+}
+
+/// The screenplay text.
+pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
+    let title = if keep_title { target.title.clone() } else { f.title.clone().unwrap_or_else(|| target.title.clone()) };
+    let shots: usize = f.scenes.iter().map(|s| s.shots.len()).sum();
+    let lines: usize = f.scenes.iter().flat_map(|s| &s.shots).map(|s| s.lines.len()).sum();
+    let mut s = format!(
+        "// Imported from a Fountain screenplay: {} scenes, {shots} shots, {lines} lines of dialogue.\n// Shot lengths are estimated from the text; adjust them to taste.\n",
+        f.scenes.len()
+    );
+    for n in &f.notes {
+        s += &format!("// {n}\n");
+    }
+    for t in &f.dropped {
+        s += &format!("// {t} (before any shot; dropped)\n");
+    }
+    s += &format!("title {}\nfps {}\nmodel {}\n", quote(&title), target.fps, target.model);
+    if !f.cast.is_empty() {
+        s += "\n";
+        for c in &f.cast {
+            s += &format!("cast {} {}\n", c.ident, quote(&c.description));
+        }
+    }
+    s += "\n";
+    for set in &f.sets {
+        s += &format!("set {} {}\n", set.ident, quote(&set.description));
+    }
+    for scene in &f.scenes {
+        s += "\n";
+        match &scene.heading {
+            Some(h) => s += &format!("// {h}\n"),
+            None => s += "// The script starts without a scene heading.\n",
+        }
+        s += &format!("scene {} {{\n", f.sets[scene.set].ident);
+        if let Some(t) = scene.time {
+            s += &format!("  time {t}\n");
+        }
+        if let Some(n) = &scene.time_note {
+            s += &format!("  // {n}\n");
+        }
+        for (i, shot) in scene.shots.iter().enumerate() {
+            if i > 0 || scene.time.is_some() || scene.time_note.is_some() {
+                s += "\n";
+            }
+            s += &write_shot(f, shot, target);
+        }
+        s += "}\n";
+    }
+    s
+}
+
+fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
+    let (frames, times) = timing(shot, target.fps, target.granularity);
+    let mut s = format!("  shot {{\n    duration {frames}f\n");
+    if !shot.subjects.is_empty() {
+        let names: Vec<&str> = shot.subjects.iter().map(|&i| f.cast[i].ident.as_str()).collect();
+        s += &format!("    subjects {}\n", names.join(", "));
+    }
+    if !shot.action.is_empty() {
+        s += &format!("    action {}\n", quote(&shot.action));
+    }
+    for (l, &(at, n)) in shot.lines.iter().zip(&times) {
+        if let Some(note) = l.note.as_ref().filter(|_| l.off_screen) {
+            s += &format!("    // {note}\n");
+        }
+        let mut line = format!("    say {}", f.cast[l.cast].ident);
+        if at > 0 {
+            line += &format!(" at {at}f");
+        }
+        if line_secs(&l.text) > MAX_DEFAULT_LINE_SECS {
+            line += &format!(" for {n}f");
+        }
+        line += &format!(": {}", quote(&l.text));
+        if l.off_screen {
+            line += " // cine:allow(speaker-off-screen)";
+        } else if let Some(note) = &l.note {
+            line += &format!(" // {note}");
+        }
+        s += &line;
+        s += "\n";
+    }
+    if let Some((kind, original)) = &shot.transition {
+        match original {
+            Some(o) => s += &format!("    transition {kind} // {o}\n"),
+            None => s += &format!("    transition {kind}\n"),
+        }
+    }
+    s += "  }\n";
+    s
+}

@@ -1,0 +1,128 @@
+//! `cine import fountain`: a Fountain screenplay becomes a formatted screenplay that
+//! compiles without errors or warnings, with scenes, sets, cast, shots, lines and transitions.
+
+mod common;
+
+use cine_compiler::fmt::format;
+use cine_compiler::import::{fountain, Target};
+use cine_compiler::{compile_text, Config};
+
+fn fixture() -> String {
+    std::fs::read_to_string(common::repo().join("tests/fixtures/last_ferry.fountain")).unwrap()
+}
+
+fn import(src: &str) -> String {
+    fountain::import(src, &Target::default(), false).unwrap()
+}
+
+/// Compiles as `compile_text` does for a file, with the tiny model's profile.
+fn compile(text: &str) -> cine_compiler::Compiled {
+    compile_text(std::path::Path::new("imported.cine"), text, &common::opts(), Some(&Config::default()))
+}
+
+#[test]
+fn fixture_compiles_clean_and_formatted() {
+    let text = import(&fixture());
+    let c = compile(&text);
+    assert_eq!((c.errors, c.warnings), (0, 0), "{:?}\n{text}", common::codes(&c));
+    assert_eq!(format(&text).unwrap(), text, "the import is not in `cine fmt` layout");
+    for kept in ["// Author: cine test suite", "// INT. FERRY - WHEELHOUSE - CONTINUOUS #2#", "// (out of breath)"] {
+        assert!(text.contains(kept), "lost {kept}:\n{text}");
+    }
+    for dropped in ["gull", "storm", "I hate boats", "fog lifts", "FADE IN"] {
+        assert!(!text.contains(dropped), "kept {dropped}:\n{text}");
+    }
+}
+
+#[test]
+fn fixture_ir() {
+    let text = import(&fixture());
+    let f = compile(&text).film.unwrap();
+    assert_eq!(f.title, "The Last Ferry");
+    // Four scenes; the dock returns as the same set.
+    assert_eq!(f.scenes.len(), 4);
+    let sets: Vec<&str> = f.scenes.iter().map(|s| s.set.as_str()).collect();
+    assert_eq!(sets, ["harbor_dock", "ferry_wheelhouse", "island_beach", "harbor_dock"]);
+    assert_eq!(f.sets.len(), 3);
+    assert_eq!(f.sets[0].description, "the harbor dock, exterior");
+    let times: Vec<Option<&str>> = f.scenes.iter().map(|s| s.time_of_day.as_deref()).collect();
+    assert_eq!(times, [Some("dawn"), Some("dawn"), Some("noon"), Some("night")]);
+    // Cast from the cues, described by the action that introduces them.
+    let cast: Vec<(&str, &str)> = f.cast.iter().map(|c| (c.name.as_str(), c.description.as_str())).collect();
+    assert_eq!(cast, [("mara", "mara, 30s, a ferry pilot in a red coat"), ("teo", "teo, 20s, a nervous student")]);
+    assert_eq!(f.shots.len(), 6);
+    assert!(f.shots.iter().all(|s| s.frames % 4 == 0 && s.frames >= 32), "{:?}", f.shots.iter().map(|s| s.frames).collect::<Vec<_>>());
+    // The pier shot: Teo's line, then Mara's, back to back.
+    let pier = &f.shots[2];
+    assert_eq!(pier.subjects, ["teo", "mara"]);
+    let lines: Vec<(&str, &str, u32, u32)> = pier.lines.iter().map(|l| (l.speaker.as_str(), l.text.as_str(), l.start_frame - pier.start_frame, l.frames)).collect();
+    // "Is this the last ferry?" is 23 characters: 23/15 + 0.5 s = 2.03 s, 32.5 frames, so
+    // the next line starts at 36f (whole steps of 4); on screen for its reading time (33).
+    assert_eq!(lines, [("teo", "Is this the last ferry?", 0, 33), ("mara", "It is the only ferry.", 36, 30)]);
+    // Mara's voice-over goes with the shot that introduces her, and does not add a subject.
+    assert_eq!(f.shots[1].lines[0].speaker, "mara");
+    assert_eq!(f.shots[0].subjects, Vec::<String>::new());
+    // Transitions land on the shot before them.
+    let kinds: Vec<&str> = f.shots.iter().map(|s| s.transition.kind.as_str()).collect();
+    assert_eq!(kinds, ["cut", "cut", "dissolve", "cut", "smash_cut", "fade_to_black"]);
+}
+
+#[test]
+fn timing_follows_the_text() {
+    // 20 words of action: 8 s at 16 fps; one short line would fit in 2 s.
+    let words = "word ".repeat(20);
+    let f = compile(&import(&format!("EXT. FIELD - DAY\n\n{words}\n"))).film.unwrap();
+    assert_eq!(f.shots[0].frames, 128);
+    // Three words are under the 2 s minimum.
+    let f = compile(&import("EXT. FIELD - DAY\n\nA dog barks.\n")).film.unwrap();
+    assert_eq!(f.shots[0].frames, 32);
+    // A speech longer than the action stretches the shot and is split into subtitles.
+    let speech = "I have waited for this ferry every night for ten years. ".repeat(3);
+    let text = import(&format!("EXT. DOCK - NIGHT\n\nBOB waits.\n\nBOB\n{speech}\n"));
+    let c = compile(&text);
+    assert_eq!((c.errors, c.warnings), (0, 0), "{:?}\n{text}", common::codes(&c));
+    let shot = &c.film.unwrap().shots[0];
+    assert_eq!(shot.lines.len(), 3, "{text}");
+    let end = shot.lines.last().map(|l| l.start_frame + l.frames).unwrap();
+    assert!(end <= shot.start_frame + shot.frames);
+}
+
+#[test]
+fn bad_inputs() {
+    let t = Target::default();
+    assert!(fountain::import("", &t, false).unwrap_err().contains("no scene headings"));
+    assert!(fountain::import("Title: Only a title page\nAuthor: me\n", &t, false).is_err());
+    // No scene heading: everything goes into one default scene.
+    let text = fountain::import("A dog barks.\n\nBOB\nQuiet!\n", &t, false).unwrap();
+    let c = compile(&text);
+    assert_eq!(c.errors, 0, "{text}");
+    let f = c.film.unwrap();
+    assert_eq!((f.scenes.len(), f.shots.len(), f.shots[0].lines.len()), (1, 1, 1));
+    // Garbage: no panic, and either a clear error or a screenplay that compiles.
+    let mut seed = 7u64;
+    let bytes: Vec<u8> = (0..4000)
+        .map(|_| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as u8
+        })
+        .collect();
+    match fountain::import(&String::from_utf8_lossy(&bytes), &t, false) {
+        Ok(text) => assert_eq!(compile(&text).errors, 0, "{text}"),
+        Err(e) => assert!(!e.is_empty()),
+    }
+    assert!(fountain::import("a\0b", &t, false).unwrap_err().contains("NUL"));
+    // Quotes, backslashes and odd names survive as valid strings and idents.
+    let text = fountain::import("INT. \"QUOTED\" \\ ROOM - 1999\n\n@Ms. Ö'Brien\nSay \"hi\" \\o/\n", &t, false).unwrap();
+    let c = compile(&text);
+    assert_eq!(c.errors, 0, "{:?}\n{text}", common::codes(&c));
+    assert_eq!(c.film.unwrap().shots[0].lines[0].text, "Say \"hi\" \\o/");
+}
+
+#[test]
+fn title_override() {
+    let t = Target { title: "Mine".into(), ..Target::default() };
+    let f = compile(&fountain::import(&fixture(), &t, true).unwrap()).film.unwrap();
+    assert_eq!(f.title, "Mine");
+    let f = compile(&fountain::import("EXT. SEA - DAY\n\nWaves.\n", &t, false).unwrap()).film.unwrap();
+    assert_eq!(f.title, "Mine", "no title page: the target's title");
+}
