@@ -44,3 +44,43 @@ fn bad_inputs() {
     assert_eq!(cine(&["import", "holocine", "missing.txt"]).status.code(), Some(2));
     assert_eq!(cine(&["import", "sora", "x"]).status.code(), Some(2));
 }
+
+#[test]
+fn fountain_to_a_clean_screenplay() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("ferry.cine");
+    let path = out_file.to_str().unwrap();
+    let out = cine(&["import", "fountain", "tests/fixtures/last_ferry.fountain", "--model", "wan2.1-1.3b", "-o", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "the import is not clean: {}", String::from_utf8_lossy(&out.stderr));
+    let lint = cine(&["lint", "--deny", "warnings", path]);
+    assert_eq!(lint.status.code(), Some(0), "{}", String::from_utf8_lossy(&lint.stderr));
+    assert_eq!(cine(&["fmt", "--check", path]).status.code(), Some(0), "not in `cine fmt` layout");
+    let plan = cine(&["plan", path]);
+    let film: cine_ir::Film = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!((film.title.as_str(), film.model.as_str()), ("The Last Ferry", "wan2.1-1.3b"));
+    assert_eq!((film.scenes.len(), film.sets.len(), film.shots.len()), (4, 3, 6));
+    assert_eq!(film.scenes[0].set, film.scenes[3].set, "the dock returns");
+    let lines: Vec<(&str, &str)> = film.lines().map(|l| (l.speaker.as_str(), l.text.as_str())).collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[1], ("teo", "Is this the last ferry?"));
+    assert_eq!(film.shots[2].transition.kind, "dissolve");
+    // --title wins over the title page.
+    let out = cine(&["import", "fountain", "tests/fixtures/last_ferry.fountain", "--title", "Crossing"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("title \"Crossing\""));
+}
+
+#[test]
+fn fountain_bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.fountain");
+    std::fs::write(&empty, "").unwrap();
+    let out = cine(&["import", "fountain", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no scene headings"), "{}", String::from_utf8_lossy(&out.stderr));
+    let binary = dir.path().join("binary.fountain");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x81, 0x00]).unwrap();
+    let out = cine(&["import", "fountain", binary.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

@@ -1,18 +1,19 @@
-//! `cine import`: HoloCine multi-shot prompts and LongLive JSONL prompt lists to a
-//! screenplay (which compiles to the same IR as any other).
+//! `cine import`: HoloCine multi-shot prompts, LongLive JSONL prompt lists and Fountain
+//! screenplays to a screenplay (which compiles to the same IR as any other).
 
 use std::path::PathBuf;
 
-use cine_compiler::import::{holocine, longlive, Target};
+use cine_compiler::import::{fountain, holocine, longlive, Target};
 use cine_compiler::report::{render, Format};
 
 /// Arguments of `cine import`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The source format: `holocine` (text or JSON) or `longlive` (JSONL).
-    #[arg(value_parser = ["holocine", "longlive"])]
+    /// The source format: `holocine` (text or JSON), `longlive` (JSONL) or `fountain`
+    /// (a Fountain screenplay: scenes, sets, cast, shots and dialogue as `say` lines).
+    #[arg(value_parser = ["holocine", "longlive", "fountain"])]
     pub from: String,
-    /// The prompt file to convert.
+    /// The file to convert.
     pub input: PathBuf,
     /// Write the screenplay here instead of stdout.
     #[arg(short, long)]
@@ -23,7 +24,7 @@ pub struct Args {
     /// Frame rate of the screenplay.
     #[arg(long, default_value_t = 16)]
     pub fps: u32,
-    /// Title (default: the input file's name).
+    /// Title (default: a Fountain title page's `Title`, else the input file's name).
     #[arg(long)]
     pub title: Option<String>,
     /// LongLive: which line of the JSONL file (0-based).
@@ -52,6 +53,7 @@ pub fn run(args: Args) -> i32 {
     let target = Target { title, model: args.model.clone(), fps: args.fps, granularity };
     let result = match args.from.as_str() {
         "holocine" => holocine::import(&input, &target),
+        "fountain" => fountain::import(&input, &target, args.title.is_some()),
         _ => {
             let opts = longlive::Options { line: args.line, switches: args.switch.clone(), total_latent: args.latent_frames };
             longlive::import(&input, &opts, &target)
