@@ -90,6 +90,9 @@ fn mp4_has_a_mov_text_track_with_the_lines_and_none_without_lines() {
             SubtitleSample { start_ms: 2500, end_ms: 3250, text: "mara: A <b> & c\\Nsecond line".into() },
         ]
     );
+    let again = dir.path().join("again.mp4");
+    render_film(&talking(), &tiny(), &mut ProceduralGenerator::new(), &again, None, &RenderOptions::default()).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap(), "same film, same bytes");
     let quiet = dir.path().join("quiet.mp4");
     let mut f = talking();
     f.shots.iter_mut().for_each(|s| s.lines.clear());
