@@ -126,3 +126,19 @@ fn title_override() {
     let f = compile(&fountain::import("EXT. SEA - DAY\n\nWaves.\n", &t, false).unwrap()).film.unwrap();
     assert_eq!(f.title, "Mine", "no title page: the target's title");
 }
+
+#[test]
+fn a_long_script_is_quick() {
+    // About 1.3 MB: 2000 scenes over 50 places with action and dialogue.
+    let mut src = String::from("Title: Long\n\n");
+    for i in 0..2000 {
+        src += &format!("INT. ROOM {} - NIGHT\n\nANNA{} opens the door and looks around the room.\n\nANNA{}\nHello there, is anyone home?\n\nBEN (O.S.)\nOnly me.\n\n", i % 50, i % 7, i % 7);
+        src += &"Some action that goes on. ".repeat(20);
+        src += "\n\n";
+    }
+    let t = std::time::Instant::now();
+    let text = import(&src);
+    assert!(t.elapsed().as_secs_f64() < 5.0, "took {:?}", t.elapsed());
+    let f = compile(&text).film.unwrap();
+    assert_eq!((f.scenes.len(), f.sets.len(), f.cast.len()), (2000, 50, 8));
+}

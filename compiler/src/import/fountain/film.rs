@@ -22,6 +22,8 @@ pub struct Film {
 #[derive(Debug)]
 pub struct Cast {
     pub ident: String,
+    /// The name in capitals with single spaces: what makes two cues the same speaker.
+    pub key: String,
     /// As written in the cues (`DR. WHO`).
     pub name: String,
     pub description: String,
@@ -77,6 +79,11 @@ pub fn clean(s: &str) -> String {
         Some((i, _)) => format!("{}...", &s[..i]),
         None => s,
     }
+}
+
+/// `Dr.  Who` and `DR. WHO` are one speaker.
+fn speaker_key(name: &str) -> String {
+    name.to_uppercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A stdlib transition for a Fountain one, and whether it was an exact match.
@@ -136,10 +143,17 @@ impl Film {
         let actions: Vec<&str> = script.elements.iter().filter_map(|e| if let Element::Action(a) = e { Some(a.as_str()) } else { None }).collect();
         for e in &script.elements {
             if let Element::Dialogue(d) = e {
-                let id = ident(&d.name, "character");
-                if !f.cast.iter().any(|c| c.ident == id) {
-                    let description = cast_description(&d.name, &actions);
-                    f.cast.push(Cast { ident: id, name: d.name.clone(), description });
+                let key = speaker_key(&d.name);
+                if !f.cast.iter().any(|c| c.key == key) {
+                    let base = ident(&d.name, "character");
+                    let mut id = base.clone();
+                    let mut n = 2;
+                    while f.cast.iter().any(|c| c.ident == id) {
+                        id = format!("{base}_{n}");
+                        n += 1;
+                    }
+                    let description = clean(&cast_description(&d.name, &actions));
+                    f.cast.push(Cast { ident: id, key, name: d.name.clone(), description });
                 }
             }
         }
@@ -172,8 +186,8 @@ impl Film {
                 }
                 Element::Dialogue(d) => {
                     let text = clean(&d.text);
-                    let id = ident(&d.name, "character");
-                    let Some(cast) = f.cast.iter().position(|c| c.ident == id) else { continue };
+                    let key = speaker_key(&d.name);
+                    let Some(cast) = f.cast.iter().position(|c| c.key == key) else { continue };
                     if text.is_empty() {
                         continue;
                     }

@@ -150,6 +150,10 @@ fn film_from_elements() {
     assert_eq!(f.scenes[1].shots[0].action, "teo speaks");
     assert_eq!(f.scenes[2].shots.len(), 1, "a heading alone still gets a shot");
     assert_eq!(f.scenes[3].shots[0].transition, Some(("cut", Some("IRIS OUT.".into()))));
+    let f = Film::new(&parse("ЗОЯ\nДа.\n\nЛЕВ\nНет.\n\n@Zoya\nYes.\n"));
+    let ids: Vec<&str> = f.cast.iter().map(|c| c.ident.as_str()).collect();
+    assert_eq!(ids, ["character", "character_2", "zoya"], "names without ASCII letters stay apart");
+    assert_eq!(f.scenes[0].shots[0].lines.iter().map(|l| l.cast).collect::<Vec<_>>(), [0, 1, 2]);
     let f = Film::new(&parse("Just some action.\n"));
     assert_eq!((f.scenes.len(), f.sets[0].ident.as_str()), (1, "stage"));
 }
