@@ -18,9 +18,17 @@ pub fn layout(texts: &[String], width: u32, height: u32) -> Vec<String> {
     let k = glyph_scale(width, height);
     let chars = (width.saturating_sub(4 * k) / (CELL_W * k)) as usize;
     let max_lines = ((height / 2) / (CELL_H * k)).max(1) as usize;
-    let mut lines = Vec::new();
-    for para in texts.iter().flat_map(|t| t.lines()) {
+    let mut lines: Vec<String> = Vec::new();
+    for para in texts.iter().flat_map(|t| t.lines()).filter(|p| !p.trim().is_empty()) {
         let room = max_lines.saturating_sub(lines.len());
+        if room == 0 {
+            // What does not fit ends the last line in `...` (as `font::wrap` does within a line).
+            if let Some(last) = lines.last_mut().filter(|l| !l.ends_with("...")) {
+                let keep = chars.saturating_sub(3).min(last.chars().count());
+                *last = last.chars().take(keep).collect::<String>() + "...";
+            }
+            break;
+        }
         lines.extend(font::wrap(para, chars, room));
     }
     lines
@@ -80,8 +88,8 @@ mod tests {
         let t = vec!["keeper: Hold on to the rail!\nNow.".to_string()];
         let lines = layout(&t, 256, 256);
         assert_eq!(lines, vec!["keeper: Hold on to", "the rail!", "Now."], "20 characters a line at 256 px");
-        let lines = layout(&t, 64, 64);
-        assert!(lines.len() == 3 && lines.iter().all(|l| l.len() <= 10), "{lines:?}");
+        // 10 characters and 3 lines at 64x64: the rest is cut with `...`.
+        assert_eq!(layout(&t, 64, 64), vec!["keeper:", "Hold on to", "the rai..."]);
     }
 
     #[test]
