@@ -78,13 +78,13 @@ pub fn strip_hidden(text: &str) -> Vec<String> {
         };
         cur.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with('\n') {
+        if let Some(after) = tail.strip_prefix('\n') {
             if !(touched && blank(&cur)) {
                 out.push(std::mem::take(&mut cur));
             }
             cur.clear();
             touched = false;
-            rest = &tail[1..];
+            rest = after;
         } else if let Some(after) = tail.strip_prefix("/*") {
             touched = true;
             rest = after.find("*/").map_or("", |e| &after[e + 2..]);
