@@ -193,6 +193,12 @@ pub fn run(args: Args) -> i32 {
 /// One render; `gen` keeps the generator (and its loaded weights) for the next one while the
 /// film's model stays the same.
 fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>) -> i32 {
+    if let Some(p) = &args.subtitles {
+        if let Err(e) = Sidecar::of(p) {
+            eprintln!("error: --subtitles: {e}");
+            return 2;
+        }
+    }
     let mut film = match load_film(&args.script) {
         Ok(f) => f,
         Err(e) => return e.report(),
@@ -208,12 +214,6 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
         match make_generator(&args.gen, &film) {
             Ok(g) => *gen = Some((film.model.clone(), g)),
             Err(e) => return e.report(),
-        }
-    }
-    if let Some(p) = &args.subtitles {
-        if let Err(e) = Sidecar::of(p) {
-            eprintln!("error: --subtitles: {e}");
-            return 2;
         }
     }
     let Some((_, gen)) = gen.as_mut() else { return 2 };
