@@ -182,3 +182,30 @@ fn stdin_is_checked_as_the_named_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot fix stdin"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn explain_lists_every_rule_and_shows_each_example_with_todays_diagnostic() {
+    let all = cine(&["lint", "--explain"]);
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
+    let table = text(&all.stdout);
+    for r in cine_compiler::Rule::ALL {
+        assert!(table.lines().any(|l| l.starts_with(&format!("{} ", r.name())) && l.contains(r.doc())), "{} missing from\n{table}", r.name());
+    }
+    // Every example, compiled with the real model registry (cine-tiny's vocabulary for
+    // unknown-word), shows its own rule's diagnostic and a fix.
+    for r in cine_compiler::Rule::ALL {
+        let out = cine(&["lint", "--explain", r.name()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let shown = text(&out.stdout);
+        assert!(shown.starts_with(&r.code()), "{shown}");
+        if cine_compiler::explain::example(*r).is_some() {
+            assert!(shown.matches(&r.code()).count() >= 2, "the example does not trigger {}:\n{shown}", r.code());
+            assert!(shown.lines().any(|l| l.starts_with("+ ") || l.starts_with("- ")), "no fix shown:\n{shown}");
+        }
+    }
+    let fast = text(&cine(&["lint", "--explain", "cine::fast-line"]).stdout);
+    assert!(fast.contains("lint, warn by default") && fast.contains("characters a second") && fast.contains("+     say mara at 1s: \"Not today.\""), "{fast}");
+    let typo = cine(&["lint", "--explain", "fast-lien"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(text(&typo.stderr).contains("did you mean `fast-line`?"), "{}", text(&typo.stderr));
+}

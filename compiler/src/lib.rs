@@ -15,6 +15,7 @@
 pub mod config;
 pub mod diag;
 pub mod dialogue;
+pub mod explain;
 pub mod fmt;
 pub mod import;
 mod load;

@@ -10,7 +10,7 @@ use cine_compiler::{Diagnostic, Rule, Severity, SourceFile};
 pub struct Args {
     /// Screenplays to check; a folder means every `.cine` file in it; `-` reads one from stdin
     /// (for editor plugins; name it with --stdin-name).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "explain")]
     pub files: Vec<PathBuf>,
     /// With `-`: the path the text on stdin is checked as (its folder is where `use` paths and
     /// cine.toml are found; diagnostics name it). Default: `stdin.cine` in the working folder.
@@ -30,9 +30,16 @@ pub struct Args {
     /// then report what is left.
     #[arg(long)]
     pub fix: bool,
+    /// Explain a rule (`--explain fast-line`): what it checks, its level, an example and its
+    /// fix. `--explain` alone lists every rule.
+    #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
+    pub explain: Option<String>,
 }
 
 pub fn run(args: Args) -> i32 {
+    if let Some(rule) = &args.explain {
+        return super::explain::run(rule);
+    }
     let format: Format = args.format.parse().unwrap_or(Format::Human);
     let mut files = Vec::new();
     for f in &args.files {

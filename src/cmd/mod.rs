@@ -4,6 +4,7 @@ pub mod batch;
 pub mod bench;
 pub mod cache;
 pub mod eval;
+pub mod explain;
 pub mod fmt;
 pub mod import;
 pub mod lint;
