@@ -66,6 +66,15 @@ fn bad_input_and_output_fail_clearly() {
     let o = cine(&["render", "film.json", "--generator", "procedural"], dir.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("not a film IR"), "{}", text(&o));
+    // A hand-edited IR whose shape is broken (here a shot of 4 billion frames, which used to
+    // run the machine out of memory) is refused before anything is rendered.
+    let mut film = cine_renderer::sample::film("cine-tiny", 1, &[("a", 16), ("b", 16)]);
+    film.shots[1].frames = u32::MAX;
+    std::fs::write(dir.path().join("huge.json"), serde_json::to_string(&film).unwrap()).unwrap();
+    let o = cine(&["render", "huge.json", "-o", "h.mp4", "--generator", "procedural", "--no-cache"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not a consistent film IR: the film is longer than"), "{}", text(&o));
+    assert!(!dir.path().join("h.mp4").exists());
 }
 
 #[test]

@@ -101,11 +101,16 @@ fn arbitrary_bytes_never_panic() {
 fn mutated_screenplays_never_panic_and_fmt_is_stable() {
     let mut rng = Rng(42);
     let sources = screenplays();
-    let mut formatted = 0;
+    let (mut formatted, mut valid) = (0, 0);
     for i in 0..cases(250) {
         let src = mutate(&mut rng, &sources[i % sources.len()]);
         let c = timed("compile of a mutated screenplay", || compile("m.cine", &src, None, &common::opts(), &Config::default()));
         let _ = cine_compiler::report::render(cine_compiler::report::Format::Json, &c.diagnostics, &c.sources);
+        if let (0, Some(film)) = (c.errors, &c.film) {
+            // What compiles without errors is an IR the renderer accepts.
+            assert_eq!(film.validate(), Ok(()), "{src}");
+            valid += 1;
+        }
         if let Ok(once) = format(&src) {
             formatted += 1;
             assert_eq!(format(&once).as_ref(), Ok(&once), "fmt is not idempotent on:\n{src}");
@@ -113,6 +118,7 @@ fn mutated_screenplays_never_panic_and_fmt_is_stable() {
         }
     }
     assert!(formatted > 10, "mutations too destructive to test fmt ({formatted} parsed)");
+    assert!(valid > 10, "too few mutations compiled to check their IR ({valid})");
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn every_bundled_screenplay_is_clean() {
         assert!(out.diagnostics.is_empty(), "{}:\n{text}", f.display());
         let film = out.film.unwrap();
         assert!(film.shots.len() >= 3, "{}", f.display());
+        assert_eq!(film.validate(), Ok(()), "{}", f.display());
     }
 }
 

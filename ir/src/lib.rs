@@ -7,6 +7,9 @@
 //! model described by its [`ModelProfile`].
 
 pub mod schedule;
+mod validate;
+
+pub use validate::{MAX_FRAMES, MAX_SIDE};
 
 use std::collections::BTreeMap;
 

@@ -124,8 +124,13 @@ pub fn load_film(path: &Path) -> Result<Film, LoadError> {
     if path.extension().is_some_and(|e| e == "json") {
         let text = std::fs::read_to_string(path)
             .map_err(|e| LoadError::Input(format!("error: cannot read {}: {e}", path.display())))?;
-        return serde_json::from_str(&text)
-            .map_err(|e| LoadError::Input(format!("error: {} is not a film IR: {e}", path.display())));
+        let film: Film = serde_json::from_str(&text)
+            .map_err(|e| LoadError::Input(format!("error: {} is not a film IR: {e}", path.display())))?;
+        film.validate().map_err(|e| {
+            LoadError::Input(format!("error: {} is not a consistent film IR: {e}
+help: write the film as a screenplay and let `cine plan` produce its IR", path.display()))
+        })?;
+        return Ok(film);
     }
     // The same compile as `cine lint`, so a denied lint blocks a render too.
     let out = super::compile(path);

@@ -48,6 +48,12 @@ fn screenplay_names_the_vocabulary() {
     }
     let film = screenplay::reference_film(&s);
     assert_eq!(film.total_frames, s.total_frames());
+    assert_eq!(film.validate(), Ok(()));
+    for seed in 0..20 {
+        let story = Story::generate(seed, &StoryConfig::default());
+        assert_eq!(screenplay::reference_film(&story).validate(), Ok(()), "story {seed}");
+        assert_eq!(screenplay::film_or_reference(&story).0.validate(), Ok(()), "story {seed}");
+    }
     let frames = cine_synth::render(&s, &film).unwrap();
     assert_eq!(frames.len() as u32, film.total_frames);
 }
