@@ -1,7 +1,7 @@
-//! Inlay hints (each shot's place in the film: time span and chunks), folding ranges and the
-//! highlight of a name's uses.
+//! Inlay hints (each shot's place in the film: time span and chunks; when each line of
+//! dialogue is on screen), folding ranges and the highlight of a name's uses.
 
-use cine_grammar::Item;
+use cine_grammar::{Item, Stmt};
 use serde_json::{json, Value};
 
 use crate::analysis::{shots, Doc};
@@ -29,6 +29,23 @@ pub fn inlay(doc: &Doc, enc: Encoding, params: &Value) -> Value {
             label += &if plan.chunks == 1 { format!(" · chunk {}", plan.first_chunk) } else { format!(" · chunks {}-{last}", plan.first_chunk) };
         }
         out.push(json!({ "position": index.position(head.end), "label": label, "paddingLeft": true }));
+    }
+    // After each `say` line: when it is on screen (the compiler times lines that have no
+    // `for`). A source line is matched to the IR's line by speaker and text, in order.
+    for (i, ast) in shots(&doc.parse).enumerate() {
+        let Some(shot) = film.shots.get(i) else { continue };
+        let mut used = vec![false; shot.lines.len()];
+        for p in &ast.props {
+            let Stmt::Say { speaker, text, .. } = &p.stmt else { continue };
+            let found = shot.lines.iter().enumerate().position(|(k, l)| !used[k] && l.speaker == speaker.text && l.text == text.value);
+            let Some(k) = found else { continue };
+            used[k] = true;
+            if range.start <= p.span.end && p.span.end <= range.end {
+                let l = &shot.lines[k];
+                let label = format!("{}-{}", timecode(l.start_frame, film.fps), timecode(l.start_frame + l.frames, film.fps));
+                out.push(json!({ "position": index.position(p.span.end), "label": label, "paddingLeft": true }));
+            }
+        }
     }
     Value::Array(out)
 }

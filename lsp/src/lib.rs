@@ -6,7 +6,7 @@
 //! exact prompt the model gets), completion (keywords of the block, vocabulary, cast, sets,
 //! shots, constants, call parameters, modules, lint names), go to definition, references,
 //! rename, the document outline, formatting (`cine fmt`), quick fixes for "did you mean",
-//! semantic tokens (highlighting), inlay hints (each shot's time span and chunks), folding and
+//! semantic tokens (highlighting), inlay hints (each shot's time span and chunks, each say line's time on screen), folding and
 //! the highlight of a name's uses.
 //! Documents are synced whole. Nothing here knows about models beyond a [`Profiles`] lookup.
 //!

@@ -384,6 +384,24 @@ fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
 }
 
 #[test]
+fn inlay_hints_show_when_each_line_of_dialogue_is_on_screen() {
+    // "Late again." (11 characters) stays its reading time, 11/15 + 0.5 s = 1.23 s -> 20
+    // frames at 16 fps; "Go." has an explicit `for`.
+    let text = FILM.replace("    at 1s: \"gulls rise\"\n", "    at 1s: \"gulls rise\"\n    say mara: \"Late again.\"\n    say mara at 1.5s for 4f: \"Go.\"\n");
+    let mut s = Session::new(json!({}));
+    s.open(URI, &text);
+    let all = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let r = s.finish();
+    let hints = r.result(all).as_array().unwrap();
+    let at = |needle: &str| {
+        let (l, c) = pos(&text, needle);
+        hints.iter().find(|h| h["position"] == json!({ "line": l, "character": c + needle.len() as u32 })).map(|h| h["label"].clone())
+    };
+    assert_eq!(at("say mara: \"Late again.\""), Some(json!("0:00.00-0:01.25")));
+    assert_eq!(at("say mara at 1.5s for 4f: \"Go.\""), Some(json!("0:01.50-0:01.75")));
+}
+
+#[test]
 fn signature_help_inside_a_call_and_hover_on_a_keyword() {
     let text = FILM.replace("camera pan_left(speed: slow)", "camera pan_left(speed: slow, ");
     let mut s = Session::new(json!({}));
