@@ -13,13 +13,21 @@ use crate::Cx;
 pub const READ_CPS: f64 = 15.0;
 /// Above this many characters a second a line is too fast to read (`fast-line`).
 pub const MAX_CPS: f64 = 20.0;
-/// Bounds of a line's reading time, in seconds.
-const MIN_SECS: f64 = 1.0;
-const MAX_SECS: f64 = 7.0;
+/// Pause added to a line's reading time, and the bounds of the time a line without `for`
+/// stays on screen, in seconds.
+pub const PAUSE_SECS: f64 = 0.5;
+pub const MIN_SECS: f64 = 1.0;
+pub const MAX_SECS: f64 = 7.0;
 
-/// Seconds a line needs on screen: its reading time plus a short pause, within bounds.
+/// Seconds a line needs to be read: its characters at [`READ_CPS`] plus a pause, at least
+/// [`MIN_SECS`] (no upper bound).
+pub fn needed_seconds(text: &str) -> f64 {
+    (text.chars().count() as f64 / READ_CPS + PAUSE_SECS).max(MIN_SECS)
+}
+
+/// Seconds a line without `for` stays on screen: [`needed_seconds`], at most [`MAX_SECS`].
 pub fn reading_seconds(text: &str) -> f64 {
-    (text.chars().count() as f64 / READ_CPS + 0.5).clamp(MIN_SECS, MAX_SECS)
+    needed_seconds(text).min(MAX_SECS)
 }
 
 /// A `say` line before timing: its statement parts and resolved start.

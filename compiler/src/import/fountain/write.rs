@@ -9,28 +9,20 @@
 use cine_grammar::print::quote;
 
 use super::film::{Film, Shot};
+// A line's reading time and the longest a line without `for` stays (longer ones get a `for`):
+// the compiler's own timing of `say`.
+use crate::dialogue::{needed_seconds as line_secs, MAX_SECS as MAX_DEFAULT_LINE_SECS};
 use crate::import::Target;
 
 const WORDS_PER_SEC: f64 = 2.5;
 const MIN_SHOT_SECS: f64 = 2.0;
 const MAX_SHOT_SECS: f64 = 8.0;
-/// Reading speed, pause and bounds of a line, as `cine_compiler::dialogue` reads them.
-const READ_CPS: f64 = 15.0;
-const LINE_PAUSE_SECS: f64 = 0.5;
-const MIN_LINE_SECS: f64 = 1.0;
-/// Past this the compiler's default stops showing a line: longer ones get a `for`.
-const MAX_DEFAULT_LINE_SECS: f64 = 7.0;
 
 /// Frames rounded up to a multiple of `g` (at least `g`).
 fn ceil_to(frames: f64, g: u32) -> u64 {
     let g = g.max(1) as u64;
     let n = frames.ceil().max(1.0) as u64;
     n.div_ceil(g) * g
-}
-
-/// Seconds a line needs: reading time plus a pause (no upper bound).
-pub fn line_secs(text: &str) -> f64 {
-    (text.chars().count() as f64 / READ_CPS + LINE_PAUSE_SECS).max(MIN_LINE_SECS)
 }
 
 /// Seconds an action paragraph needs.
