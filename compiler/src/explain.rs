@@ -94,16 +94,8 @@ pub fn diff(e: &Example) -> (Vec<&str>, Vec<&str>) {
 pub fn table() -> String {
     let mut out = String::new();
     for r in Rule::ALL {
-        let kind = if r.is_lint() { format!("lint, {}", level_word(r.default_level())) } else { "error".to_string() };
+        let kind = if r.is_lint() { format!("lint, {}", r.default_level().name()) } else { "error".to_string() };
         out.push_str(&format!("{:<22} {:<12} {}\n", r.name(), kind, r.doc()));
     }
     out
-}
-
-pub fn level_word(l: crate::rules::Level) -> &'static str {
-    match l {
-        crate::rules::Level::Allow => "allow",
-        crate::rules::Level::Warn => "warn",
-        crate::rules::Level::Deny => "deny",
-    }
 }

@@ -11,6 +11,17 @@ pub enum Level {
     Deny,
 }
 
+impl Level {
+    /// The level as cine.toml writes it: `allow`, `warn` or `deny`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+}
+
 macro_rules! rules {
     ($($variant:ident = $code:literal, $lint:literal, $level:ident, $doc:literal;)*) => {
         /// A rule: one kind of problem. `code()` is stable across releases.

@@ -1,7 +1,7 @@
 //! `cine lint --explain [RULE]`: every rule in a table, or one rule with an example that the
 //! compiler checks as it is shown (so the printed diagnostic is today's).
 
-use cine_compiler::explain::{diff, example, level_word, table};
+use cine_compiler::explain::{diff, example, table};
 use cine_compiler::report::{render, Format};
 use cine_compiler::{Config, Rule};
 
@@ -18,7 +18,7 @@ pub fn run(name: &str) -> i32 {
         eprintln!("error: there is no rule named `{name}`; {hint}");
         return 2;
     };
-    let kind = if rule.is_lint() { format!("lint, {} by default", level_word(rule.default_level())) } else { "always an error".into() };
+    let kind = if rule.is_lint() { format!("lint, {} by default", rule.default_level().name()) } else { "always an error".into() };
     println!("{} ({kind})\n\n{}\n", rule.code(), rule.doc());
     if rule.is_lint() {
         println!("Set its level in cine.toml (`[lints]` then `{} = \"allow\"`, \"warn\" or \"deny\"), or silence one line or shot with `// cine:allow({})`.\n", rule.name(), rule.name());
