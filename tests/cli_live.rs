@@ -111,7 +111,100 @@ fn preview_serves_a_page_and_jpeg_frames() {
     };
     assert_eq!(&jpeg[..2], &[0xff, 0xd8]);
     assert_eq!(&jpeg[jpeg.len() - 2..], &[0xff, 0xd9]);
+    // The page shows the dialogue of the frame on screen.
+    stdin.write_all(b"say mara for 10s: \"Look out\"\nwait 2\n").unwrap();
+    stdin.flush().unwrap();
+    let t0 = Instant::now();
+    while get(port, "/caption").is_none_or(|c| c != b"mara: Look out") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the caption never showed the line");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     stdin.write_all(b"stop\n").unwrap();
     drop(stdin);
     assert!(child.wait().unwrap().success());
+}
+
+const SAID: &str = "prompt \"a red ball\"\nsay mara: \"Hello there.\"\nwait 2\nsay teo for 1s: \"Hi.\"\nwait 1\nstop\n";
+
+#[test]
+fn say_lines_become_a_subtitle_track_a_sidecar_and_part_of_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = live(dir.path(), &["-o", "live.mp4", "--record", "live.json", "--subtitles", "live.srt"], SAID);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("subtitles: 2 line(s) in the MP4's subtitle track"), "{err}");
+    let p = cine_renderer::probe::read(&dir.path().join("live.mp4")).unwrap();
+    assert_eq!(p.subtitle_codec.as_deref(), Some("mov_text"));
+    // "Hello there." is read in 1.3 s (21 frames at 16 fps); "Hi." follows it and is cut at
+    // the session's end, frame 33.
+    let subs: Vec<(i64, i64, &str)> = p.subtitles.iter().map(|s| (s.start_ms, s.end_ms, s.text.as_str())).collect();
+    assert_eq!(subs, vec![(0, 1313, "mara: Hello there."), (1313, 2063, "teo: Hi.")]);
+    assert_eq!(p.frames.len(), 33);
+    let srt = std::fs::read_to_string(dir.path().join("live.srt")).unwrap();
+    assert!(srt.starts_with("1\n00:00:00,000 --> 00:00:01,313\nmara: Hello there.\n"), "{srt}");
+    // Dialogue never reaches the model: the frames are those of the same session without it.
+    let quiet: String = SAID.lines().filter(|l| !l.starts_with("say")).map(|l| format!("{l}\n")).collect();
+    assert!(live(dir.path(), &["-o", "quiet.mp4"], &quiet).status.success());
+    let q = cine_renderer::probe::read(&dir.path().join("quiet.mp4")).unwrap();
+    assert_eq!(q.frames, p.frames);
+    assert!(q.subtitle_codec.is_none(), "no lines, no track");
+    // The recording carries the lines: rendering it gives the same video and track.
+    render(dir.path(), "live.json", "again.mp4");
+    let again = cine_renderer::probe::read(&dir.path().join("again.mp4")).unwrap();
+    assert_eq!(again.frames, p.frames);
+    assert_eq!(again.subtitles, p.subtitles);
+}
+
+#[test]
+fn burned_live_lines_match_a_burned_render_of_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = live(dir.path(), &["-o", "live.mp4", "--record", "live.json", "--burn-subtitles", "--scale", "4"], SAID);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["render", "live.json", "-o", "again.mp4", "--generator", "procedural", "--no-cache", "--burn-subtitles", "--scale", "4"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (cine_renderer::probe::read(&dir.path().join("live.mp4")).unwrap(), cine_renderer::probe::read(&dir.path().join("again.mp4")).unwrap());
+    assert_eq!((a.width, a.height), (256, 256));
+    assert!(a.frames == b.frames, "live burning equals rendering the recording with --burn-subtitles");
+    assert!(live(dir.path(), &["-o", "plain.mp4", "--scale", "4"], SAID).status.success());
+    let plain = cine_renderer::probe::read(&dir.path().join("plain.mp4")).unwrap();
+    assert!(plain.frames[0] != a.frames[0], "the line is drawn into the frames");
+}
+
+#[test]
+fn ctrl_c_ends_the_session_and_keeps_what_was_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["live", "--lockstep", "--no-preview", "--generator", "procedural", "-o", "c.mp4", "--record", "c.json"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"prompt \"a red ball\"\nwait 2\n").unwrap();
+    stdin.flush().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("first frames after") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "the session ended before its first frames");
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("interrupted: finishing the session") && rest.contains("wrote c.mp4"), "{rest}");
+    let film: cine_ir::Film = serde_json::from_str(&std::fs::read_to_string(dir.path().join("c.json")).unwrap()).unwrap();
+    film.validate().unwrap();
+    let frames = cine_renderer::probe::read(&dir.path().join("c.mp4")).unwrap().frames.len() as u32;
+    assert!(frames >= 9 && frames == film.total_frames, "{frames} frames, the recording has {}", film.total_frames);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".part")).collect();
+    assert!(left.is_empty(), "no temporary file is left behind");
 }

@@ -51,6 +51,12 @@ impl RgbFrame {
 pub trait FrameSink {
     /// Takes film frame `index`.
     fn push(&mut self, index: u32, frame: &RgbFrame) -> Result<()>;
+
+    /// The dialogue on screen in the frames that come next (film frame clock), told before
+    /// them by a live session, whose lines are not known in advance. Ignored by default.
+    fn dialogue(&mut self, _cues: &[crate::subtitles::Cue]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that keeps every frame in memory, in order (`cine eval` scores them).

@@ -4,27 +4,86 @@
 //! `prompt "TEXT"` switch the prompt within the shot; `cut "TEXT" [as NAME]` start a new
 //! shot; `recall NAME` pin in memory, for the current shot, an earlier shot by name or number,
 //! or else every earlier shot whose prompt mentions NAME (a character or a set); `pause` / `resume`; `wait N` let N chunks pass before the next direction is read;
+//! `say [NAME] [for D]: "TEXT"` show a line of dialogue (a subtitle; never part of a prompt);
 //! `stop` finish. Directions take effect at the next chunk boundary; nothing generated is
-//! ever regenerated. The session records itself as a film IR ([`LiveSession::film`]):
+//! ever regenerated.
+//!
+//! A `say` line appears at the next chunk boundary, or when the line before it ends if that
+//! is later (lines typed in a row play one after another, never on top of each other). It
+//! stays for `D` (`2s`, `30f`) or its reading time, and a cut ends it. The session records itself as a film IR ([`LiveSession::film`]):
 //! rendering that IR with the same seed gives the same frames.
 
+use std::collections::VecDeque;
+
 use anyhow::{bail, Result};
-use cine_ir::{Camera, Film, ModelProfile, PromptEvent, Recall, Shot, Transition};
+use cine_ir::{Camera, Film, Line, ModelProfile, PromptEvent, Recall, Shot, Transition};
 
 use crate::frame::FrameSink;
+use crate::subtitles::Cue;
 use crate::generator::{step, ChunkGenerator, StreamInfo};
 use crate::schedule::{ChunkPlan, Grid};
 
 /// One parsed direction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Direction {
     Prompt(String),
     Cut { prompt: String, name: Option<String> },
     Recall(String),
+    /// A line of dialogue; no `for` (`hold: None`) keeps it for its reading time.
+    Say { speaker: String, text: String, hold: Option<Hold> },
     Pause,
     Resume,
     Wait(u32),
     Stop,
+}
+
+/// How long a `say` line stays on screen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hold {
+    Seconds(f64),
+    Frames(u32),
+}
+
+impl Hold {
+    /// `2s`, `1.5s` or `30f`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let hold = if let Some(n) = s.strip_suffix('s') {
+            Hold::Seconds(n.parse().ok().filter(|v: &f64| v.is_finite() && *v > 0.0)?)
+        } else {
+            Hold::Frames(s.strip_suffix('f')?.parse().ok().filter(|&v| v > 0)?)
+        };
+        Some(hold)
+    }
+
+    /// Frames at `fps`, at least 1.
+    pub fn frames(self, fps: u32) -> u32 {
+        match self {
+            Hold::Seconds(s) => (s * fps as f64).round().clamp(1.0, u32::MAX as f64) as u32,
+            Hold::Frames(n) => n.max(1),
+        }
+    }
+}
+
+const SAY_FORM: &str = "expected `say NAME: \"TEXT\"`, `say NAME for 2s: \"TEXT\"` or `say \"TEXT\"`";
+
+/// `[NAME] [for D]: "TEXT"` or `"TEXT"` after `say`.
+fn say(rest: &str) -> Result<Direction> {
+    let (head, body) = match rest.strip_prefix('"') {
+        Some(_) => ("", rest),
+        None => rest.split_once(':').ok_or_else(|| anyhow::anyhow!("{SAY_FORM}"))?,
+    };
+    let (text, after) = quoted(body.trim()).map_err(|e| anyhow::anyhow!("{e}; {SAY_FORM}"))?;
+    if !after.trim().is_empty() {
+        bail!("unexpected `{}` after the line's text; {SAY_FORM}", after.trim());
+    }
+    let (speaker, hold) = match head.split_whitespace().collect::<Vec<_>>()[..] {
+        [] => (String::new(), None),
+        [name] => (name.to_string(), None),
+        [name, "for", d] => (name.to_string(), Some(Hold::parse(d).ok_or_else(|| anyhow::anyhow!("`{d}` is not a time on screen: write it as 2s, 1.5s or 30f"))?)),
+        ["for", d] => (String::new(), Some(Hold::parse(d).ok_or_else(|| anyhow::anyhow!("`{d}` is not a time on screen: write it as 2s, 1.5s or 30f"))?)),
+        _ => bail!("{SAY_FORM}"),
+    };
+    Ok(Direction::Say { speaker, text, hold })
 }
 
 /// Parses one line; `Ok(None)` for blank lines and comments.
@@ -48,11 +107,12 @@ pub fn parse(line: &str) -> Result<Option<Direction>> {
         }
         "recall" if !rest.is_empty() && !rest.contains(char::is_whitespace) => Direction::Recall(rest.to_string()),
         "recall" => bail!("expected `recall NAME` (a shot's name or number)"),
+        "say" => say(rest)?,
         "pause" => Direction::Pause,
         "resume" => Direction::Resume,
         "stop" | "quit" => Direction::Stop,
         "wait" => Direction::Wait(rest.parse().map_err(|_| anyhow::anyhow!("expected `wait N` (chunks), got `{line}`"))?),
-        other => bail!("unknown direction `{other}`; use prompt, cut, recall, pause, resume, wait or stop"),
+        other => bail!("unknown direction `{other}`; use prompt, cut, recall, say, pause, resume, wait or stop"),
     };
     Ok(Some(d))
 }
@@ -76,7 +136,7 @@ fn quoted(s: &str) -> Result<(String, &str)> {
 
 fn non_empty(p: String, rest: &str) -> Result<(String, &str)> {
     if p.trim().is_empty() {
-        bail!("the prompt is empty");
+        bail!("the text is empty");
     }
     Ok((p, rest))
 }
@@ -91,6 +151,12 @@ pub struct LiveSession {
     last_prompt_in_shot: Option<String>,
     names: Vec<Option<String>>,
     pins: Vec<usize>,
+    /// `say` lines not on screen yet: speaker, text, frames on screen.
+    queue: VecDeque<(String, String, u32)>,
+    /// Film frame where the open shot's latest line ends.
+    lines_free_at: u32,
+    /// Seconds a line without `for` stays (the compiler's reading time, given by the caller).
+    reading: Option<fn(&str) -> f64>,
     pub paused: bool,
     pub stopped: bool,
     /// Chunks still to run before the next direction is read (`wait`).
@@ -125,10 +191,19 @@ impl LiveSession {
             last_prompt_in_shot: None,
             names: Vec::new(),
             pins: Vec::new(),
+            queue: VecDeque::new(),
+            lines_free_at: 0,
+            reading: None,
             paused: false,
             stopped: false,
             hold: 0,
         })
+    }
+
+    /// How long a `say` line without `for` stays on screen, in seconds.
+    pub fn with_reading(mut self, seconds: fn(&str) -> f64) -> Self {
+        self.reading = Some(seconds);
+        self
     }
 
     /// The session so far as a film IR.
@@ -177,6 +252,14 @@ impl LiveSession {
                 }
                 self.pins.sort_unstable();
             }
+            Direction::Say { speaker, text, hold } => {
+                let frames = match (hold, self.reading) {
+                    (Some(h), _) => h.frames(self.film.fps),
+                    (None, Some(read)) => Hold::Seconds(read(&text)).frames(self.film.fps),
+                    (None, None) => bail!("give the line a time on screen: `say {speaker} for 2s: ...`"),
+                };
+                self.queue.push_back((speaker, text, frames));
+            }
             Direction::Pause => self.paused = true,
             Direction::Resume => self.paused = false,
             Direction::Wait(n) => self.hold += n,
@@ -212,6 +295,7 @@ impl LiveSession {
     }
 
     fn open_shot(&mut self, prompt: String, name: Option<String>) {
+        self.end_lines();
         // An empty shot (cut twice with no chunk between) is replaced.
         if self.film.shots.last().is_some_and(|s| s.frames == 0) {
             self.film.shots.pop();
@@ -263,6 +347,11 @@ impl LiveSession {
             keep: len,
             film_start: self.film.total_frames,
         };
+        self.place_lines(plan.film_start, plan.film_start + len);
+        let cues = self.cues(plan.film_start..plan.film_start + len);
+        for s in sinks.iter_mut() {
+            s.dialogue(&cues)?;
+        }
         let frames = step(self.gen.as_mut(), &plan)?;
         for (i, f) in frames.iter().enumerate() {
             for s in sinks.iter_mut() {
@@ -281,10 +370,49 @@ impl LiveSession {
         Ok(len)
     }
 
-    /// Drops a trailing shot that never got a frame (so the recorded film stays valid).
-    pub fn finish(&mut self) {
+    /// Puts queued lines on screen in the open shot's frames `a..b`, one after another.
+    fn place_lines(&mut self, a: u32, b: u32) {
+        let Some(shot) = self.film.shots.last_mut() else { return };
+        while let Some((_, _, frames)) = self.queue.front() {
+            let start = a.max(self.lines_free_at);
+            if start >= b {
+                break;
+            }
+            let frames = *frames;
+            let (speaker, text, _) = self.queue.pop_front().expect("front exists");
+            shot.lines.push(Line { speaker, text, start_frame: start, frames });
+            self.lines_free_at = start.saturating_add(frames);
+        }
+    }
+
+    /// Cues (on the film's frame clock) of the open shot's lines shown in `range`.
+    fn cues(&self, range: std::ops::Range<u32>) -> Vec<Cue> {
+        let lines = self.film.shots.last().map(|s| s.lines.as_slice()).unwrap_or_default();
+        lines
+            .iter()
+            .map(|l| Cue { start: l.start_frame, end: l.start_frame.saturating_add(l.frames), speaker: l.speaker.clone(), text: l.text.clone() })
+            .filter(|c| c.start < range.end && c.end > range.start)
+            .collect()
+    }
+
+    /// A cut (or the end) ends the open shot's lines at its last frame.
+    fn end_lines(&mut self) {
+        if let Some(s) = self.film.shots.last_mut() {
+            let end = s.start_frame + s.frames;
+            for l in &mut s.lines {
+                l.frames = l.frames.min(end.saturating_sub(l.start_frame));
+            }
+        }
+        self.lines_free_at = self.film.total_frames;
+    }
+
+    /// Ends the session: lines end with the last shot, a trailing shot that never got a frame
+    /// is dropped (so the recorded film stays valid). Returns the lines never shown.
+    pub fn finish(&mut self) -> Vec<(String, String)> {
+        self.end_lines();
         if self.film.shots.last().is_some_and(|s| s.frames == 0) {
             self.film.shots.pop();
         }
+        self.queue.drain(..).map(|(speaker, text, _)| (speaker, text)).collect()
     }
 }

@@ -37,6 +37,9 @@ pub struct Mp4Writer {
     up: Option<(scaling::Context, Video)>,
     subs: Option<Subs>,
     burn: Vec<Cue>,
+    /// Draw cues into the frames (those given at creation and by [`FrameSink::dialogue`]).
+    burn_on: bool,
+    fps: u32,
     enc_tb: Rational,
     ost_tb: Rational,
     width: u32,
@@ -176,6 +179,8 @@ impl Mp4Writer {
             up,
             subs,
             burn: if mo.burn { mo.cues.clone() } else { Vec::new() },
+            burn_on: mo.burn,
+            fps,
             enc_tb,
             ost_tb,
             width: in_w,
@@ -241,14 +246,24 @@ impl Mp4Writer {
     }
 
     /// Flushes the encoder, writes the index and renames the file to its output name.
-    pub fn finish(mut self) -> Result<PathBuf> {
+    pub fn finish(self) -> Result<PathBuf> {
+        self.finish_with_track(&[])
+    }
+
+    /// As [`Self::finish`], adding a mov_text track of `cues` (video frame clock) when there
+    /// are any and the writer has none: for a live session, whose lines are known only at
+    /// the end. The video is copied into a second file with the track, not encoded again.
+    pub fn finish_with_track(mut self, cues: &[Cue]) -> Result<PathBuf> {
         self.encoder.send_eof().map_err(|e| anyhow!("H.264 encoder: {e}"))?;
         self.drain()?;
         if let Some(subs) = self.subs.as_mut() {
             subs.write_until(u32::MAX, &mut self.octx, &self.output)?;
         }
         self.octx.write_trailer().map_err(|e| describe(e, "cannot write", &self.output))?;
-        let temp = self.temp.take().expect("finish runs once");
+        let mut temp = self.temp.take().expect("finish runs once");
+        if self.subs.is_none() && !cues.is_empty() {
+            temp = with_track(&temp, subtitles::segments(cues), self.fps, &self.output)?;
+        }
         crate::mp4::readable(&temp);
         temp.persist(&self.output)
             .with_context(|| format!("cannot move the finished video to {}", self.output.display()))?;
@@ -266,6 +281,52 @@ fn x264_asm() -> Option<&'static str> {
         return Some("MMX2,SSE2Fast,SSSE3,SSE4.2,AVX,FMA3,BMI2,AVX2");
     }
     None
+}
+
+/// Copies the video of `src` into a new temporary file beside it, with a mov_text track of
+/// `segments`.
+fn with_track(src: &Path, segments: Vec<Cue>, fps: u32, output: &Path) -> Result<tempfile::TempPath> {
+    let dir = src.parent().unwrap_or(Path::new("."));
+    let dst = tempfile::Builder::new()
+        .prefix(".subtitled.")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write {}", output.display()))?
+        .into_temp_path();
+    let mut ictx = format::input(&src).map_err(|e| describe(e, "cannot read back", output))?;
+    let ist = ictx.stream(0).ok_or_else(|| anyhow!("{} has no video stream", output.display()))?;
+    let (ist_tb, rate) = (ist.time_base(), ist.avg_frame_rate());
+    let mut octx = format::output_as(&dst, "mp4").map_err(|e| describe(e, "cannot create", output))?;
+    let mut ost = octx.add_stream(encoder::find(codec::Id::None)).map_err(|e| anyhow!("cannot add a video stream: {e}"))?;
+    ost.set_parameters(ist.parameters());
+    // SAFETY: a plain field of the stream's own parameters; 0 lets the muxer pick the tag.
+    unsafe { (*ost.parameters().as_mut_ptr()).codec_tag = 0 };
+    ost.set_time_base(ist_tb);
+    ost.set_avg_frame_rate(rate);
+    let mut subs = Subs::add(&mut octx, segments, fps)?;
+    let mut hopts = Dictionary::new();
+    hopts.set("fflags", "+bitexact");
+    octx.write_header_with(hopts).map_err(|e| describe(e, "cannot write", output))?;
+    let ost_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(ist_tb);
+    subs.ost_tb = octx.stream(1).map(|s| s.time_base()).unwrap_or(SUB_TB);
+    let mut shown = 0u32;
+    for (stream, mut pkt) in ictx.packets() {
+        if stream.index() != 0 {
+            continue;
+        }
+        // The frame this packet shows, on the frame clock the cues use.
+        let pts = pkt.pts().unwrap_or(0).max(0) as i128;
+        let frame = pts * ist_tb.numerator() as i128 * fps as i128 / ist_tb.denominator().max(1) as i128;
+        shown = shown.max(frame.min(u32::MAX as i128) as u32);
+        subs.write_until(shown, &mut octx, output)?;
+        pkt.rescale_ts(ist_tb, ost_tb);
+        pkt.set_position(-1);
+        pkt.set_stream(0);
+        pkt.write_interleaved(&mut octx).map_err(|e| describe(e, "cannot write", output))?;
+    }
+    subs.write_until(u32::MAX, &mut octx, output)?;
+    octx.write_trailer().map_err(|e| describe(e, "cannot write", output))?;
+    Ok(dst)
 }
 
 /// Draws subtitles into an RGB24 frame of ffmpeg's (rows may be padded).
@@ -368,5 +429,12 @@ impl Subs {
 impl FrameSink for Mp4Writer {
     fn push(&mut self, _index: u32, frame: &RgbFrame) -> Result<()> {
         self.write(frame)
+    }
+
+    fn dialogue(&mut self, cues: &[Cue]) -> Result<()> {
+        if self.burn_on {
+            self.burn = cues.to_vec();
+        }
+        Ok(())
     }
 }

@@ -45,6 +45,10 @@ impl Mp4Writer {
     pub fn finish(self) -> Result<PathBuf> {
         bail!("{WHY}")
     }
+
+    pub fn finish_with_track(self, _cues: &[crate::subtitles::Cue]) -> Result<PathBuf> {
+        bail!("{WHY}")
+    }
 }
 
 impl FrameSink for Mp4Writer {

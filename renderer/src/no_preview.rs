@@ -10,7 +10,7 @@ const WHY: &str = "this cine was built without ffmpeg (cargo feature `mp4`, on b
 pub struct Preview(());
 
 impl Preview {
-    pub fn start(_port: u16, _width: u32, _height: u32, _scale: u32) -> Result<Self> {
+    pub fn start(_port: u16, _width: u32, _height: u32, _scale: u32, _fps: u32) -> Result<Self> {
         bail!("{WHY}")
     }
 

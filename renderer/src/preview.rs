@@ -1,27 +1,47 @@
 //! A live MJPEG preview on 127.0.0.1: `/` is a minimal page, `/stream` the MJPEG stream
-//! (multipart/x-mixed-replace), `/frame.jpg` the latest frame. JPEGs are made with
-//! FFmpeg's MJPEG encoder.
+//! (multipart/x-mixed-replace), `/frame.jpg` the latest frame, `/caption` the dialogue on
+//! screen in it (plain text, one line per speaker; the page shows it under the picture).
+//! JPEGs are made with FFmpeg's MJPEG encoder.
+//!
+//! A chunk's frames arrive at once; a player thread shows them one by one at the film's
+//! frame rate, so the preview plays as the MP4 will. It stays at most [`MAX_LAG_SECS`]
+//! behind generation (older frames are skipped when generation runs ahead, e.g. unpaced).
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, encoder, format, software::scaling, util::frame::Video, Dictionary, Packet, Rational};
 
 use crate::frame::{FrameSink, RgbFrame};
+use crate::subtitles::Cue;
 
 const PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>cine live</title>\
 <style>body{background:#111;color:#ddd;font-family:sans-serif;text-align:center}\
-img{image-rendering:pixelated;width:min(90vw,80vh);border:1px solid #444}</style></head>\
-<body><h1>cine live</h1><img src=\"/stream\" alt=\"live preview\"><p>Direct the film on the terminal running <code>cine live</code>.</p></body></html>";
+img{image-rendering:pixelated;width:min(90vw,80vh);border:1px solid #444}\
+#c{min-height:3em;font-size:1.4em;white-space:pre-line;color:#fff}</style></head>\
+<body><h1>cine live</h1><img src=\"/stream\" alt=\"live preview\"><p id=\"c\"></p>\
+<p>Direct the film on the terminal running <code>cine live</code>.</p>\
+<script>setInterval(()=>fetch('/caption',{cache:'no-store'}).then(r=>r.text()).then(t=>{document.getElementById('c').textContent=t}).catch(()=>{}),250)</script>\
+</body></html>";
+
+/// Seconds the preview may fall behind generation before it skips frames.
+pub const MAX_LAG_SECS: u32 = 4;
 
 #[derive(Default)]
 struct Latest {
     seq: u64,
     jpeg: Vec<u8>,
+    caption: String,
+    /// Frames waiting for their turn, with their captions.
+    queue: VecDeque<(Vec<u8>, String)>,
+    /// No more frames will come (the player ends when the queue is empty).
+    closed: bool,
+    /// The player showed its last frame.
     done: bool,
 }
 
@@ -32,11 +52,13 @@ pub struct Preview {
     shared: Shared,
     port: u16,
     jpeg: JpegEncoder,
+    cues: Vec<Cue>,
 }
 
 impl Preview {
-    /// Serves on 127.0.0.1:`port` (0 picks a free port). Frames are shown `scale` times larger.
-    pub fn start(port: u16, width: u32, height: u32, scale: u32) -> Result<Self> {
+    /// Serves on 127.0.0.1:`port` (0 picks a free port) and plays frames at `fps`, `scale`
+    /// times larger.
+    pub fn start(port: u16, width: u32, height: u32, scale: u32, fps: u32) -> Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .with_context(|| format!("cannot serve the preview on 127.0.0.1:{port}; pick another --port"))?;
         let port = listener.local_addr()?.port();
@@ -51,17 +73,20 @@ impl Preview {
             }
         });
         let jpeg = JpegEncoder::new(width, height, scale.max(1))?;
-        Ok(Self { shared, port, jpeg })
+        let s = shared.clone();
+        std::thread::spawn(move || play(&s, fps.max(1)));
+        Ok(Self { shared, port, jpeg, cues: Vec::new() })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Tells streaming clients that the session ended.
+    /// No more frames: the player shows what is queued, then streaming clients are told
+    /// that the session ended.
     pub fn close(&self) {
         let (m, cv) = &*self.shared;
-        m.lock().map(|mut l| l.done = true).ok();
+        m.lock().map(|mut l| l.closed = true).ok();
         cv.notify_all();
     }
 }
@@ -73,14 +98,52 @@ impl Drop for Preview {
 }
 
 impl FrameSink for Preview {
-    fn push(&mut self, _index: u32, frame: &RgbFrame) -> Result<()> {
+    fn push(&mut self, index: u32, frame: &RgbFrame) -> Result<()> {
         let jpeg = self.jpeg.encode(frame)?;
+        let caption: Vec<String> = self.cues.iter().filter(|c| c.shows(index)).map(Cue::display).collect();
         let (m, cv) = &*self.shared;
         let mut l = m.lock().map_err(|_| anyhow!("preview lock poisoned"))?;
-        l.seq += 1;
-        l.jpeg = jpeg;
+        l.queue.push_back((jpeg, caption.join("\n")));
         cv.notify_all();
         Ok(())
+    }
+
+    fn dialogue(&mut self, cues: &[Cue]) -> Result<()> {
+        self.cues = cues.to_vec();
+        Ok(())
+    }
+}
+
+/// The player: one queued frame every `1/fps` seconds becomes the latest.
+fn play(shared: &Shared, fps: u32) {
+    let period = Duration::from_secs_f64(1.0 / fps as f64);
+    let max_queue = (MAX_LAG_SECS * fps) as usize;
+    let mut due = Instant::now();
+    let (m, cv) = &**shared;
+    loop {
+        {
+            let Ok(mut l) = m.lock() else { return };
+            while l.queue.is_empty() && !l.closed {
+                let Ok(g) = cv.wait(l) else { return };
+                l = g;
+            }
+            while l.queue.len() > max_queue {
+                l.queue.pop_front();
+            }
+            let Some((jpeg, caption)) = l.queue.pop_front() else {
+                l.done = true;
+                cv.notify_all();
+                return;
+            };
+            l.seq += 1;
+            (l.jpeg, l.caption) = (jpeg, caption);
+            cv.notify_all();
+        }
+        due += period;
+        match due.checked_duration_since(Instant::now()) {
+            Some(d) => std::thread::sleep(d),
+            None => due = Instant::now(),
+        }
     }
 }
 
@@ -109,6 +172,14 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             }
             write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", jpeg.len())?;
             conn.write_all(&jpeg)
+        }
+        "/caption" => {
+            let caption = m.lock().map(|l| l.caption.clone()).unwrap_or_default();
+            write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{caption}",
+                caption.len()
+            )
         }
         "/stream" => {
             write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=frame\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")?;

@@ -105,13 +105,13 @@ pub fn run(args: Args) -> i32 {
     }
     if let Some(p) = &args.report {
         let json = serde_json::to_string_pretty(&report).expect("report serialises");
-        if let Err(e) = std::fs::write(p, json + "\n") {
+        if let Err(e) = super::write_output(p, &(json + "\n")) {
             eprintln!("error: cannot write {}: {e}", p.display());
             code = 2;
         }
     }
     if let Some(p) = &args.junit {
-        if let Err(e) = std::fs::write(p, report.junit()) {
+        if let Err(e) = super::write_output(p, &report.junit()) {
             eprintln!("error: cannot write {}: {e}", p.display());
             code = 2;
         }

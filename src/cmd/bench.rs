@@ -144,7 +144,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         let report = stream::measure(args, config)?;
         stream::print(&report);
         if let Some(p) = &args.json {
-            std::fs::write(p, serde_json::to_string_pretty(&report)?).with_context(|| format!("writing {}", p.display()))?;
+            super::write_output(p, &serde_json::to_string_pretty(&report)?).with_context(|| format!("writing {}", p.display()))?;
         }
         return Ok(());
     }

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> i32 {
     }
     match &args.out {
         Some(p) => {
-            if let Err(e) = std::fs::write(p, &text) {
+            if let Err(e) = super::write_output(p, &text) {
                 eprintln!("error: cannot write {}: {e}", p.display());
                 return 2;
             }

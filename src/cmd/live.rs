@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 
 use cine_renderer::frame::FrameSink;
 use cine_renderer::generator::StreamInfo;
+use cine_renderer::interrupt;
 use cine_renderer::live::{parse, Direction, LiveSession};
-use cine_renderer::mp4::Mp4Writer;
+use cine_renderer::mp4::{Mp4Options, Mp4Writer};
 use cine_renderer::preview::Preview;
+use cine_renderer::subtitles::{self, Sidecar};
 
-use super::render::{make_generator, GenArgs};
+use super::render::{make_generator, parse_scale, GenArgs};
 
 /// Arguments of `cine live`.
 #[derive(clap::Args)]
@@ -60,6 +62,16 @@ pub struct Args {
     /// Model directory (default: $CINE_MODEL_DIR, else the built-in model).
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
+    /// Write the MP4 at N times the frames' size (1 to 16, Lanczos).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_scale)]
+    pub scale: u32,
+    /// Also write the session's `say` lines as `.srt` or `.vtt` (the MP4 carries them as a
+    /// subtitle track whenever there are any).
+    #[arg(long, value_name = "FILE")]
+    pub subtitles: Option<PathBuf>,
+    /// Draw the `say` lines into the MP4's frames; reads best with --scale 4 or more.
+    #[arg(long)]
+    pub burn_subtitles: bool,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -72,7 +84,21 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
+/// The next line of stdin; `None` at its end. Blocks, but gives up when Ctrl-C is pressed.
+fn next_line(rx: &mpsc::Receiver<String>) -> Option<String> {
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(l) => return Some(l),
+            Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => {}
+            Err(_) => return None,
+        }
+    }
+}
+
 fn session(args: &Args) -> anyhow::Result<()> {
+    if let Some(p) = &args.subtitles {
+        Sidecar::of(p).map_err(|e| anyhow::anyhow!("--subtitles: {e}"))?;
+    }
     let profile = cine_model::registry::profile(&args.model)
         .ok_or_else(|| anyhow::anyhow!("unknown model `{}`; known: cine-tiny, wan2.1-1.3b", args.model))?;
     let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
@@ -88,18 +114,22 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let (w, h) = gen.frame_size(args.width, args.height);
     let info = StreamInfo { seed: args.seed, width: args.width, height: args.height, fps: args.fps, global_caption: args.caption.clone() };
-    let mut live = LiveSession::new(gen, &profile, info)?;
-    let mut mp4 = Mp4Writer::create(&args.output, w, h, args.fps)?;
+    let mut live = LiveSession::new(gen, &profile, info)?.with_reading(cine_compiler::dialogue::reading_seconds);
+    let mo = Mp4Options { scale: args.scale, cues: Vec::new(), burn: args.burn_subtitles };
+    let mut mp4 = Mp4Writer::create_with(&args.output, w, h, args.fps, &mo)?;
     let mut preview = if args.no_preview {
         None
     } else {
-        let p = Preview::start(args.port, w, h, (256 / w.max(1)).max(1))?;
+        let p = Preview::start(args.port, w, h, (256 / w.max(1)).max(1), args.fps)?;
         eprintln!("preview: http://127.0.0.1:{}/", p.port());
         Some(p)
     };
     if let Some(p) = &args.prompt {
         live.apply(Direction::Prompt(p.clone()))?;
     }
+    // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
+    // written; a second one kills at once.
+    interrupt::install();
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
@@ -120,9 +150,9 @@ fn session(args: &Args) -> anyhow::Result<()> {
         while live.hold == 0 && !live.stopped && !eof {
             let must_block = args.lockstep || !live.ready();
             let line = if must_block {
-                match rx.recv() {
-                    Ok(l) => l,
-                    Err(_) => {
+                match next_line(&rx) {
+                    Some(l) => l,
+                    None => {
                         eof = true;
                         break;
                     }
@@ -141,6 +171,10 @@ fn session(args: &Args) -> anyhow::Result<()> {
                 Ok(_) => {}
                 Err(e) => eprintln!("direction ignored: {e:#}"),
             }
+        }
+        if interrupt::requested() {
+            eprintln!("interrupted: finishing the session");
+            break;
         }
         if live.stopped || (eof && live.hold == 0) || (eof && !live.ready()) {
             break;
@@ -172,12 +206,16 @@ fn session(args: &Args) -> anyhow::Result<()> {
             }
         }
     }
-    live.finish();
+    for (speaker, text) in live.finish() {
+        let who = if speaker.is_empty() { String::new() } else { format!("{speaker}: ") };
+        eprintln!("note: the line \"{who}{text}\" was never shown: the session ended first");
+    }
     anyhow::ensure!(frames > 0, "the session ended before any frame was generated (give a `prompt` and, with --lockstep, a `wait N`)");
     if let Some(p) = &preview {
         p.close();
     }
-    let out = mp4.finish()?;
+    let cues = subtitles::cues(live.film(), 0..u32::MAX);
+    let out = mp4.finish_with_track(&cues)?;
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
         "wrote {} ({} frames, {} shots) in {:.2} s; first frames after {:.3} s",
@@ -187,10 +225,22 @@ fn session(args: &Args) -> anyhow::Result<()> {
         secs,
         first_frame.unwrap_or(0.0)
     );
-    if let Some(r) = &args.record {
-        std::fs::write(r, serde_json::to_string_pretty(live.film())? + "\n")
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", r.display()))?;
-        eprintln!("recorded the session as {}", r.display());
+    if !cues.is_empty() {
+        let burned = if args.burn_subtitles { ", burned into the frames" } else { "" };
+        eprintln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
     }
-    Ok(())
+    let mut failed = None;
+    if let Some(p) = &args.subtitles {
+        match subtitles::write_sidecar(p, &cues, args.fps) {
+            Ok(()) => eprintln!("wrote subtitles {} ({} line(s))", p.display(), cues.len()),
+            Err(e) => failed = Some(e),
+        }
+    }
+    if let Some(r) = &args.record {
+        match super::write_output(r, &(serde_json::to_string_pretty(live.film())? + "\n")) {
+            Ok(()) => eprintln!("recorded the session as {}", r.display()),
+            Err(e) => failed = Some(anyhow::anyhow!("cannot write {}: {e}", r.display())),
+        }
+    }
+    failed.map_or(Ok(()), Err)
 }

@@ -47,6 +47,22 @@ pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes an output file (a report, a recording, an import) through a temporary file in its
+/// folder and a rename: an interrupted write never leaves half a file under its name.
+pub fn write_output(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".cine-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    cine_renderer::files::readable(tmp.path());
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Rewrites a file through a temporary file in its folder and a rename, keeping its
 /// permissions: an interrupted write never leaves half a screenplay.
 pub fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
