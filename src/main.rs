@@ -24,13 +24,14 @@ enum Command {
     Plan(cmd::plan::Args),
     /// Format screenplays canonically.
     Fmt(cmd::fmt::Args),
-    /// Convert HoloCine or LongLive prompt files into a screenplay.
+    /// Convert a Fountain script, HoloCine or LongLive prompt files into a screenplay.
     Import(cmd::import::Args),
     /// Render a screenplay to an MP4 file.
     Render(cmd::render::Args),
     /// Render many screenplays, in parallel and in shards, with a report.
     Batch(cmd::batch::Args),
     /// Generate continuously and take directions from stdin.
+    #[command(after_help = cmd::live::DIRECTIONS)]
     Live(cmd::live::Args),
     /// Manage the incremental render cache.
     Cache(cmd::cache::Args),

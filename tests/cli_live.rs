@@ -208,3 +208,16 @@ fn ctrl_c_ends_the_session_and_keeps_what_was_made() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".part")).collect();
     assert!(left.is_empty(), "no temporary file is left behind");
 }
+
+#[test]
+fn help_lists_every_direction() {
+    let o = Command::new(env!("CARGO_BIN_EXE_cine")).args(["live", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&o.stdout);
+    for d in ["prompt \"TEXT\"", "cut \"TEXT\" [as NAME]", "recall NAME", "say [NAME] [for D]: \"TEXT\"", "pause | resume", "wait N", "stop"] {
+        assert!(help.contains(d), "`{d}` missing from:\n{help}");
+    }
+    // Every direction the help names is one the parser knows.
+    for line in ["prompt \"x\"", "cut \"x\" as a", "recall a", "say a for 2s: \"x\"", "pause", "resume", "wait 1", "stop"] {
+        assert!(cine_renderer::live::parse(line).is_ok(), "{line}");
+    }
+}

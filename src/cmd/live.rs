@@ -15,6 +15,18 @@ use cine_renderer::subtitles::{self, Sidecar};
 
 use super::render::{make_generator, parse_scale, GenArgs};
 
+/// The directions, for `cine live --help`.
+pub const DIRECTIONS: &str = "Directions (one a line on stdin, applied at the next chunk boundary; # starts a comment):
+  prompt \"TEXT\"                  switch the prompt within the shot (the first one opens a shot)
+  cut \"TEXT\" [as NAME]           start a new shot
+  recall NAME                    keep an earlier shot (by name or number), or every earlier shot
+                                 whose prompt names a character or set, in memory for this shot
+  say [NAME] [for D]: \"TEXT\"     a line of dialogue (subtitle): from the next boundary or when the
+                                 line before it ends, for D (2s, 30f) or its reading time; a cut ends it
+  pause | resume                 stop and restart generating
+  wait N                         let N chunks pass before the next direction is read
+  stop                           finish (as do end of input and Ctrl-C): the MP4 and --record are written";
+
 /// Arguments of `cine live`.
 #[derive(clap::Args)]
 pub struct Args {
