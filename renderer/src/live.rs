@@ -262,7 +262,7 @@ impl LiveSession {
             }
             Direction::Pause => self.paused = true,
             Direction::Resume => self.paused = false,
-            Direction::Wait(n) => self.hold += n,
+            Direction::Wait(n) => self.hold = self.hold.saturating_add(n),
             Direction::Stop => self.stopped = true,
         }
         Ok(())
@@ -291,7 +291,7 @@ impl LiveSession {
             return Some(i);
         }
         let n: usize = name.strip_prefix("shot").unwrap_or(name).parse().ok()?;
-        (n >= 1 && n <= self.names.len()).then_some(n - 1)
+        (n >= 1 && n <= self.names.len()).then(|| n - 1)
     }
 
     fn open_shot(&mut self, prompt: String, name: Option<String>) {
