@@ -84,3 +84,18 @@ fn fountain_bad_inputs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+#[test]
+fn an_existing_out_file_is_kept_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("film.cine");
+    std::fs::write(&out, "// my edits\n").unwrap();
+    let path = out.to_str().unwrap();
+    let o = cine(&["import", "fountain", "tests/fixtures/last_ferry.fountain", "-o", path]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists; pass --force"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "// my edits\n", "the file is untouched");
+    let o = cine(&["import", "fountain", "tests/fixtures/last_ferry.fountain", "-o", path, "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("title \"The Last Ferry\""));
+}

@@ -15,9 +15,12 @@ pub struct Args {
     pub from: String,
     /// The file to convert.
     pub input: PathBuf,
-    /// Write the screenplay here instead of stdout.
+    /// Write the screenplay here instead of stdout (an existing file is kept unless --force).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Model the screenplay targets (its frame steps round the shot lengths).
     #[arg(long, default_value = "cine-tiny")]
     pub model: String,
@@ -39,6 +42,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    // An imported screenplay is a source the writer goes on editing: never replace one silently.
+    if let Some(p) = args.out.as_ref().filter(|p| !args.force && p.exists()) {
+        eprintln!("error: {} already exists; pass --force to replace it, or choose another --out", p.display());
+        return 2;
+    }
     let input = match std::fs::read_to_string(&args.input) {
         Ok(t) => t,
         Err(e) => {
