@@ -11,9 +11,9 @@ use cine_renderer::interrupt;
 use cine_renderer::live::{parse, Direction, LiveSession};
 use cine_renderer::mp4::{Mp4Options, Mp4Writer};
 use cine_renderer::preview::Preview;
-use cine_renderer::subtitles::{self, Sidecar};
+use cine_renderer::subtitles;
 
-use super::render::{make_generator, parse_scale, GenArgs};
+use super::render::{make_generator, GenArgs, VideoArgs};
 
 /// The directions, for `cine live --help`.
 pub const DIRECTIONS: &str = "Directions (one a line on stdin, applied at the next chunk boundary; # starts a comment):
@@ -74,16 +74,8 @@ pub struct Args {
     /// Model directory (default: $CINE_MODEL_DIR, else the built-in model).
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
-    /// Write the MP4 at N times the frames' size (1 to 16, Lanczos).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_scale)]
-    pub scale: u32,
-    /// Also write the session's `say` lines as `.srt` or `.vtt` (the MP4 carries them as a
-    /// subtitle track whenever there are any).
-    #[arg(long, value_name = "FILE")]
-    pub subtitles: Option<PathBuf>,
-    /// Draw the `say` lines into the MP4's frames; reads best with --scale 4 or more.
-    #[arg(long)]
-    pub burn_subtitles: bool,
+    #[command(flatten)]
+    pub video: VideoArgs,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -108,9 +100,7 @@ fn next_line(rx: &mpsc::Receiver<String>) -> Option<String> {
 }
 
 fn session(args: &Args) -> anyhow::Result<()> {
-    if let Some(p) = &args.subtitles {
-        Sidecar::of(p).map_err(|e| anyhow::anyhow!("--subtitles: {e}"))?;
-    }
+    args.video.check()?;
     let profile = cine_model::registry::profile(&args.model)
         .ok_or_else(|| anyhow::anyhow!("unknown model `{}`; known: cine-tiny, wan2.1-1.3b", args.model))?;
     let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
@@ -127,7 +117,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let (w, h) = gen.frame_size(args.width, args.height);
     let info = StreamInfo { seed: args.seed, width: args.width, height: args.height, fps: args.fps, global_caption: args.caption.clone() };
     let mut live = LiveSession::new(gen, &profile, info)?.with_reading(cine_compiler::dialogue::reading_seconds);
-    let mo = Mp4Options { scale: args.scale, cues: Vec::new(), burn: args.burn_subtitles };
+    let mo = Mp4Options { scale: args.video.scale, cues: Vec::new(), burn: args.video.burn_subtitles };
     let mut mp4 = Mp4Writer::create_with(&args.output, w, h, args.fps, &mo)?;
     let mut preview = if args.no_preview {
         None
@@ -237,17 +227,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         secs,
         first_frame.unwrap_or(0.0)
     );
-    if !cues.is_empty() {
-        let burned = if args.burn_subtitles { ", burned into the frames" } else { "" };
-        eprintln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
-    }
-    let mut failed = None;
-    if let Some(p) = &args.subtitles {
-        match subtitles::write_sidecar(p, &cues, args.fps) {
-            Ok(()) => eprintln!("wrote subtitles {} ({} line(s))", p.display(), cues.len()),
-            Err(e) => failed = Some(e),
-        }
-    }
+    let mut failed = args.video.finish(&cues, args.fps).err();
     if let Some(r) = &args.record {
         match super::write_output(r, &(serde_json::to_string_pretty(live.film())? + "\n")) {
             Ok(()) => eprintln!("recorded the session as {}", r.display()),

@@ -50,29 +50,25 @@ pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Writes an output file (a report, a recording, an import) through a temporary file in its
 /// folder and a rename: an interrupted write never leaves half a file under its name.
 pub fn write_output(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new().prefix(".cine-").suffix(".tmp").tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    cine_renderer::files::readable(tmp.path());
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    through_temp(path, text, None)
 }
 
 /// Rewrites a file through a temporary file in its folder and a rename, keeping its
 /// permissions: an interrupted write never leaves half a screenplay.
 pub fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
     // Through a symlink, rewrite its target (a rename would replace the link itself).
     let real = std::fs::canonicalize(path);
     let path = real.as_deref().unwrap_or(path);
     if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
         return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "the file is read-only"));
     }
+    through_temp(path, text, std::fs::metadata(path).ok().map(|m| m.permissions()))
+}
+
+/// `text` into a temporary file beside `path`, synced, with `perms` (else readable by all,
+/// as a new file is), then renamed to `path`.
+fn through_temp(path: &Path, text: &str, perms: Option<std::fs::Permissions>) -> std::io::Result<()> {
+    use std::io::Write;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -80,8 +76,9 @@ pub fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
     let mut tmp = tempfile::Builder::new().prefix(".cine-").suffix(".tmp").tempfile_in(dir)?;
     tmp.write_all(text.as_bytes())?;
     tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(meta.permissions())?;
+    match perms {
+        Some(p) => tmp.as_file().set_permissions(p)?,
+        None => cine_renderer::files::readable(tmp.path()),
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

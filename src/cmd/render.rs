@@ -36,6 +36,15 @@ pub struct Args {
     /// and the last good MP4 is kept. Ctrl-C stops.
     #[arg(long)]
     pub watch: bool,
+    #[command(flatten)]
+    pub video: VideoArgs,
+    #[command(flatten)]
+    pub gen: GenArgs,
+}
+
+/// Size and dialogue of the MP4, shared by `cine render` and `cine live`.
+#[derive(clap::Args, Clone)]
+pub struct VideoArgs {
     /// Write the MP4 at N times the film's size (1 to 16), upscaled with a Lanczos filter; the
     /// render cache and the storyboard keep the film's size.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_scale)]
@@ -47,8 +56,32 @@ pub struct Args {
     /// Draw the dialogue into the MP4's frames (bottom centre); reads best with --scale 4 or more.
     #[arg(long)]
     pub burn_subtitles: bool,
-    #[command(flatten)]
-    pub gen: GenArgs,
+}
+
+impl VideoArgs {
+    /// Checks what can be checked before any work: the sidecar's format.
+    pub fn check(&self) -> anyhow::Result<()> {
+        match &self.subtitles {
+            Some(p) => Sidecar::of(p).map(|_| ()).map_err(|e| anyhow::anyhow!("--subtitles: {e}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Says where the dialogue went and writes the sidecar, once the MP4 is written.
+    pub fn finish(&self, cues: &[subtitles::Cue], fps: u32) -> anyhow::Result<()> {
+        if !cues.is_empty() {
+            let burned = if self.burn_subtitles { ", burned into the frames" } else { "" };
+            eprintln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
+        }
+        if let Some(p) = &self.subtitles {
+            subtitles::write_sidecar(p, cues, fps)?;
+            match cues.len() {
+                0 => eprintln!("wrote subtitles {} (empty: the film has no `say` lines)", p.display()),
+                n => eprintln!("wrote subtitles {} ({n} line(s))", p.display()),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `--scale`: a whole factor from 1 to 16.
@@ -198,11 +231,9 @@ pub fn run(args: Args) -> i32 {
 /// One render; `gen` keeps the generator (and its loaded weights) for the next one while the
 /// film's model stays the same.
 fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>) -> i32 {
-    if let Some(p) = &args.subtitles {
-        if let Err(e) = Sidecar::of(p) {
-            eprintln!("error: --subtitles: {e}");
-            return 2;
-        }
+    if let Err(e) = args.video.check() {
+        eprintln!("error: {e}");
+        return 2;
     }
     let mut film = match load_film(&args.script) {
         Ok(f) => f,
@@ -235,16 +266,17 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     let seconds = frames as f64 / film.fps.max(1) as f64;
     let interrupt = cine_renderer::interrupt::flag();
     let cues = subtitles::cues(&film, keep.clone().unwrap_or(0..u32::MAX));
-    if args.burn_subtitles && !cues.is_empty() && film.height * args.scale < 256 {
+    let scale = args.video.scale;
+    if args.video.burn_subtitles && !cues.is_empty() && film.height * scale < 256 {
         eprintln!(
             "note: burned-in subtitles at {}x{} are tiny; --scale {} or more reads better",
-            film.width * args.scale,
-            film.height * args.scale,
+            film.width * scale,
+            film.height * scale,
             256u32.div_ceil(film.height.max(1)).min(16)
         );
     }
     let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt), keep };
-    let video = VideoOptions { scale: args.scale, burn_subtitles: args.burn_subtitles };
+    let video = VideoOptions { scale, burn_subtitles: args.video.burn_subtitles };
     match render_film_with(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts, &video) {
         Ok(s) => {
             // With --shots the film runs up to the last selected shot; the rate counts all of it.
@@ -264,19 +296,9 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
             if let Some(p) = &args.storyboard {
                 eprintln!("wrote storyboard {}", p.display());
             }
-            if !cues.is_empty() {
-                let burned = if args.burn_subtitles { ", burned into the frames" } else { "" };
-                eprintln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
-            }
-            if let Some(p) = &args.subtitles {
-                if let Err(e) = subtitles::write_sidecar(p, &cues, film.fps) {
-                    eprintln!("error: {e:#}");
-                    return 2;
-                }
-                match cues.len() {
-                    0 => eprintln!("wrote subtitles {} (empty: the film has no `say` lines)", p.display()),
-                    n => eprintln!("wrote subtitles {} ({n} line(s))", p.display()),
-                }
+            if let Err(e) = args.video.finish(&cues, film.fps) {
+                eprintln!("error: {e:#}");
+                return 2;
             }
             0
         }
