@@ -22,7 +22,7 @@ use crate::subtitles::Cue;
 
 const PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>cine live</title>\
 <style>body{background:#111;color:#ddd;font-family:sans-serif;text-align:center}\
-img{image-rendering:pixelated;width:min(90vw,80vh);border:1px solid #444}\
+img{image-rendering:pixelated;width:min(90vw,70vh);border:1px solid #444}\
 #c{min-height:3em;font-size:1.4em;white-space:pre-line;color:#fff}</style></head>\
 <body><h1>cine live</h1><img src=\"/stream\" alt=\"live preview\"><p id=\"c\"></p>\
 <p>Direct the film on the terminal running <code>cine live</code>.</p>\

@@ -220,10 +220,11 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let out = mp4.finish_with_track(&cues)?;
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
-        "wrote {} ({} frames, {} shots) in {:.2} s; first frames after {:.3} s",
+        "wrote {} ({} frames, {} shot{}) in {:.2} s; first frames after {:.3} s",
         out.display(),
         frames,
         live.film().shots.len(),
+        if live.film().shots.len() == 1 { "" } else { "s" },
         secs,
         first_frame.unwrap_or(0.0)
     );
