@@ -221,3 +221,38 @@ fn help_lists_every_direction() {
         assert!(cine_renderer::live::parse(line).is_ok(), "{line}");
     }
 }
+
+#[test]
+fn a_killed_session_leaves_its_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["live", "--lockstep", "--no-preview", "--generator", "procedural", "-o", "k.mp4", "--record", "k.json"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"prompt \"a red ball\"\nsay mara for 10s: \"Hold it.\"\nwait 2\ncut \"a blue room\"\nwait 1\n").unwrap();
+    stdin.flush().unwrap();
+    // The recording is saved at each cut: once it holds the second shot, kill without warning.
+    let rec = dir.path().join("k.json");
+    let t0 = Instant::now();
+    let film = loop {
+        let saved = std::fs::read_to_string(&rec).ok().and_then(|t| serde_json::from_str::<cine_ir::Film>(&t).ok());
+        if let Some(f) = saved.filter(|f| f.shots.len() == 2) {
+            break f;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "no recording with two shots was saved");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    film.validate().unwrap();
+    assert_eq!(film.total_frames, 33);
+    assert_eq!(film.shots[0].lines[0].frames, 21, "the line ends at the cut in the saved recording");
+    assert!(!dir.path().join("k.mp4").exists(), "the MP4 is written only at the end");
+    render(dir.path(), "k.json", "again.mp4");
+    assert_eq!(cine_renderer::probe::read(&dir.path().join("again.mp4")).unwrap().frames.len(), 33);
+}

@@ -397,22 +397,41 @@ impl LiveSession {
 
     /// A cut (or the end) ends the open shot's lines at its last frame.
     fn end_lines(&mut self) {
-        if let Some(s) = self.film.shots.last_mut() {
-            let end = s.start_frame + s.frames;
-            for l in &mut s.lines {
-                l.frames = l.frames.min(end.saturating_sub(l.start_frame));
-            }
-        }
+        end_lines(&mut self.film);
         self.lines_free_at = self.film.total_frames;
+    }
+
+    /// The film so far as it would be recorded if the session ended now (a valid film once a
+    /// chunk was generated): for saving a recording while the session goes on.
+    pub fn recording(&self) -> Film {
+        let mut film = self.film.clone();
+        end_lines(&mut film);
+        drop_empty_shot(&mut film);
+        film
     }
 
     /// Ends the session: lines end with the last shot, a trailing shot that never got a frame
     /// is dropped (so the recorded film stays valid). Returns the lines never shown.
     pub fn finish(&mut self) -> Vec<(String, String)> {
         self.end_lines();
-        if self.film.shots.last().is_some_and(|s| s.frames == 0) {
-            self.film.shots.pop();
-        }
+        drop_empty_shot(&mut self.film);
         self.queue.drain(..).map(|(speaker, text, _)| (speaker, text)).collect()
+    }
+}
+
+/// Ends the last shot's lines at its last frame.
+fn end_lines(film: &mut Film) {
+    if let Some(s) = film.shots.last_mut() {
+        let end = s.start_frame + s.frames;
+        for l in &mut s.lines {
+            l.frames = l.frames.min(end.saturating_sub(l.start_frame));
+        }
+    }
+}
+
+/// Drops a last shot that has no frame yet.
+fn drop_empty_shot(film: &mut Film) {
+    if film.shots.last().is_some_and(|s| s.frames == 0) {
+        film.shots.pop();
     }
 }

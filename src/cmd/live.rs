@@ -88,6 +88,35 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
+/// Saves `--record` while the session runs (at each cut, else every [`Saver::EVERY`]), so a
+/// session that dies (killed, out of memory, power) leaves a recording that `cine render`
+/// turns into the same frames. The MP4 itself is complete only at the end.
+struct Saver {
+    path: PathBuf,
+    at: Instant,
+    shots: usize,
+    warned: bool,
+}
+
+impl Saver {
+    const EVERY: Duration = Duration::from_secs(2);
+
+    fn maybe_save(&mut self, live: &LiveSession) {
+        let shots = live.film().shots.len();
+        if shots == self.shots && self.at.elapsed() < Self::EVERY {
+            return;
+        }
+        (self.shots, self.at) = (shots, Instant::now());
+        let json = serde_json::to_string_pretty(&live.recording()).map(|j| j + "\n");
+        let res = json.map_err(std::io::Error::other).and_then(|j| super::write_output(&self.path, &j));
+        if let Err(e) = res {
+            if !std::mem::replace(&mut self.warned, true) {
+                eprintln!("warning: cannot save the recording {} ({e}); trying again at the end", self.path.display());
+            }
+        }
+    }
+}
+
 /// The next line of stdin; `None` at its end. Blocks, but gives up when Ctrl-C is pressed.
 fn next_line(rx: &mpsc::Receiver<String>) -> Option<String> {
     loop {
@@ -147,6 +176,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let mut first_frame: Option<f64> = None;
     let mut ready_at: Option<Instant> = None;
     let mut paced = 0u32;
+    let mut saver = args.record.as_ref().map(|r| Saver { path: r.clone(), at: Instant::now(), shots: 0, warned: false });
     loop {
         // Directions apply at chunk boundaries, unless a `wait` holds them back.
         while live.hold == 0 && !live.stopped && !eof {
@@ -192,6 +222,9 @@ fn session(args: &Args) -> anyhow::Result<()> {
             sinks.push(p);
         }
         let n = live.step(&mut sinks)?;
+        if let Some(s) = saver.as_mut() {
+            s.maybe_save(&live);
+        }
         frames += n;
         paced += n;
         if first_frame.is_none() {
