@@ -86,7 +86,7 @@ fn get(port: u16, path: &str) -> Option<Vec<u8>> {
 fn preview_serves_a_page_and_jpeg_frames() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
-        .args(["live", "--lockstep", "--port", "0", "--generator", "procedural", "-o", "p.mp4"])
+        .args(["live", "--lockstep", "--port", "0", "--generator", "procedural", "-o", "p.mp4", "--record", "p.json"])
         .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
@@ -119,9 +119,30 @@ fn preview_serves_a_page_and_jpeg_frames() {
         assert!(t0.elapsed() < Duration::from_secs(20), "the caption never showed the line");
         std::thread::sleep(Duration::from_millis(50));
     }
-    stdin.write_all(b"stop\n").unwrap();
+    // Directions typed on the page join those from stdin, in order; bad ones are explained,
+    // other origins refused.
+    let (code, text) = post(port, "cut \"a blue room\" as room", None);
+    assert_eq!(code, 202, "{text}");
+    let (code, text) = post(port, "jump now", None);
+    assert!(code == 400 && text.contains("unknown direction `jump`"), "{code} {text}");
+    let (code, _) = post(port, "stop", Some("http://example.com"));
+    assert_eq!(code, 403);
+    stdin.write_all(b"wait 1\nstop\n").unwrap();
     drop(stdin);
     assert!(child.wait().unwrap().success());
+    let film: cine_ir::Film = serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    assert_eq!(film.shots.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), vec!["shot1", "room"]);
+}
+
+/// POSTs a direction to the preview: the status code and the answer's text.
+fn post(port: u16, body: &str, origin: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+    write!(s, "POST /direction HTTP/1.1\r\nHost: x\r\n{origin}Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).unwrap();
+    let code = buf.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (code, buf.split_once("\r\n\r\n").map(|(_, t)| t.to_string()).unwrap_or_default())
 }
 
 const SAID: &str = "prompt \"a red ball\"\nsay mara: \"Hello there.\"\nwait 2\nsay teo for 1s: \"Hi.\"\nwait 1\nstop\n";

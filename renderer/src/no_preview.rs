@@ -6,6 +6,9 @@ use crate::frame::{FrameSink, RgbFrame};
 
 const WHY: &str = "this cine was built without ffmpeg (cargo feature `mp4`, on by default), which the live preview needs: rebuild without `--no-default-features`";
 
+/// Takes one direction line from the page.
+pub type DirectionSink = Box<dyn Fn(String) + Send>;
+
 /// Never constructed in this build.
 pub struct Preview(());
 
@@ -19,6 +22,8 @@ impl Preview {
     }
 
     pub fn close(&self) {}
+
+    pub fn on_direction(&self, _sink: DirectionSink) {}
 }
 
 impl FrameSink for Preview {

@@ -1,6 +1,10 @@
 //! A live MJPEG preview on 127.0.0.1: `/` is a minimal page, `/stream` the MJPEG stream
 //! (multipart/x-mixed-replace), `/frame.jpg` the latest frame, `/caption` the dialogue on
-//! screen in it (plain text, one line per speaker; the page shows it under the picture).
+//! screen in it (plain text, one line per speaker; the page shows it under the picture),
+//! `POST /direction` takes one direction (the body, as typed on stdin) when the session
+//! accepts them ([`Preview::on_direction`]): the page has a box to type them in. Directions
+//! are parsed on arrival (a bad one is answered 400 with the reason) and refused from pages
+//! of other origins (403), so a web page elsewhere cannot direct the session.
 //! JPEGs are made with FFmpeg's MJPEG encoder.
 //!
 //! A chunk's frames arrive at once; a player thread shows them one by one at the film's
@@ -25,8 +29,11 @@ const PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>ci
 img{image-rendering:pixelated;width:min(90vw,70vh);border:1px solid #444}\
 #c{min-height:3em;font-size:1.4em;white-space:pre-line;color:#fff}</style></head>\
 <body><h1>cine live</h1><img src=\"/stream\" alt=\"live preview\"><p id=\"c\"></p>\
-<p>Direct the film on the terminal running <code>cine live</code>.</p>\
-<script>setInterval(()=>fetch('/caption',{cache:'no-store'}).then(r=>r.text()).then(t=>{document.getElementById('c').textContent=t}).catch(()=>{}),250)</script>\
+<form id=\"f\"><input id=\"d\" size=\"48\" autofocus placeholder='cut \"a beach at dawn\" as beach'> <button>direct</button></form><p id=\"r\"></p>\
+<p>Directions: prompt, cut, recall, say, pause, resume, wait, stop (see <code>cine live --help</code>); the terminal running <code>cine live</code> takes them too.</p>\
+<script>setInterval(()=>fetch('/caption',{cache:'no-store'}).then(r=>r.text()).then(t=>{document.getElementById('c').textContent=t}).catch(()=>{}),250);\
+document.getElementById('f').onsubmit=e=>{e.preventDefault();const d=document.getElementById('d');\
+fetch('/direction',{method:'POST',body:d.value}).then(r=>r.text().then(t=>{document.getElementById('r').textContent=t;if(r.ok)d.value=''})).catch(()=>{document.getElementById('r').textContent='the session has ended'})}</script>\
 </body></html>";
 
 /// Seconds the preview may fall behind generation before it skips frames.
@@ -43,7 +50,15 @@ struct Latest {
     closed: bool,
     /// The player showed its last frame.
     done: bool,
+    /// Where `POST /direction` sends what it accepts.
+    directions: Option<DirectionSink>,
 }
+
+/// Takes one direction line from the page.
+pub type DirectionSink = Box<dyn Fn(String) + Send>;
+
+/// Longest direction body accepted, in bytes.
+const MAX_DIRECTION: usize = 64 * 1024;
 
 type Shared = Arc<(Mutex<Latest>, Condvar)>;
 
@@ -80,6 +95,13 @@ impl Preview {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Accept directions from the page: each accepted line goes to `sink`.
+    pub fn on_direction(&self, sink: DirectionSink) {
+        if let Ok(mut l) = self.shared.0.lock() {
+            l.directions = Some(sink);
+        }
     }
 
     /// No more frames: the player shows what is queued, then streaming clients are told
@@ -152,13 +174,46 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let mut line = String::new();
     let mut reader = BufReader::new(conn.try_clone()?);
     reader.read_line(&mut line)?;
-    // Skip the headers.
+    // The headers: the body's length and the page's origin are all that matter here.
+    let (mut length, mut origin) = (0usize, None);
     let mut h = String::new();
     while reader.read_line(&mut h)? > 2 {
+        if let Some((k, v)) = h.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = v.trim().parse().unwrap_or(usize::MAX),
+                "origin" => origin = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
         h.clear();
     }
-    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let mut words = line.split_whitespace();
+    let (method, path) = (words.next().unwrap_or("GET"), words.next().unwrap_or("/"));
     let (m, cv) = &**shared;
+    if method == "POST" && path == "/direction" {
+        let port = conn.local_addr()?.port();
+        let same = |o: &str| o == format!("http://127.0.0.1:{port}") || o == format!("http://localhost:{port}");
+        if origin.as_deref().is_some_and(|o| !same(o)) {
+            return reply(&mut conn, "403 Forbidden", "directions are taken only from the preview page itself");
+        }
+        if length > MAX_DIRECTION {
+            return reply(&mut conn, "413 Payload Too Large", "a direction is one line");
+        }
+        let mut body = vec![0; length];
+        std::io::Read::read_exact(&mut reader, &mut body)?;
+        let text = String::from_utf8_lossy(&body).trim().to_string();
+        return match crate::live::parse(&text) {
+            Err(e) => reply(&mut conn, "400 Bad Request", &format!("{e:#}")),
+            Ok(None) => reply(&mut conn, "400 Bad Request", "type a direction, e.g. cut \"a beach at dawn\""),
+            Ok(Some(_)) => {
+                let sent = m.lock().ok().and_then(|l| l.directions.as_ref().map(|send| send(text.clone())));
+                match sent {
+                    Some(()) => reply(&mut conn, "202 Accepted", &format!("taken at the next chunk boundary: {text}")),
+                    None => reply(&mut conn, "409 Conflict", "this session takes directions only on its terminal"),
+                }
+            }
+        };
+    }
     match path {
         "/" | "/index.html" => write!(
             conn,
@@ -203,6 +258,11 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         _ => write!(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     }
+}
+
+/// A plain-text answer that closes the connection.
+fn reply(conn: &mut TcpStream, status: &str, text: &str) -> std::io::Result<()> {
+    write!(conn, "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())
 }
 
 /// RGB frames to JPEG bytes with FFmpeg's MJPEG encoder.

@@ -117,11 +117,12 @@ impl Saver {
     }
 }
 
-/// The next line of stdin; `None` at its end. Blocks, but gives up when Ctrl-C is pressed.
-fn next_line(rx: &mpsc::Receiver<String>) -> Option<String> {
+/// The next direction from stdin or the preview page; `None` at the end of stdin. Blocks,
+/// but gives up when Ctrl-C is pressed.
+fn next_line(rx: &mpsc::Receiver<Option<String>>) -> Option<String> {
     loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(l) => return Some(l),
+            Ok(l) => return l,
             Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => {}
             Err(_) => return None,
         }
@@ -161,14 +162,23 @@ fn session(args: &Args) -> anyhow::Result<()> {
     // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
     // written; a second one kills at once.
     interrupt::install();
-    let (tx, rx) = mpsc::channel::<String>();
+    // Lines from stdin and the preview page, in the order they arrive; `None`: stdin ended.
+    let (tx, rx) = mpsc::channel::<Option<String>>();
+    if let Some(p) = &preview {
+        let page = tx.clone();
+        p.on_direction(Box::new(move |l| {
+            eprintln!("from the preview: {l}");
+            let _ = page.send(Some(l));
+        }));
+    }
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
+            if tx.send(Some(line)).is_err() {
+                return;
             }
         }
+        let _ = tx.send(None);
     });
     let t0 = Instant::now();
     let mut frames = 0u32;
@@ -191,8 +201,12 @@ fn session(args: &Args) -> anyhow::Result<()> {
                 }
             } else {
                 match rx.try_recv() {
-                    Ok(l) => l,
+                    Ok(Some(l)) => l,
                     Err(mpsc::TryRecvError::Empty) => break,
+                    Ok(None) => {
+                        eof = true;
+                        break;
+                    }
                     Err(mpsc::TryRecvError::Disconnected) => {
                         eof = true;
                         break;
