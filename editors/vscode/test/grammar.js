@@ -39,12 +39,11 @@ async function tokenize(text) {
   return text.split(/\r?\n/).map((line) => {
     const r = grammar.tokenizeLine(line, state);
     state = r.ruleStack;
-    const tokens = r.tokens.map((t) => ({
-      text: line.slice(t.startIndex, t.endIndex),
-      start: t.startIndex,
-      end: t.endIndex,
-      scopes: t.scopes,
-    }));
+    // vscode-textmate tokenizes the line with its "\n": the last token may end past it.
+    const tokens = r.tokens
+      .map((t) => ({ start: t.startIndex, end: Math.min(t.endIndex, line.length), scopes: t.scopes }))
+      .filter((t) => t.start < t.end)
+      .map((t) => ({ text: line.slice(t.start, t.end), ...t }));
     return { line, tokens, depth: state.depth };
   });
 }
