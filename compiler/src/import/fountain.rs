@@ -22,7 +22,9 @@
 //! line that introduces them in capitals, `MARA (30s), a ferry pilot, ...` ->
 //! `mara, 30s, a ferry pilot`). Durations are estimated ([`write`]).
 
+pub mod coverage;
 pub mod film;
+pub mod intro;
 pub mod names;
 pub mod parse;
 pub mod write;

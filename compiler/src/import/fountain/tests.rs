@@ -99,16 +99,20 @@ fn title_page() {
 }
 
 #[test]
-fn notes_boneyard_and_the_rest_are_dropped() {
-    assert_eq!(strip_hidden("a [[note]] b\n[[whole line]]\nc"), vec!["a  b", "c"]);
-    assert_eq!(strip_hidden("a /* x\n\ny */ b\nc"), vec!["a  b", "c"]);
-    assert_eq!(strip_hidden("a [[ open"), vec!["a [[ open"], "an unclosed note is text");
-    assert_eq!(strip_hidden("a /* to the end\nb"), vec!["a "]);
-    let src = "# Act one\n\n= The ferry leaves.\n\nMARA\nGo.\n[[check this]]\nNow.\n\n===\n\n> THE END <\n\n~Row, row\n\n/* cut\n\nBOB\nHi. */\nWaves.\n";
+fn notes_sections_and_synopses_kept_the_rest_dropped() {
+    let lines = |s| strip_hidden(s).0;
+    assert_eq!(strip_hidden("a [[note]] b\n[[whole line]]\nc"), (vec!["a  b".into(), "c".into()], vec![(0, "note".into()), (1, "whole line".into())]));
+    assert_eq!(lines("a /* x\n\ny */ b\nc"), vec!["a  b", "c"]);
+    assert_eq!(strip_hidden("a [[ open"), (vec!["a [[ open".into()], vec![]), "an unclosed note is text");
+    assert_eq!(lines("a /* to the end\nb"), vec!["a "]);
+    assert_eq!(strip_hidden("/* [[in the boneyard]] */x").1, vec![]);
+    let src = "# Act  one\n\n= The ferry leaves.\n\nMARA\nGo.\n[[check this]]\nNow.\n\n===\n\n> THE END <\n\n~Row, row\n\n/* cut\n\nBOB\nHi. */\nWaves.\n";
     let e = elements(src);
-    assert_eq!(e.len(), 2, "{e:?}");
-    assert_eq!(dialogue(&e[0]).text, "Go. Now.", "a note line does not end the dialogue");
-    assert_eq!(e[1], Element::Action("Waves.".into()));
+    assert_eq!(e[..2], [Element::Outline("# Act one".into()), Element::Outline("= The ferry leaves.".into())]);
+    assert_eq!(dialogue(&e[2]).text, "Go. Now.", "a note line does not end the dialogue");
+    assert_eq!(e[3..], [Element::Note("check this".into()), Element::Action("Waves.".into())]);
+    assert_eq!(super::parse::outline("##  The  crossing"), Some("## The crossing".into()));
+    assert_eq!(super::parse::outline("=="), None);
 }
 
 #[test]
@@ -153,7 +157,8 @@ fn film_from_elements() {
     let f = Film::new(&parse("ЗОЯ\nДа.\n\nЛЕВ\nНет.\n\n@Zoya\nYes.\n"));
     let ids: Vec<&str> = f.cast.iter().map(|c| c.ident.as_str()).collect();
     assert_eq!(ids, ["character", "character_2", "zoya"], "names without ASCII letters stay apart");
-    assert_eq!(f.scenes[0].shots[0].lines.iter().map(|l| l.cast).collect::<Vec<_>>(), [0, 1, 2]);
+    let speakers: Vec<_> = f.scenes[0].shots.iter().map(|s| (s.subjects.clone(), s.lines.iter().map(|l| l.cast).collect::<Vec<_>>())).collect();
+    assert_eq!(speakers, [(vec![0], vec![0]), (vec![1], vec![1]), (vec![2], vec![2])], "each speaker gets a shot");
     let f = Film::new(&parse("Just some action.\n"));
     assert_eq!((f.scenes.len(), f.sets[0].ident.as_str()), (1, "stage"));
 }
