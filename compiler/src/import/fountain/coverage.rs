@@ -114,7 +114,7 @@ impl Film {
                 },
             };
             if size.is_some() {
-                let to = scene.speakers.iter().flatten().copied().find(|&c| c != cast).filter(|_| size == Some("medium_close_up"));
+                let to = scene.speakers.iter().flatten().copied().find(|&c| c != cast);
                 let to = to.map(|l| clean(&self.cast[l].name.to_lowercase()));
                 let action = speaker_action(&who, to.as_deref(), manner.as_deref().filter(|_| k == 0));
                 let (size, subjects) = if off_screen { (None, vec![]) } else { (size, vec![cast]) };
