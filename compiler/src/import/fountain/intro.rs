@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 
 /// Words that are never part of a name.
+#[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
     // Sound effects.
     "BANG", "BOOM", "CRASH", "SLAM", "SLAMS", "THUD", "THUMP", "WHAM", "BAM", "POW", "POP", "CRACK", "SNAP", "CLICK", "KNOCK", "RING", "RINGS", "BUZZ",
@@ -120,7 +121,8 @@ fn introduces(after: &str) -> bool {
     let Some(r) = after.strip_prefix(',') else { return false };
     let end = r.find([',', '.', ';', '!', '?']).unwrap_or(r.len());
     let words: Vec<&str> = r[..end].split_whitespace().collect();
-    (1..=12).contains(&words.len()) && words.first().is_some_and(|w| DETERMINERS.contains(&w.to_lowercase().as_str()) || w.starts_with(|c: char| c.is_ascii_digit()))
+    (1..=12).contains(&words.len())
+        && words.first().is_some_and(|w| DETERMINERS.contains(&w.to_lowercase().as_str()) || w.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Whether a run starts a sentence and a lowercase word follows it (`TEO runs`).

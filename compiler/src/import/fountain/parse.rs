@@ -263,7 +263,7 @@ pub fn cue(t: &str) -> Option<(String, Vec<String>, bool)> {
 /// A section or synopsis line with single spaces (`#Act  One` -> `# Act One`); `None` for
 /// other lines and for page breaks (`===`) and empty ones.
 pub fn outline(t: &str) -> Option<String> {
-    let mark = if t.starts_with('#') { '#' } else if t.starts_with('=') { '=' } else { return None };
+    let mark = t.chars().next().filter(|c| matches!(c, '#' | '='))?;
     let rest = t.trim_start_matches(mark);
     let depth = t.len() - rest.len();
     let words = plain(rest).split_whitespace().collect::<Vec<_>>().join(" ");
