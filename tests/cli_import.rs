@@ -59,12 +59,15 @@ fn fountain_to_a_clean_screenplay() {
     let plan = cine(&["plan", path]);
     let film: cine_ir::Film = serde_json::from_slice(&plan.stdout).unwrap();
     assert_eq!((film.title.as_str(), film.model.as_str()), ("The Last Ferry", "wan2.1-1.3b"));
-    assert_eq!((film.scenes.len(), film.sets.len(), film.shots.len()), (4, 3, 6));
+    // 13 shots: 8 action paragraphs, and 5 cuts to the speaker (each change of on-screen
+    // speaker after the first speech that follows an action paragraph).
+    assert_eq!((film.scenes.len(), film.sets.len(), film.shots.len()), (4, 3, 13));
     assert_eq!(film.scenes[0].set, film.scenes[3].set, "the dock returns");
     let lines: Vec<(&str, &str)> = film.lines().map(|l| (l.speaker.as_str(), l.text.as_str())).collect();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 10);
     assert_eq!(lines[1], ("teo", "Is this the last ferry?"));
-    assert_eq!(film.shots[2].transition.kind, "dissolve");
+    assert_eq!(film.shots[3].transition.kind, "dissolve", "on Mara's answer, the last shot before it");
+    assert_eq!(film.cast.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["mara", "teo", "juno"], "juno never speaks");
     // --title wins over the title page.
     let out = cine(&["import", "fountain", "tests/fixtures/last_ferry.fountain", "--title", "Crossing"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("title \"Crossing\""));

@@ -26,10 +26,13 @@ fn fixture_compiles_clean_and_formatted() {
     let c = compile(&text);
     assert_eq!((c.errors, c.warnings), (0, 0), "{:?}\n{text}", common::codes(&c));
     assert_eq!(format(&text).unwrap(), text, "the import is not in `cine fmt` layout");
-    for kept in ["// Author: cine test suite", "// INT. FERRY - WHEELHOUSE - CONTINUOUS #2#", "// (out of breath)"] {
+    let kept = ["// Author: cine test suite", "// INT. FERRY - WHEELHOUSE - CONTINUOUS #2#", "// (out of breath)"];
+    // The writer's structure: sections and synopses before the scene, notes in their shot.
+    let structure = ["// # Act One\n// = Mara meets her last passenger.\n// EXT. HARBOR", "// = The fog lifts.\n// EXT. ISLAND", "    // [[Maybe a gull here.]]\n    transition dissolve"];
+    for kept in kept.iter().chain(&structure) {
         assert!(text.contains(kept), "lost {kept}:\n{text}");
     }
-    for dropped in ["gull", "storm", "I hate boats", "fog lifts", "FADE IN"] {
+    for dropped in ["storm", "I hate boats", "FADE IN"] {
         assert!(!text.contains(dropped), "kept {dropped}:\n{text}");
     }
 }
@@ -47,24 +50,39 @@ fn fixture_ir() {
     assert_eq!(f.sets[0].description, "the harbor dock, exterior");
     let times: Vec<Option<&str>> = f.scenes.iter().map(|s| s.time_of_day.as_deref()).collect();
     assert_eq!(times, [Some("dawn"), Some("dawn"), Some("noon"), Some("night")]);
-    // Cast from the cues, described by the action that introduces them.
+    // Cast from the cues and the action, described by the action that introduces them:
+    // Juno never speaks.
     let cast: Vec<(&str, &str)> = f.cast.iter().map(|c| (c.name.as_str(), c.description.as_str())).collect();
-    assert_eq!(cast, [("mara", "mara, 30s, a ferry pilot in a red coat"), ("teo", "teo, 20s, a nervous student")]);
-    assert_eq!(f.shots.len(), 6);
+    assert_eq!(cast, [("mara", "mara, 30s, a ferry pilot in a red coat"), ("teo", "teo, 20s, a nervous student"), ("juno", "juno, 8, a barefoot girl with a kite")]);
+    assert_eq!((&f.shots[10].subjects, &f.shots[11].subjects), (&vec!["juno".to_string(), "teo".into()], &vec!["teo".to_string(), "juno".into()]));
+    assert_eq!(f.shots.len(), 13);
     assert!(f.shots.iter().all(|s| s.frames % 4 == 0 && s.frames >= 32), "{:?}", f.shots.iter().map(|s| s.frames).collect::<Vec<_>>());
-    // The pier shot: Teo's line, then Mara's, back to back.
-    let pier = &f.shots[2];
-    assert_eq!(pier.subjects, ["teo", "mara"]);
-    let lines: Vec<(&str, &str, u32, u32)> = pier.lines.iter().map(|l| (l.speaker.as_str(), l.text.as_str(), l.start_frame - pier.start_frame, l.frames)).collect();
-    // "Is this the last ferry?" is 23 characters: 23/15 + 0.5 s = 2.03 s, 32.5 frames, so
-    // the next line starts at 36f (whole steps of 4); on screen for its reading time (33).
-    assert_eq!(lines, [("teo", "Is this the last ferry?", 0, 33), ("mara", "It is the only ferry.", 36, 30)]);
+    // The pier: Teo's question in the shot that introduces him, then a cut to Mara.
+    fn line(s: &cine_ir::Shot, k: usize) -> (&str, &str, u32, u32) {
+        let l = &s.lines[k];
+        (l.speaker.as_str(), l.text.as_str(), l.start_frame - s.start_frame, l.frames)
+    }
+    assert_eq!((f.shots[2].subjects.as_slice(), f.shots[2].lines.len()), (["teo".to_string()].as_slice(), 1));
+    // "Is this the last ferry?" is 23 characters: 23/15 + 0.5 s = 2.03 s, 32.5 frames; on
+    // screen for its reading time (33).
+    assert_eq!(line(&f.shots[2], 0), ("teo", "Is this the last ferry?", 0, 33));
+    let answer = &f.shots[3];
+    assert_eq!((answer.size.as_deref(), answer.subjects.as_slice(), answer.action.as_str()), (Some("medium_close_up"), ["mara".to_string()].as_slice(), "mara speaks to teo"));
+    // Dual dialogue stays in one shot, back to back: "We are going to hit something." is
+    // 30 characters, 2.5 s, so the answer starts at 40f.
+    let wheelhouse = &f.shots[4];
+    assert_eq!(wheelhouse.subjects, ["mara", "teo"]);
+    assert_eq!(line(wheelhouse, 1), ("mara", "Not today.", 40, 19));
+    // The rest of the conversation cuts from speaker to speaker.
+    let speakers: Vec<&str> = f.shots[5..9].iter().map(|s| s.subjects[0].as_str()).collect();
+    assert_eq!(speakers, ["teo", "mara", "teo", "mara"]);
+    assert_eq!(f.shots[6].action, "mara speaks to teo, tapping the compass");
     // Mara's voice-over goes with the shot that introduces her, and does not add a subject.
     assert_eq!(f.shots[1].lines[0].speaker, "mara");
     assert_eq!(f.shots[0].subjects, Vec::<String>::new());
     // Transitions land on the shot before them.
     let kinds: Vec<&str> = f.shots.iter().map(|s| s.transition.kind.as_str()).collect();
-    assert_eq!(kinds, ["cut", "cut", "dissolve", "cut", "smash_cut", "fade_to_black"]);
+    assert_eq!(kinds, ["cut", "cut", "cut", "dissolve", "cut", "cut", "cut", "cut", "cut", "cut", "cut", "smash_cut", "fade_to_black"]);
 }
 
 #[test]
@@ -76,15 +94,22 @@ fn timing_follows_the_text() {
     // Three words are under the 2 s minimum.
     let f = compile(&import("EXT. FIELD - DAY\n\nA dog barks.\n")).film.unwrap();
     assert_eq!(f.shots[0].frames, 32);
-    // A speech longer than the action stretches the shot and is split into subtitles.
+    // A speech longer than the action stretches the shot and is split into subtitles; past
+    // 8 s of dialogue (each of these is 4.2 s) the speaker goes on in a close-up, then a
+    // medium close-up.
     let speech = "I have waited for this ferry every night for ten years. ".repeat(3);
     let text = import(&format!("EXT. DOCK - NIGHT\n\nBOB waits.\n\nBOB\n{speech}\n"));
     let c = compile(&text);
     assert_eq!((c.errors, c.warnings), (0, 0), "{:?}\n{text}", common::codes(&c));
-    let shot = &c.film.unwrap().shots[0];
-    assert_eq!(shot.lines.len(), 3, "{text}");
-    let end = shot.lines.last().map(|l| l.start_frame + l.frames).unwrap();
-    assert!(end <= shot.start_frame + shot.frames);
+    let f = c.film.unwrap();
+    let lines: Vec<usize> = f.shots.iter().map(|s| s.lines.len()).collect();
+    assert_eq!(lines, [1, 1, 1], "{text}");
+    let sizes: Vec<Option<&str>> = f.shots.iter().map(|s| s.size.as_deref()).collect();
+    assert_eq!(sizes, [None, Some("close_up"), Some("medium_close_up")]);
+    for shot in &f.shots {
+        let end = shot.lines.last().map(|l| l.start_frame + l.frames).unwrap();
+        assert!(end <= shot.start_frame + shot.frames);
+    }
 }
 
 #[test]

@@ -7,22 +7,40 @@
 //!   (interior and exterior of a place are two sets). The part after the last ` - ` is the
 //!   time of day when it reads as one (see [`names::When::of`]); `CONTINUOUS`, `LATER`,
 //!   `SAME` keep the previous scene's time; others are kept in a comment.
-//! - Each action paragraph is a shot; `subjects` are the speakers named in it (in capitals
-//!   or title case) and the on-screen speakers of its dialogue.
-//! - Dialogue becomes `say` lines in the scene's latest shot (one `NAME speaks` shot is
-//!   opened when a scene starts with dialogue). Speeches over 90 characters are split
-//!   into subtitles at sentence ends. Parentheticals become comments; `V.O.`, `O.S.`,
-//!   `O.C.` speakers stay out of `subjects` and their lines carry
-//!   `// cine:allow(speaker-off-screen)`. Dual dialogue is read as plain dialogue.
-//! - Transitions set the `transition` of the shot before them.
-//! - Notes, boneyard, sections, synopses, page breaks, centered text, lyrics and
-//!   emphasis markers are dropped.
+//! - Each action paragraph is a shot; `subjects` are the cast members named in it (in
+//!   capitals or title case) and the on-screen speakers of its dialogue.
+//! - Dialogue becomes `say` lines ([`coverage`]). The first on-screen speech after an
+//!   action paragraph stays in its shot, with the speaker's further lines while the shot
+//!   holds at most 8 s of dialogue. Each change of on-screen speaker cuts to a
+//!   `medium_close_up` of the new speaker (`subjects` the speaker, action `mara speaks to
+//!   teo`, with the manner of a first parenthetical: `, quietly`); a speaker who goes on
+//!   past 8 s gets a `close_up`, then a `medium_close_up` again, alternately. A dual
+//!   dialogue line (`^`) stays in the shot of the speech before it. A scene that starts
+//!   with dialogue opens with a shot of the speaker. Speeches over 90 characters are
+//!   split into subtitles at sentence ends. Parentheticals become comments; `V.O.`,
+//!   `O.S.`, `O.C.` speakers never get a shot of their own: their lines stay in the
+//!   current shot, out of `subjects`, with `// cine:allow(speaker-off-screen)`.
+//! - Transitions set the `transition` of the last shot before them.
+//! - Sections (`# Act One`) and synopses (`= ...`) become `//` comments before the scene
+//!   or shot that follows (at the end of the file after the last one); notes `[[...]]`
+//!   become `// [[...]]` in the shot they sit in, after the action or line they follow.
+//! - Boneyard (cut text), page breaks, centered text, lyrics and emphasis markers are
+//!   dropped.
 //!
 //! Cast members are the speakers (ident from the cue name, description from the action
 //! line that introduces them in capitals, `MARA (30s), a ferry pilot, ...` ->
-//! `mara, 30s, a ferry pilot`). Durations are estimated ([`write`]).
+//! `mara, 30s, a ferry pilot`) and the characters the action introduces who never speak
+//! ([`intro`]): a run of one to three capitalised words directly followed by an age in
+//! parentheses (`TEO (20s)`) or by a comma and a description starting with an article or
+//! possessive (`TEO, a nervous student`), or starting a sentence and named again later in
+//! title case (`TEO runs.` ... `Teo waves.`). Sound effects, emphasis, scene-heading,
+//! transition and camera words (`BANG`, `SLAM`, `THE END`, `NIGHT`, `CUT`), words under
+//! two letters, runs after an article (`the GUN, a revolver`), possessives and paragraphs
+//! written all in capitals are never cast. Durations are estimated ([`write`]).
 
+pub mod coverage;
 pub mod film;
+pub mod intro;
 pub mod names;
 pub mod parse;
 pub mod write;

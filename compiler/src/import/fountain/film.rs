@@ -1,7 +1,12 @@
-//! Fountain elements to a film: a set per location, a cast member per speaker, a shot per
-//! action paragraph holding the dialogue that follows it.
+//! Fountain elements to a film: a set per location, a cast member per speaker and per
+//! character introduced in the action, a shot per action paragraph, and the dialogue in
+//! it or in shots of the speakers ([`coverage`](super::coverage)).
 
-use super::names::{cast_description, ident, named_in, Location, When};
+use std::collections::{HashMap, HashSet};
+
+use super::coverage::Names;
+use super::intro::introduced;
+use super::names::{cast_description, ident, Location, When};
 use super::parse::{Element, Script};
 use crate::import::one_line;
 
@@ -17,6 +22,11 @@ pub struct Film {
     pub scenes: Vec<Scene>,
     /// Transitions with no shot before them.
     pub dropped: Vec<String>,
+    /// Sections, synopses and notes after the last shot.
+    pub after: Vec<String>,
+    /// Cast index by key, and the idents taken.
+    keys: HashMap<String, usize>,
+    idents: HashSet<String>,
 }
 
 #[derive(Debug)]
@@ -46,15 +56,28 @@ pub struct Scene {
     /// Why the heading's time is not (or not directly) a stdlib time.
     pub time_note: Option<String>,
     pub shots: Vec<Shot>,
+    /// Sections, synopses and notes before the scene heading.
+    pub before: Vec<String>,
+    /// The latest on-screen speaker and the one before them.
+    pub speakers: [Option<usize>; 2],
 }
 
 #[derive(Debug, Default)]
 pub struct Shot {
     pub action: String,
+    /// A stdlib shot size (the shots of speakers).
+    pub size: Option<&'static str>,
     pub subjects: Vec<usize>,
     pub lines: Vec<Said>,
     /// Stdlib transition and the original text when it was not an exact match.
     pub transition: Option<(&'static str, Option<String>)>,
+    /// Sections, synopses and notes before the shot.
+    pub before: Vec<String>,
+    /// Notes in the shot, each with the number of lines before it.
+    pub notes: Vec<(usize, String)>,
+    /// The latest on-screen speaker, and the reading time of all lines.
+    pub speaker: Option<usize>,
+    pub said_secs: f64,
 }
 
 #[derive(Debug)]
@@ -82,7 +105,7 @@ pub fn clean(s: &str) -> String {
 }
 
 /// `Dr.  Who` and `DR. WHO` are one speaker.
-fn speaker_key(name: &str) -> String {
+pub fn speaker_key(name: &str) -> String {
     name.to_uppercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -143,21 +166,23 @@ impl Film {
         let actions: Vec<&str> = script.elements.iter().filter_map(|e| if let Element::Action(a) = e { Some(a.as_str()) } else { None }).collect();
         for e in &script.elements {
             if let Element::Dialogue(d) = e {
-                let key = speaker_key(&d.name);
-                if !f.cast.iter().any(|c| c.key == key) {
-                    let base = ident(&d.name, "character");
-                    let mut id = base.clone();
-                    let mut n = 2;
-                    while f.cast.iter().any(|c| c.ident == id) {
-                        id = format!("{base}_{n}");
-                        n += 1;
-                    }
-                    let description = clean(&cast_description(&d.name, &actions));
-                    f.cast.push(Cast { ident: id, key, name: d.name.clone(), description });
-                }
+                f.add_cast(&d.name, &actions);
             }
         }
+        let mut places = HashSet::new();
+        for e in &script.elements {
+            if let Element::Heading { text, .. } = e {
+                let loc = Location::parse(text);
+                places.extend(loc.place.iter().flat_map(|p| p.split(|c: char| !c.is_alphanumeric()).map(str::to_uppercase)));
+            }
+        }
+        for (name, at) in introduced(&actions, &places) {
+            f.add_cast(&name, &actions[at..]);
+        }
+        let names = Names::new(&f.cast);
         let mut last_time = None;
+        // Sections, synopses and notes waiting for the next scene or shot.
+        let mut pending = Vec::new();
         for e in &script.elements {
             match e {
                 Element::Heading { text, number } => {
@@ -177,34 +202,18 @@ impl Film {
                         Some(n) => format!("{} #{n}#", clean(text)),
                         None => clean(text),
                     };
-                    f.scenes.push(Scene { set, heading: Some(heading), time, time_note, shots: vec![] });
+                    let before = std::mem::take(&mut pending);
+                    f.scenes.push(Scene { set, heading: Some(heading), time, time_note, shots: vec![], before, speakers: [None; 2] });
                 }
                 Element::Action(a) => {
                     let action = clean(a);
-                    let subjects = f.cast.iter().enumerate().filter(|(_, c)| named_in(&action, &c.name)).map(|(i, _)| i).collect();
-                    f.scene().shots.push(Shot { action, subjects, ..Default::default() });
+                    let subjects = names.named(&action, &f.cast);
+                    let before = std::mem::take(&mut pending);
+                    f.scene().shots.push(Shot { action, subjects, before, ..Default::default() });
                 }
                 Element::Dialogue(d) => {
-                    let text = clean(&d.text);
-                    let key = speaker_key(&d.name);
-                    let Some(cast) = f.cast.iter().position(|c| c.key == key) else { continue };
-                    if text.is_empty() {
-                        continue;
-                    }
-                    let who = clean(&d.name.to_lowercase());
-                    let scene = f.scene();
-                    if scene.shots.is_empty() {
-                        scene.shots.push(Shot { action: format!("{who} speaks"), ..Default::default() });
-                    }
-                    let shot = scene.shots.last_mut().expect("a shot was just added");
-                    let off_screen = d.off_screen();
-                    if !off_screen && !shot.subjects.contains(&cast) {
-                        shot.subjects.push(cast);
-                    }
-                    let note = (!d.parentheticals.is_empty()).then(|| clean(&format!("({})", d.parentheticals.join("; "))));
-                    for (k, part) in subtitles(&text).into_iter().enumerate() {
-                        let note = if k == 0 { note.clone() } else { None };
-                        shot.lines.push(Said { cast, text: part, off_screen, note });
+                    if let Some(&cast) = f.keys.get(&speaker_key(&d.name)) {
+                        f.speech(d, cast, &mut pending);
                     }
                 }
                 Element::Transition(t) => {
@@ -216,17 +225,49 @@ impl Film {
                         None => f.dropped.push(clean(t)),
                     }
                 }
+                Element::Note(n) => {
+                    let n = clean(n);
+                    if n.is_empty() {
+                        continue;
+                    }
+                    match f.scenes.last_mut().and_then(|s| s.shots.last_mut()) {
+                        Some(shot) => shot.notes.push((shot.lines.len(), format!("[[{n}]]"))),
+                        None => pending.push(format!("[[{n}]]")),
+                    }
+                }
+                Element::Outline(o) => pending.push(clean(o)),
             }
         }
         f.fill_empty_scene();
+        f.after = pending;
         f
     }
 
+    /// Adds a cast member unless the name is one already; the description comes from the
+    /// first of `actions` that names them in capitals.
+    fn add_cast(&mut self, name: &str, actions: &[&str]) {
+        let key = speaker_key(name);
+        if self.keys.contains_key(&key) {
+            return;
+        }
+        let base = ident(name, "character");
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.idents.contains(&id) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        let description = clean(&cast_description(name, actions));
+        self.keys.insert(key.clone(), self.cast.len());
+        self.idents.insert(id.clone());
+        self.cast.push(Cast { ident: id, key, name: name.to_string(), description });
+    }
+
     /// The current scene, opening a default one when the script starts without a heading.
-    fn scene(&mut self) -> &mut Scene {
+    pub(super) fn scene(&mut self) -> &mut Scene {
         if self.scenes.is_empty() {
             let set = self.set_for(&Location::default());
-            self.scenes.push(Scene { set, heading: None, time: None, time_note: None, shots: vec![] });
+            self.scenes.push(Scene { set, heading: None, time: None, time_note: None, shots: vec![], before: vec![], speakers: [None; 2] });
         }
         self.scenes.last_mut().expect("a scene was just added")
     }

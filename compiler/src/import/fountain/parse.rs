@@ -1,6 +1,6 @@
 //! Fountain text to a title page and a list of elements (scene headings, action,
-//! dialogue, transitions). Notes, boneyard, sections, synopses, page breaks, centered
-//! text and lyrics are dropped; emphasis markers are removed from the text.
+//! dialogue, transitions, and the writer's notes, sections and synopses). Boneyard, page
+//! breaks, centered text and lyrics are dropped; emphasis markers are removed from the text.
 
 /// A parsed Fountain script, as far as cine uses it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,6 +20,11 @@ pub enum Element {
     Dialogue(Dialogue),
     /// A transition as written, without a forcing `>` (`CUT TO:`, `FADE OUT.`).
     Transition(String),
+    /// A note `[[...]]` without its brackets, after the element it sits in.
+    Note(String),
+    /// A section (`# Act One`, `## The crossing`) or a synopsis (`= The fog lifts.`), as
+    /// written with single spaces.
+    Outline(String),
 }
 
 /// A character cue and what follows it.
@@ -53,9 +58,10 @@ const TITLE_KEYS: &[&str] = &["title", "credit", "author", "authors", "source", 
 /// Parses a Fountain script. Never fails: text that is nothing else is action.
 pub fn parse(text: &str) -> Script {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n").replace('\r', "\n");
-    let lines = strip_hidden(&text);
+    let (lines, notes) = strip_hidden(&text);
     let (title_page, start) = title_page(&lines);
-    Script { title_page, elements: body(&lines[start..]) }
+    let notes = notes.into_iter().map(|(i, n)| (i.saturating_sub(start), n)).collect();
+    Script { title_page, elements: body(&lines[start..], notes) }
 }
 
 fn blank(l: &str) -> bool {
@@ -65,8 +71,11 @@ fn blank(l: &str) -> bool {
 /// Removes boneyard `/* ... */` and notes `[[ ... ]]` (both may span lines) and splits
 /// into lines. A line that only held such a comment is dropped, so it does not split a
 /// paragraph or a dialogue block. An unclosed `/*` runs to the end; an unclosed `[[` is text.
-pub fn strip_hidden(text: &str) -> Vec<String> {
+/// The notes come back with the index of the line they sit in (for a dropped line, the
+/// line after it).
+pub fn strip_hidden(text: &str) -> (Vec<String>, Vec<(usize, String)>) {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     let mut cur = String::new();
     let mut touched = false;
     let mut notes_close = true; // false once a `[[` found no `]]` after it
@@ -92,6 +101,9 @@ pub fn strip_hidden(text: &str) -> Vec<String> {
             match after.find("]]") {
                 Some(e) => {
                     touched = true;
+                    if !blank(&after[..e]) {
+                        notes.push((out.len(), after[..e].to_string()));
+                    }
                     rest = &after[e + 2..];
                 }
                 None => {
@@ -108,7 +120,7 @@ pub fn strip_hidden(text: &str) -> Vec<String> {
     if !(touched && blank(&cur)) {
         out.push(cur);
     }
-    out
+    (out, notes)
 }
 
 /// `Key: value` of a title page line.
@@ -248,12 +260,33 @@ pub fn cue(t: &str) -> Option<(String, Vec<String>, bool)> {
     Some((name, extensions, dual))
 }
 
-/// The elements of the body lines.
-fn body(lines: &[String]) -> Vec<Element> {
+/// A section or synopsis line with single spaces (`#Act  One` -> `# Act One`); `None` for
+/// other lines and for page breaks (`===`) and empty ones.
+pub fn outline(t: &str) -> Option<String> {
+    let mark = t.chars().next().filter(|c| matches!(c, '#' | '='))?;
+    let rest = t.trim_start_matches(mark);
+    let depth = t.len() - rest.len();
+    let words = plain(rest).split_whitespace().collect::<Vec<_>>().join(" ");
+    let prefix = if mark == '#' { "#".repeat(depth.min(6)) } else { "=".into() };
+    (!words.is_empty() && (mark == '#' || depth == 1)).then(|| format!("{prefix} {words}"))
+}
+
+/// The elements of the body lines; `notes` are placed after the element of their line.
+fn body(lines: &[String], mut notes: Vec<(usize, String)>) -> Vec<Element> {
     let mut out = Vec::new();
     let n = lines.len();
     let mut i = 0;
+    notes.reverse();
+    // The notes of the lines before `i`, in order.
+    let flush = |out: &mut Vec<Element>, notes: &mut Vec<(usize, String)>, i: usize| {
+        while notes.last().is_some_and(|(at, _)| *at < i) {
+            if let Some((_, note)) = notes.pop() {
+                out.push(Element::Note(note));
+            }
+        }
+    };
     while i < n {
+        flush(&mut out, &mut notes, i);
         let t = lines[i].trim();
         if t.is_empty() {
             i += 1;
@@ -261,8 +294,10 @@ fn body(lines: &[String]) -> Vec<Element> {
         }
         let prev_blank = i == 0 || blank(&lines[i - 1]);
         let next_blank = i + 1 >= n || blank(&lines[i + 1]);
-        // Sections, synopses, page breaks, lyrics and centered text are not filmed.
+        // Sections and synopses are kept as comments; page breaks, lyrics and centered
+        // text are not filmed.
         if t.starts_with(['#', '=', '~']) || (t.starts_with('>') && t.ends_with('<')) {
+            out.extend(outline(t).map(Element::Outline));
             i += 1;
             continue;
         }
@@ -310,5 +345,6 @@ fn body(lines: &[String]) -> Vec<Element> {
             out.push(Element::Action(text));
         }
     }
+    flush(&mut out, &mut notes, usize::MAX);
     out
 }

@@ -99,16 +99,20 @@ fn title_page() {
 }
 
 #[test]
-fn notes_boneyard_and_the_rest_are_dropped() {
-    assert_eq!(strip_hidden("a [[note]] b\n[[whole line]]\nc"), vec!["a  b", "c"]);
-    assert_eq!(strip_hidden("a /* x\n\ny */ b\nc"), vec!["a  b", "c"]);
-    assert_eq!(strip_hidden("a [[ open"), vec!["a [[ open"], "an unclosed note is text");
-    assert_eq!(strip_hidden("a /* to the end\nb"), vec!["a "]);
-    let src = "# Act one\n\n= The ferry leaves.\n\nMARA\nGo.\n[[check this]]\nNow.\n\n===\n\n> THE END <\n\n~Row, row\n\n/* cut\n\nBOB\nHi. */\nWaves.\n";
+fn notes_sections_and_synopses_kept_the_rest_dropped() {
+    let lines = |s| strip_hidden(s).0;
+    assert_eq!(strip_hidden("a [[note]] b\n[[whole line]]\nc"), (vec!["a  b".into(), "c".into()], vec![(0, "note".into()), (1, "whole line".into())]));
+    assert_eq!(lines("a /* x\n\ny */ b\nc"), vec!["a  b", "c"]);
+    assert_eq!(strip_hidden("a [[ open"), (vec!["a [[ open".into()], vec![]), "an unclosed note is text");
+    assert_eq!(lines("a /* to the end\nb"), vec!["a "]);
+    assert_eq!(strip_hidden("/* [[in the boneyard]] */x").1, vec![]);
+    let src = "# Act  one\n\n= The ferry leaves.\n\nMARA\nGo.\n[[check this]]\nNow.\n\n===\n\n> THE END <\n\n~Row, row\n\n/* cut\n\nBOB\nHi. */\nWaves.\n";
     let e = elements(src);
-    assert_eq!(e.len(), 2, "{e:?}");
-    assert_eq!(dialogue(&e[0]).text, "Go. Now.", "a note line does not end the dialogue");
-    assert_eq!(e[1], Element::Action("Waves.".into()));
+    assert_eq!(e[..2], [Element::Outline("# Act one".into()), Element::Outline("= The ferry leaves.".into())]);
+    assert_eq!(dialogue(&e[2]).text, "Go. Now.", "a note line does not end the dialogue");
+    assert_eq!(e[3..], [Element::Note("check this".into()), Element::Action("Waves.".into())]);
+    assert_eq!(super::parse::outline("##  The  crossing"), Some("## The crossing".into()));
+    assert_eq!(super::parse::outline("=="), None);
 }
 
 #[test]
@@ -153,7 +157,8 @@ fn film_from_elements() {
     let f = Film::new(&parse("ЗОЯ\nДа.\n\nЛЕВ\nНет.\n\n@Zoya\nYes.\n"));
     let ids: Vec<&str> = f.cast.iter().map(|c| c.ident.as_str()).collect();
     assert_eq!(ids, ["character", "character_2", "zoya"], "names without ASCII letters stay apart");
-    assert_eq!(f.scenes[0].shots[0].lines.iter().map(|l| l.cast).collect::<Vec<_>>(), [0, 1, 2]);
+    let speakers: Vec<_> = f.scenes[0].shots.iter().map(|s| (s.subjects.clone(), s.lines.iter().map(|l| l.cast).collect::<Vec<_>>())).collect();
+    assert_eq!(speakers, [(vec![0], vec![0]), (vec![1], vec![1]), (vec![2], vec![2])], "each speaker gets a shot");
     let f = Film::new(&parse("Just some action.\n"));
     assert_eq!((f.scenes.len(), f.sets[0].ident.as_str()), (1, "stage"));
 }
@@ -165,4 +170,103 @@ fn long_speeches_become_several_subtitles() {
     assert_eq!(parts.len(), 4);
     assert!(parts.iter().all(|p| p.chars().count() <= 90));
     assert_eq!(subtitles("Short. Lines. Join."), vec!["Short. Lines. Join."]);
+}
+
+/// Each shot's subjects (as idents), size and lines (speaker idents).
+fn coverage(f: &Film) -> Vec<(Vec<&str>, Option<&str>, Vec<&str>)> {
+    let id = |i: &usize| f.cast[*i].ident.as_str();
+    let shots = f.scenes.iter().flat_map(|s| &s.shots);
+    shots.map(|s| (s.subjects.iter().map(id).collect(), s.size, s.lines.iter().map(|l| id(&l.cast)).collect())).collect()
+}
+
+#[test]
+fn a_conversation_cuts_to_each_speaker() {
+    let long = "I waited for you here every night. ".repeat(6);
+    let src = format!("EXT. DOCK - NIGHT\n\nANA waits by the water.\n\nANA\nHello.\n\nBEN\nHi.\n\nANA ^\nHi.\n\nNARRATOR (V.O.)\nThey had not met in years.\n\nANA\n(softly)\n{long}\n\nCUT TO:\n\nINT. CABIN - NIGHT\n\nBEN\nWho is there?\n\nANA (O.S.)\nMe.\n");
+    let f = Film::new(&parse(&src));
+    assert_eq!(
+        coverage(&f),
+        [
+            // The first speech stays in the action's shot.
+            (vec!["ana"], None, vec!["ana"]),
+            // A new speaker: a medium close-up of them; Ana's dual line and the voice-over
+            // stay in it.
+            (vec!["ben", "ana"], Some("medium_close_up"), vec!["ben", "ana", "narrator"]),
+            // Ana goes on past 8 s: close-up, medium close-up, close-up.
+            (vec!["ana"], Some("close_up"), vec!["ana"]),
+            (vec!["ana"], Some("medium_close_up"), vec!["ana"]),
+            (vec!["ana"], Some("close_up"), vec!["ana"]),
+            // A scene that opens with dialogue; the off-screen answer gets no shot.
+            (vec!["ben"], Some("medium_close_up"), vec!["ben", "ana"]),
+        ]
+    );
+    let shots: Vec<&super::film::Shot> = f.scenes.iter().flat_map(|s| &s.shots).collect();
+    assert_eq!(shots[1].action, "ben speaks to ana");
+    assert_eq!(shots[2].action, "ana speaks to ben, softly");
+    assert_eq!(shots[3].action, "ana speaks to ben", "the manner is the first subtitle's");
+    assert!(shots[5].lines[1].off_screen);
+    assert_eq!(shots[4].transition, Some(("cut", None)), "the transition is on the last shot before it");
+    assert!(shots.iter().all(|s| s.said_secs <= 8.0 || s.lines.len() == 1));
+}
+
+#[test]
+fn dual_dialogue_stays_in_the_shot() {
+    let f = Film::new(&parse("INT. CAR - DAY\n\nANA drives. BEN sleeps.\n\nANA\nWake up.\n\nBEN ^\nNo.\n"));
+    assert_eq!(coverage(&f), [(vec!["ana", "ben"], None, vec!["ana", "ben"])]);
+}
+
+#[test]
+fn silent_characters_are_cast() {
+    use super::intro::introduced;
+    let places: std::collections::HashSet<String> = ["HARBOR", "DOCK"].iter().map(|s| s.to_string()).collect();
+    let found = |actions: &[&str]| introduced(actions, &places).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+    assert_eq!(found(&["TEO (20s), a student, runs."]), ["TEO"], "an age");
+    assert_eq!(found(&["Behind her, OLD JONAS (late seventies) naps."]), ["OLD JONAS"]);
+    assert_eq!(found(&["She calls DR. ADA LIND, a surgeon, at once."]), ["DR. ADA LIND"], "a description");
+    assert_eq!(found(&["KIRA steps out of the car.", "Nobody sees Kira."]), ["KIRA"], "named later in title case");
+    assert_eq!(found(&["The dog barks.", "KIRA steps out of the car."]), Vec::<String>::new(), "never named again");
+    for not in [
+        "BANG! The door flies open.",
+        "SLAM, the door shuts.",
+        "THE END",
+        "He is NOT happy (at all). Not at all.",
+        "She picks up the GUN, a rusty revolver.",
+        "X (30s) waits.",
+        "MARA'S BOAT, a wreck, lies on the sand.",
+        "CLOSE ON a hand. Close.",
+        "The HARBOR, a grey stretch of water.",
+        "DOCK (1920s) rots.",
+        "TEO (20), A STUDENT, RUNS.",
+        "A TALL MAN IN A BLACK COAT (40s) waits.",
+    ] {
+        assert_eq!(found(&[not]), Vec::<String>::new(), "{not}");
+    }
+    // Cast with their introduction, and the subjects of the shots that name them; a
+    // speaker is not cast twice.
+    let f = Film::new(&parse("EXT. DOCK - DAY\n\nTEO (20s), a student, waits. BANG!\n\nMARA, a pilot, waves at Teo.\n\nMARA\nCome.\n\nTeo runs.\n"));
+    let cast: Vec<(&str, &str)> = f.cast.iter().map(|c| (c.ident.as_str(), c.description.as_str())).collect();
+    assert_eq!(cast, [("mara", "mara, a pilot"), ("teo", "teo, 20s, a student")]);
+    let subjects: Vec<Vec<usize>> = f.scenes[0].shots.iter().map(|s| s.subjects.clone()).collect();
+    assert_eq!(subjects, [vec![1], vec![0, 1], vec![1]]);
+}
+
+#[test]
+fn notes_sections_and_synopses_become_comments() {
+    let src = "# Act One\n\n= They meet.\n\nEXT. DOCK - DAY\n\n[[before any shot]]\n\nANA waits. [[Rain?]]\n\nANA\nHi.\n[[too short]]\n\n## The answer\n\nBEN\nHello.\n\n= Ben is happy.\n\nBen smiles.\n\n# Act Two\n";
+    let f = Film::new(&parse(src));
+    let scene = &f.scenes[0];
+    assert_eq!(scene.before, ["# Act One", "= They meet."]);
+    let shots = &scene.shots;
+    assert_eq!(shots[0].before, ["[[before any shot]]"]);
+    assert_eq!(shots[0].notes, [(0, "[[Rain?]]".to_string()), (1, "[[too short]]".to_string())]);
+    assert_eq!(shots[1].before, ["## The answer"], "the section goes before Ben's shot");
+    assert_eq!(shots[2].before, ["= Ben is happy."]);
+    assert_eq!(f.after, ["# Act Two"]);
+    let text = super::write::write(&f, &crate::import::Target::default(), false);
+    assert_eq!(crate::fmt::format(&text).unwrap(), text, "not formatted");
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("no {s}:\n{text}"));
+    assert!(at("// # Act One\n// = They meet.\n// EXT. DOCK - DAY\nscene dock {") > 0);
+    assert!(at("    action \"ANA waits.\"\n    // [[Rain?]]\n    say ana: \"Hi.\"\n    // [[too short]]\n  }") > 0);
+    assert!(at("  // ## The answer\n  shot {") < at("  // = Ben is happy.\n  shot {"));
+    assert!(text.ends_with("}\n\n// # Act Two\n"), "{text}");
 }

@@ -71,6 +71,9 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
     }
     for scene in &f.scenes {
         s += "\n";
+        for c in &scene.before {
+            s += &format!("// {c}\n");
+        }
         match &scene.heading {
             Some(h) => s += &format!("// {h}\n"),
             None => s += "// The script starts without a scene heading.\n",
@@ -86,9 +89,18 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
             if i > 0 || scene.time.is_some() || scene.time_note.is_some() {
                 s += "\n";
             }
+            for c in &shot.before {
+                s += &format!("  // {c}\n");
+            }
             s += &write_shot(f, shot, target);
         }
         s += "}\n";
+    }
+    if !f.after.is_empty() {
+        s += "\n";
+        for c in &f.after {
+            s += &format!("// {c}\n");
+        }
     }
     s
 }
@@ -96,6 +108,9 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
 fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
     let (frames, times) = timing(shot, target.fps, target.granularity);
     let mut s = format!("  shot {{\n    duration {frames}f\n");
+    if let Some(size) = shot.size {
+        s += &format!("    size {size}\n");
+    }
     if !shot.subjects.is_empty() {
         let names: Vec<&str> = shot.subjects.iter().map(|&i| f.cast[i].ident.as_str()).collect();
         s += &format!("    subjects {}\n", names.join(", "));
@@ -103,7 +118,11 @@ fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
     if !shot.action.is_empty() {
         s += &format!("    action {}\n", quote(&shot.action));
     }
-    for (l, &(at, n)) in shot.lines.iter().zip(&times) {
+    let mut notes = shot.notes.iter().peekable();
+    for (k, (l, &(at, n))) in shot.lines.iter().zip(&times).enumerate() {
+        while let Some((_, note)) = notes.next_if(|(before, _)| *before <= k) {
+            s += &format!("    // {note}\n");
+        }
         if let Some(note) = l.note.as_ref().filter(|_| l.off_screen) {
             s += &format!("    // {note}\n");
         }
@@ -122,6 +141,9 @@ fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
         }
         s += &line;
         s += "\n";
+    }
+    for (_, note) in notes {
+        s += &format!("    // {note}\n");
     }
     if let Some((kind, original)) = &shot.transition {
         match original {
