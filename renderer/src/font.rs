@@ -1,4 +1,6 @@
-//! A tiny 5x7 bitmap font (printable ASCII) for storyboard captions.
+//! A tiny 5x7 bitmap font (printable ASCII) for storyboard captions and burned-in subtitles.
+//! Accented Latin letters draw as their base letter (lowercase ones with the accent in the
+//! free top row) and typographic quotes and dashes as their ASCII forms; anything else as `?`.
 
 /// Columns of each glyph from `' '` to `'~'`, bit 0 the top row.
 const GLYPHS: [[u8; 5]; 95] = [
@@ -41,13 +43,44 @@ pub const CELL_W: u32 = 6;
 /// Height of one line in font pixels.
 pub const CELL_H: u32 = 9;
 
-/// True when font pixel `(x, y)` of `c` is set; characters outside ASCII draw as `?`.
+/// True when font pixel `(x, y)` of `c` is set (see the module doc for non-ASCII).
 pub fn pixel(c: char, x: u32, y: u32) -> bool {
     if x >= 5 || y >= 7 {
         return false;
     }
+    let (c, mark) = fold(c);
     let i = if (' '..='~').contains(&c) { c as usize - 32 } else { '?' as usize - 32 };
-    GLYPHS[i][x as usize] >> y & 1 == 1
+    GLYPHS[i][x as usize] >> y & 1 == 1 || (y == 0 && c.is_ascii_lowercase() && mark >> x & 1 == 1)
+}
+
+/// Accents as the columns they set in a lowercase letter's empty top row.
+const ACUTE: u8 = 0b01000;
+const GRAVE: u8 = 0b00010;
+const TWO_DOTS: u8 = 0b01010;
+const BAR: u8 = 0b01110;
+const NONE: u8 = 0;
+
+/// Non-ASCII characters drawn as an ASCII one, with an accent.
+const FOLDS: &[(&str, char, u8)] = &[
+    ("á", 'a', ACUTE), ("à", 'a', GRAVE), ("äå", 'a', TWO_DOTS), ("âãāăą", 'a', BAR), ("ÀÁÂÃÄÅĀĂĄ", 'A', NONE),
+    ("çćĉċč", 'c', NONE), ("ÇĆĈĊČ", 'C', NONE), ("ďđ", 'd', NONE), ("ĎĐ", 'D', NONE),
+    ("é", 'e', ACUTE), ("è", 'e', GRAVE), ("ë", 'e', TWO_DOTS), ("êēĕėęě", 'e', BAR), ("ÈÉÊËĒĔĖĘĚ", 'E', NONE),
+    ("ĝğġģ", 'g', NONE), ("ĜĞĠĢ", 'G', NONE), ("íìîïĩīĭįı", 'i', NONE), ("ÌÍÎÏĨĪĬĮİ", 'I', NONE),
+    ("ł", 'l', NONE), ("Ł", 'L', NONE), ("ń", 'n', ACUTE), ("ñňņ", 'n', BAR), ("ÑŃŅŇ", 'N', NONE),
+    ("ó", 'o', ACUTE), ("ò", 'o', GRAVE), ("ö", 'o', TWO_DOTS), ("ôõōŏőø", 'o', BAR), ("ÒÓÔÕÖØŌŎŐ", 'O', NONE),
+    ("ŕřŗ", 'r', NONE), ("ŔŘŖ", 'R', NONE), ("śŝşšșß", 's', NONE), ("ŚŜŞŠȘ", 'S', NONE), ("ţťțŧ", 't', NONE), ("ŢŤȚŦ", 'T', NONE),
+    ("ú", 'u', ACUTE), ("ù", 'u', GRAVE), ("ü", 'u', TWO_DOTS), ("ûũūŭůűų", 'u', BAR), ("ÙÚÛÜŨŪŬŮŰŲ", 'U', NONE),
+    ("ýÿŷ", 'y', NONE), ("ÝŸŶ", 'Y', NONE), ("źżž", 'z', NONE), ("ŹŻŽ", 'Z', NONE),
+    ("‘’‚′", '\'', NONE), ("“”„″«»", '"', NONE), ("‐‑–—―−", '-', NONE), ("…·", '.', NONE), ("\u{a0}\u{2009}\u{202f}", ' ', NONE),
+    ("¿", '?', NONE), ("¡", '!', NONE),
+];
+
+/// The ASCII character `c` is drawn as, and its accent.
+fn fold(c: char) -> (char, u8) {
+    if c.is_ascii() {
+        return (c, NONE);
+    }
+    FOLDS.iter().find(|(from, _, _)| from.contains(c)).map_or(('?', NONE), |&(_, to, mark)| (to, mark))
 }
 
 /// Splits text into lines of at most `width` characters at spaces, at most `max_lines`
@@ -78,4 +111,25 @@ pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
         *last = last.chars().take(keep).collect::<String>() + "...";
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glyph(c: char) -> Vec<bool> {
+        (0..7).flat_map(|y| (0..5).map(move |x| (x, y))).map(|(x, y)| pixel(c, x, y)).collect()
+    }
+
+    #[test]
+    fn accented_letters_draw_as_their_base_letter_with_the_accent_on_top() {
+        let (e, acute, grave) = (glyph('e'), glyph('é'), glyph('è'));
+        assert_eq!(acute[5..], e[5..], "below the top row, é is an e");
+        assert!(e[..5].iter().all(|p| !p) && acute[..5].iter().any(|&p| p), "the accent sits in the top row");
+        assert_ne!(acute, grave);
+        assert_eq!(glyph('É'), glyph('E'), "capitals have no room above: the base letter");
+        assert_eq!(glyph('’'), glyph('\''));
+        assert_eq!(glyph('—'), glyph('-'));
+        assert_eq!(glyph('漢'), glyph('?'), "what has no look-alike is a question mark");
+    }
 }
