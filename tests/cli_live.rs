@@ -277,3 +277,49 @@ fn a_killed_session_leaves_its_recording() {
     render(dir.path(), "k.json", "again.mp4");
     assert_eq!(cine_renderer::probe::read(&dir.path().join("again.mp4")).unwrap().frames.len(), 33);
 }
+
+#[test]
+fn a_session_goes_on_from_a_screenplay_and_its_recording_renders_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let film = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenplays/lighthouse.cine");
+    let run = |out: &str, rec: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+            .args(["live", "--lockstep", "--no-preview", "--generator", "procedural", "-o", out, "--record", rec])
+            .arg("--from")
+            .arg(&film)
+            .env("CINE_CACHE_DIR", dir.path().join("cache"))
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A prompt after the film starts a new shot: the film's last shot is over.
+        child.stdin.take().unwrap().write_all(b"prompt \"a quiet sea at dawn\"\nrecall door\nsay keeper for 1s: \"Home.\"\nwait 2\ncut \"the keeper sleeps\" as sleep\nwait 1\nstop\n").unwrap();
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{err}");
+        err
+    };
+    let err = run("first.mp4", "first.json");
+    assert!(err.contains("played") && err.contains("(216 frames, 5 shots; 20 of 20 chunks generated)"), "{err}");
+    let rec: cine_ir::Film = serde_json::from_str(&std::fs::read_to_string(dir.path().join("first.json")).unwrap()).unwrap();
+    rec.validate().unwrap();
+    let labels: Vec<&str> = rec.shots.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, vec!["establishing", "door", "lamp", "boat", "return", "shot6", "sleep"]);
+    assert_eq!(rec.total_frames, 216 + 24 + 12, "chunks of 12 after the film");
+    assert_eq!(rec.lines().count(), 4, "the film's three lines and the new one");
+    assert_eq!(rec.shots[6].recalls, vec![], "a cut ends the recall");
+    assert_eq!(rec.shots[5].recalls, vec![cine_ir::Recall::Shot { shot: 1 }], "recall by the film's shot name");
+    // The second time the film comes from the render cache, and the session is the same.
+    let err = run("second.mp4", "second.json");
+    assert!(err.contains("0 of 20 chunks generated"), "{err}");
+    let (a, b) = (cine_renderer::probe::read(&dir.path().join("first.mp4")).unwrap(), cine_renderer::probe::read(&dir.path().join("second.mp4")).unwrap());
+    assert_eq!(a.frames.len(), 252);
+    assert!(a.frames == b.frames);
+    // Rendering the recording gives the session's frames and dialogue.
+    render(dir.path(), "first.json", "again.mp4");
+    let again = cine_renderer::probe::read(&dir.path().join("again.mp4")).unwrap();
+    let differ: Vec<usize> = (0..a.frames.len()).filter(|&i| again.frames.get(i) != a.frames.get(i)).collect();
+    assert!(differ.is_empty(), "the recording renders to the session's frames; frames {differ:?} differ");
+    assert_eq!(again.subtitles, a.subtitles);
+}

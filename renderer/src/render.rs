@@ -26,6 +26,9 @@ pub struct RenderOptions<'a> {
     pub interrupt: Option<&'a AtomicBool>,
     /// Film frames written to the MP4 (all when `None`); the storyboard still shows every shot.
     pub keep: Option<std::ops::Range<u32>>,
+    /// Leave the generator where the film ends, restoring the cached state when the last
+    /// shots came from the cache: for a live session that goes on from the film.
+    pub resume: bool,
 }
 
 /// How the MP4 of [`render_film_with`] looks.
@@ -130,6 +133,9 @@ pub fn run(
             emit(schedule, k, shot.start_frame + i as u32, f, &mut fx, sinks)?;
         }
         stats.frames += frames.len() as u32;
+    }
+    if let Some(state) = pending.filter(|_| opts.resume) {
+        gen.restore(&state).context("cannot restore the cached generation state")?;
     }
     bar.finish_and_clear();
     stats.seconds = t0.elapsed().as_secs_f64();

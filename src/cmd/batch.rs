@@ -142,7 +142,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
     let output = args.out_dir.join(format!("{stem}.mp4"));
     let board = args.storyboards.then(|| args.out_dir.join(format!("{stem}.png")));
     // Bars of parallel jobs would interleave: batch renders quietly.
-    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: Some(cine_renderer::interrupt::flag()), keep: None };
+    let opts = RenderOptions { cache: args.gen.cache(), progress: false, interrupt: Some(cine_renderer::interrupt::flag()), keep: None, resume: false };
     let video = VideoOptions { scale: args.scale, burn_subtitles: args.burn_subtitles };
     let result = render_film_with(&film, &profile, gen.as_mut(), &output, board.as_deref(), &opts, &video).and_then(|s| {
         if let Some(ext) = &args.subtitles {

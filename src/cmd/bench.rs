@@ -192,7 +192,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         let cache = || Some(RenderCache::new(dir.join("cache"), u64::MAX));
         let out = dir.join("film.mp4");
         let run = |f: &cine_ir::Film, gen: &mut dyn ChunkGenerator| -> anyhow::Result<(f64, usize)> {
-            let opts = RenderOptions { cache: cache(), progress: false, interrupt: None, keep: None };
+            let opts = RenderOptions { cache: cache(), progress: false, interrupt: None, keep: None, resume: false };
             let t = Instant::now();
             let s = render_film(f, &profile, gen, &out, None, &opts)?;
             Ok((t.elapsed().as_secs_f64(), s.chunks_generated))

@@ -13,7 +13,9 @@ use cine_renderer::mp4::{Mp4Options, Mp4Writer};
 use cine_renderer::preview::Preview;
 use cine_renderer::subtitles;
 
-use super::render::{make_generator, GenArgs, VideoArgs};
+use cine_renderer::render::{self, RenderOptions};
+
+use super::render::{load_film, make_generator, GenArgs, VideoArgs};
 
 /// The directions, for `cine live --help`.
 pub const DIRECTIONS: &str = "Directions (one a line on stdin, applied at the next chunk boundary; # starts a comment):
@@ -36,6 +38,11 @@ pub struct Args {
     /// Also write the session as a film IR (JSON) that `cine render` reproduces.
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Go on from a film: a screenplay (.cine) or a session's recording (.json), played first
+    /// (from the render cache when it was rendered before); its model, size, fps, seed and
+    /// caption are the session's. The first prompt or cut then starts a new shot.
+    #[arg(long, value_name = "FILM")]
+    pub from: Option<PathBuf>,
     /// Model (its chunk grid and default size).
     #[arg(long, default_value = "cine-tiny")]
     pub model: String,
@@ -131,37 +138,73 @@ fn next_line(rx: &mpsc::Receiver<Option<String>>) -> Option<String> {
 
 fn session(args: &Args) -> anyhow::Result<()> {
     args.video.check()?;
-    let profile = cine_model::registry::profile(&args.model)
-        .ok_or_else(|| anyhow::anyhow!("unknown model `{}`; known: cine-tiny, wan2.1-1.3b", args.model))?;
-    let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
-    (film.width, film.height, film.fps) = (args.width, args.height, args.fps);
+    // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
+    // written; a second one kills at once.
+    interrupt::install();
+    let from = match &args.from {
+        Some(p) => Some(load_film(p).map_err(|e| anyhow::anyhow!("{}", e.message().trim_start_matches("error: ")))?),
+        None => None,
+    };
+    let model = from.as_ref().map_or(args.model.as_str(), |f| f.model.as_str());
+    let profile = cine_model::registry::profile(model).ok_or_else(|| anyhow::anyhow!("unknown model `{model}`; known: cine-tiny, wan2.1-1.3b"))?;
+    let film = from.clone().unwrap_or_else(|| {
+        let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
+        (film.width, film.height, film.fps, film.global_caption) = (args.width, args.height, args.fps, args.caption.clone());
+        film
+    });
+    let fps = film.fps;
     let gen_args = GenArgs {
         generator: args.generator.clone(),
         model_dir: args.model_dir.clone(),
         cache_dir: None,
-        cache_max_mb: 0,
-        no_cache: true,
+        cache_max_mb: 2048,
+        // The film a session goes on from is played from the render cache when it can be.
+        no_cache: from.is_none(),
         quiet: true,
     };
-    let gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-    let (w, h) = gen.frame_size(args.width, args.height);
-    let info = StreamInfo { seed: args.seed, width: args.width, height: args.height, fps: args.fps, global_caption: args.caption.clone() };
-    let mut live = LiveSession::new(gen, &profile, info)?.with_reading(cine_compiler::dialogue::reading_seconds);
+    let mut gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    let (w, h) = gen.frame_size(film.width, film.height);
     let mo = Mp4Options { scale: args.video.scale, cues: Vec::new(), burn: args.video.burn_subtitles };
-    let mut mp4 = Mp4Writer::create_with(&args.output, w, h, args.fps, &mo)?;
+    let mut mp4 = Mp4Writer::create_with(&args.output, w, h, fps, &mo)?;
     let mut preview = if args.no_preview {
         None
     } else {
-        let p = Preview::start(args.port, w, h, (256 / w.max(1)).max(1), args.fps)?;
+        let p = Preview::start(args.port, w, h, (256 / w.max(1)).max(1), fps)?;
         eprintln!("preview: http://127.0.0.1:{}/", p.port());
         Some(p)
     };
+    let mut live = match from {
+        Some(film) => {
+            let schedule = cine_renderer::schedule::plan(&film, &profile);
+            let cues = subtitles::cues(&film, 0..u32::MAX);
+            let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut mp4];
+            if let Some(p) = preview.as_mut() {
+                sinks.push(p);
+            }
+            for s in sinks.iter_mut() {
+                s.dialogue(&cues)?;
+            }
+            let opts = RenderOptions { cache: gen_args.cache(), progress: false, interrupt: Some(interrupt::flag()), keep: None, resume: true };
+            let stats = render::run(&schedule, gen.as_mut(), &mut sinks, &opts)?;
+            eprintln!(
+                "played {} ({} frames, {} shots; {} of {} chunks generated): now take directions",
+                args.from.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                stats.frames,
+                film.shots.len(),
+                stats.chunks_generated,
+                stats.chunks
+            );
+            LiveSession::resume(gen, &profile, film, &schedule)
+        }
+        None => {
+            let info = StreamInfo { seed: film.seed, width: film.width, height: film.height, fps, global_caption: film.global_caption.clone() };
+            LiveSession::new(gen, &profile, info)?
+        }
+    }
+    .with_reading(cine_compiler::dialogue::reading_seconds);
     if let Some(p) = &args.prompt {
         live.apply(Direction::Prompt(p.clone()))?;
     }
-    // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
-    // written; a second one kills at once.
-    interrupt::install();
     // Lines from stdin and the preview page, in the order they arrive; `None`: stdin ended.
     let (tx, rx) = mpsc::channel::<Option<String>>();
     if let Some(p) = &preview {
@@ -249,7 +292,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
             break;
         }
         if !args.no_pace && !args.lockstep {
-            let due = Duration::from_secs_f64(paced as f64 / args.fps.max(1) as f64);
+            let due = Duration::from_secs_f64(paced as f64 / fps.max(1) as f64);
             if let Some(d) = due.checked_sub(ready.elapsed()) {
                 std::thread::sleep(d);
             }
@@ -259,7 +302,8 @@ fn session(args: &Args) -> anyhow::Result<()> {
         let who = if speaker.is_empty() { String::new() } else { format!("{speaker}: ") };
         eprintln!("note: the line \"{who}{text}\" was never shown: the session ended first");
     }
-    anyhow::ensure!(frames > 0, "the session ended before any frame was generated (give a `prompt` and, with --lockstep, a `wait N`)");
+    let played = live.film().total_frames - frames;
+    anyhow::ensure!(frames + played > 0, "the session ended before any frame was generated (give a `prompt` and, with --lockstep, a `wait N`)");
     if let Some(p) = &preview {
         p.close();
     }
@@ -267,15 +311,16 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let out = mp4.finish_with_track(&cues)?;
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
-        "wrote {} ({} frames, {} shot{}) in {:.2} s; first frames after {:.3} s",
+        "wrote {} ({} frames{}, {} shot{}) in {:.2} s; first frames after {:.3} s",
         out.display(),
-        frames,
+        frames + played,
+        if played > 0 { format!(": {played} of the film, {frames} live") } else { String::new() },
         live.film().shots.len(),
         if live.film().shots.len() == 1 { "" } else { "s" },
         secs,
         first_frame.unwrap_or(0.0)
     );
-    let mut failed = args.video.finish(&cues, args.fps).err();
+    let mut failed = args.video.finish(&cues, fps).err();
     if let Some(r) = &args.record {
         match super::write_output(r, &(serde_json::to_string_pretty(live.film())? + "\n")) {
             Ok(()) => eprintln!("recorded the session as {}", r.display()),

@@ -275,7 +275,7 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
             256u32.div_ceil(film.height.max(1)).min(16)
         );
     }
-    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt), keep };
+    let opts = RenderOptions { cache: args.gen.cache(), progress: !args.gen.quiet, interrupt: Some(interrupt), keep, resume: false };
     let video = VideoOptions { scale, burn_subtitles: args.video.burn_subtitles };
     match render_film_with(&film, &profile, gen.as_mut(), &args.output, args.storyboard.as_deref(), &opts, &video) {
         Ok(s) => {
