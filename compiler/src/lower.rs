@@ -68,6 +68,7 @@ impl Cx<'_> {
             sets: vec![],
             scenes: vec![],
             shots: vec![],
+            live_from: None,
         };
         let items = std::mem::take(&mut self.units[0].parse.file.items);
         let mut first_shot_past_limit = None;

@@ -37,6 +37,11 @@ pub struct Film {
     pub sets: Vec<Entity>,
     pub scenes: Vec<Scene>,
     pub shots: Vec<Shot>,
+    /// Shots from this index on were directed live (`cine live`): their recalls were not
+    /// known in advance, so the scheduler keeps nothing in memory for them before they come,
+    /// as the session could not. Absent for screenplays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_from: Option<usize>,
 }
 
 /// A cast member or a set: a name and the visual description it expands into.

@@ -102,7 +102,8 @@ pub struct ChunkPlan {
     /// Earlier shots to pin in memory while generating this chunk.
     pub pins: Vec<usize>,
     /// Shots up to this one that a later shot recalls: the memory keeps their blocks as long
-    /// as it can (CAMR evicts them last). Part of the plan, so cache keys cover it.
+    /// as it can (CAMR evicts them last). Part of the plan, so cache keys cover it. Recalls
+    /// in shots from `Film::live_from` on count for nothing here.
     #[serde(default)]
     pub protect: Vec<usize>,
     /// First stream frame the chunk decodes, and how many.
@@ -118,8 +119,14 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
     let grid = Grid::from_profile(profile);
     let mut shots = Vec::new();
     let mut chunks: Vec<ChunkPlan> = Vec::new();
-    let all_pins: Vec<(usize, Vec<usize>)> =
-        film.shots.iter().filter(|s| s.frames > 0).map(|s| (s.index, pins_of(s.index, &s.recalls))).collect();
+    // Recalls of shots directed live were not foreseen: they protect nothing beforehand.
+    let foreseen = film.live_from.unwrap_or(usize::MAX);
+    let all_pins: Vec<(usize, Vec<usize>)> = film
+        .shots
+        .iter()
+        .filter(|s| s.frames > 0 && s.index < foreseen)
+        .map(|s| (s.index, pins_of(s.index, &s.recalls)))
+        .collect();
     for shot in film.shots.iter().filter(|s| s.frames > 0) {
         let pins = pins_of(shot.index, &shot.recalls);
         let mut protect: Vec<usize> = all_pins

@@ -21,6 +21,9 @@ impl Film {
         if self.shots.is_empty() {
             return Err("the film has no shots".into());
         }
+        if let Some(i) = self.live_from.filter(|&i| i > self.shots.len()) {
+            return Err(format!("live_from is shot index {i}, but the film has {} shots", self.shots.len()));
+        }
         let mut end: u64 = 0;
         for (i, s) in self.shots.iter().enumerate() {
             let name = format!("shot {} (`{}`)", i + 1, s.label);

@@ -38,6 +38,7 @@ fn each_break_is_named() {
     assert!(err(|f| f.width = 0).contains("size is 0x64"));
     assert!(err(|f| f.height = 100_000).contains("8192"));
     assert!(err(|f| f.shots.clear()).contains("no shots"));
+    assert!(err(|f| f.live_from = Some(4)).contains("live_from is shot index 4, but the film has 3 shots"));
     assert!(err(|f| f.shots[1].index = 7).contains("shot 2 (`s1`) has index 7"));
     assert!(err(|f| f.shots[1].start_frame = 99).contains("shot 2 (`s1`) starts at frame 99 but the shots before it end at frame 16"));
     assert!(err(|f| f.shots[1].frames = 0).contains("has no frames"));

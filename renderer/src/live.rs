@@ -70,6 +70,7 @@ impl LiveSession {
             sets: Vec::new(),
             scenes: Vec::new(),
             shots: Vec::new(),
+            live_from: Some(0),
         };
         Ok(Self {
             gen,
@@ -98,6 +99,7 @@ impl LiveSession {
         if let Some(last) = film.shots.last_mut() {
             last.transition = Transition { kind: "cut".into(), frames: 0 };
         }
+        film.live_from = Some(film.live_from.unwrap_or(film.shots.len()));
         let names = film.shots.iter().map(|s| Some(s.label.clone())).collect();
         let lines_free_at = film.total_frames;
         Self {

@@ -45,6 +45,7 @@ pub fn film(model: &str, seed: u64, shots: &[(&str, u32)]) -> Film {
         sets: Vec::new(),
         scenes: Vec::new(),
         shots,
+        live_from: None,
     }
 }
 

@@ -84,6 +84,25 @@ fn shots_recalled_later_are_protected_until_then() {
 }
 
 #[test]
+fn recalls_directed_live_protect_nothing_beforehand() {
+    // A live session cannot know a later recall, so neither does the render of its recording.
+    let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12), ("d", 12)]);
+    f.shots[2].recalls = vec![Recall::Shot { shot: 0 }];
+    f.shots[3].recalls = vec![Recall::Shot { shot: 1 }];
+    let protect = |f: &cine_ir::Film| {
+        let s = plan(f, &tiny());
+        s.shots.iter().map(|sh| s.chunks[sh.first_chunk].protect.clone()).collect::<Vec<_>>()
+    };
+    f.live_from = Some(0);
+    assert_eq!(protect(&f), vec![Vec::<usize>::new(); 4]);
+    // Going on live from shot 3 (`cine live --from`): the film's own recall still protects.
+    f.live_from = Some(3);
+    assert_eq!(protect(&f), vec![vec![0], vec![0], vec![], vec![]]);
+    f.live_from = None;
+    assert_eq!(protect(&f), vec![vec![0], vec![0, 1], vec![1], vec![]]);
+}
+
+#[test]
 fn schedule_round_trips_through_json() {
     let f = film("cine-tiny", 7, &[("a", 16), ("b", 16)]);
     let s = plan(&f, &tiny());

@@ -188,5 +188,6 @@ pub fn reference_film(story: &Story) -> Film {
         sets,
         scenes,
         shots,
+        live_from: None,
     }
 }
