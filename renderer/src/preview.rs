@@ -191,16 +191,20 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let (method, path) = (words.next().unwrap_or("GET"), words.next().unwrap_or("/"));
     let (m, cv) = &**shared;
     if method == "POST" && path == "/direction" {
+        // The body is read before any answer: closing with unread data would reset the
+        // connection, and the client would never see why.
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(&mut reader, length.min(MAX_DIRECTION + 1) as u64), &mut body)?;
+        if body.len() > MAX_DIRECTION {
+            let rest = length.saturating_sub(body.len()).min(1 << 20) as u64;
+            let _ = std::io::copy(&mut std::io::Read::take(&mut reader, rest), &mut std::io::sink());
+            return reply(&mut conn, "413 Payload Too Large", "a direction is one line");
+        }
         let port = conn.local_addr()?.port();
         let same = |o: &str| o == format!("http://127.0.0.1:{port}") || o == format!("http://localhost:{port}");
         if origin.as_deref().is_some_and(|o| !same(o)) {
             return reply(&mut conn, "403 Forbidden", "directions are taken only from the preview page itself");
         }
-        if length > MAX_DIRECTION {
-            return reply(&mut conn, "413 Payload Too Large", "a direction is one line");
-        }
-        let mut body = vec![0; length];
-        std::io::Read::read_exact(&mut reader, &mut body)?;
         let text = String::from_utf8_lossy(&body).trim().to_string();
         return match crate::live::parse(&text) {
             Err(e) => reply(&mut conn, "400 Bad Request", &format!("{e:#}")),
