@@ -1,19 +1,19 @@
-//! `cine live`: generate continuously and take directions from stdin.
+//! `cine live`: generate continuously and take directions from stdin and the preview page.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cine_ir::{Film, ModelProfile};
 use cine_renderer::frame::FrameSink;
-use cine_renderer::generator::StreamInfo;
+use cine_renderer::generator::{ChunkGenerator, StreamInfo};
 use cine_renderer::interrupt;
 use cine_renderer::live::{parse, Direction, LiveSession};
 use cine_renderer::mp4::{Mp4Options, Mp4Writer};
 use cine_renderer::preview::Preview;
-use cine_renderer::subtitles;
-
 use cine_renderer::render::{self, RenderOptions};
+use cine_renderer::subtitles;
 
 use super::render::{load_film, make_generator, GenArgs, VideoArgs};
 
@@ -35,7 +35,8 @@ pub struct Args {
     /// Output MP4 file (written when the session stops).
     #[arg(short, long, default_value = "out/live.mp4")]
     pub output: PathBuf,
-    /// Also write the session as a film IR (JSON) that `cine render` reproduces.
+    /// Also write the session as a film IR (JSON) that `cine render` reproduces (saved while
+    /// the session runs too, so a killed session leaves it).
     #[arg(long)]
     pub record: Option<PathBuf>,
     /// Go on from a film: a screenplay (.cine) or a session's recording (.json), played first
@@ -124,6 +125,34 @@ impl Saver {
     }
 }
 
+/// Plays `film` into the sinks (from the render cache when it can) and returns a session that
+/// goes on from its last frame.
+fn go_on_from(
+    path: &Path,
+    film: Film,
+    profile: &ModelProfile,
+    mut gen: Box<dyn ChunkGenerator>,
+    gen_args: &GenArgs,
+    sinks: &mut [&mut dyn FrameSink],
+) -> anyhow::Result<LiveSession> {
+    let schedule = cine_renderer::schedule::plan(&film, profile);
+    let cues = subtitles::cues(&film, 0..u32::MAX);
+    for s in sinks.iter_mut() {
+        s.dialogue(&cues)?;
+    }
+    let opts = RenderOptions { cache: gen_args.cache(), progress: false, interrupt: Some(interrupt::flag()), keep: None, resume: true };
+    let stats = render::run(&schedule, gen.as_mut(), sinks, &opts)?;
+    eprintln!(
+        "played {} ({} frames, {} shots; {} of {} chunks generated): now take directions",
+        path.display(),
+        stats.frames,
+        film.shots.len(),
+        stats.chunks_generated,
+        stats.chunks
+    );
+    Ok(LiveSession::resume(gen, profile, film, &schedule))
+}
+
 /// The next direction from stdin or the preview page; `None` at the end of stdin. Blocks,
 /// but gives up when Ctrl-C is pressed.
 fn next_line(rx: &mpsc::Receiver<Option<String>>) -> Option<String> {
@@ -162,7 +191,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         no_cache: from.is_none(),
         quiet: true,
     };
-    let mut gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    let gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let (w, h) = gen.frame_size(film.width, film.height);
     let mo = Mp4Options { scale: args.video.scale, cues: Vec::new(), burn: args.video.burn_subtitles };
     let mut mp4 = Mp4Writer::create_with(&args.output, w, h, fps, &mo)?;
@@ -175,26 +204,12 @@ fn session(args: &Args) -> anyhow::Result<()> {
     };
     let mut live = match from {
         Some(film) => {
-            let schedule = cine_renderer::schedule::plan(&film, &profile);
-            let cues = subtitles::cues(&film, 0..u32::MAX);
             let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut mp4];
             if let Some(p) = preview.as_mut() {
                 sinks.push(p);
             }
-            for s in sinks.iter_mut() {
-                s.dialogue(&cues)?;
-            }
-            let opts = RenderOptions { cache: gen_args.cache(), progress: false, interrupt: Some(interrupt::flag()), keep: None, resume: true };
-            let stats = render::run(&schedule, gen.as_mut(), &mut sinks, &opts)?;
-            eprintln!(
-                "played {} ({} frames, {} shots; {} of {} chunks generated): now take directions",
-                args.from.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                stats.frames,
-                film.shots.len(),
-                stats.chunks_generated,
-                stats.chunks
-            );
-            LiveSession::resume(gen, &profile, film, &schedule)
+            let from = args.from.as_deref().unwrap_or(Path::new("the film"));
+            go_on_from(from, film, &profile, gen, &gen_args, &mut sinks)?
         }
         None => {
             let info = StreamInfo { seed: film.seed, width: film.width, height: film.height, fps, global_caption: film.global_caption.clone() };
