@@ -39,10 +39,9 @@ pub struct Mp4Writer {
     /// Upscaler to the output size and its frame, when scaling.
     up: Option<(scaling::Context, Video)>,
     subs: Option<Subs>,
-    burn: Vec<Cue>,
-    /// Draw cues into the frames (those given at creation and by [`FrameSink::dialogue`]).
-    burn_on: bool,
-    fps: u32,
+    /// Cues drawn into the frames, when burning (given at creation, then by
+    /// [`FrameSink::dialogue`]).
+    burn: Option<Vec<Cue>>,
     enc_tb: Rational,
     ost_tb: Rational,
     width: u32,
@@ -181,9 +180,7 @@ impl Mp4Writer {
             rgb: Video::new(format::Pixel::RGB24, in_w, in_h),
             up,
             subs,
-            burn: if mo.burn { mo.cues.clone() } else { Vec::new() },
-            burn_on: mo.burn,
-            fps,
+            burn: mo.burn.then(|| mo.cues.clone()),
             enc_tb,
             ost_tb,
             width: in_w,
@@ -221,7 +218,7 @@ impl Mp4Writer {
             }
             None => &mut self.rgb,
         };
-        let texts: Vec<String> = self.burn.iter().filter(|c| c.shows(index)).map(Cue::display).collect();
+        let texts: Vec<String> = self.burn.iter().flatten().filter(|c| c.shows(index)).map(Cue::display).collect();
         if !texts.is_empty() {
             burn_into(src, &texts);
         }
@@ -265,7 +262,8 @@ impl Mp4Writer {
         self.octx.write_trailer().map_err(|e| describe(e, "cannot write", &self.output))?;
         let mut temp = self.temp.take().expect("finish runs once");
         if self.subs.is_none() && !cues.is_empty() {
-            temp = with_track(&temp, subtitles::segments(cues), self.fps, &self.output)?;
+            let fps = self.enc_tb.denominator() as u32;
+            temp = with_track(&temp, subtitles::segments(cues), fps, &self.output)?;
         }
         crate::mp4::readable(&temp);
         temp.persist(&self.output)
@@ -307,8 +305,8 @@ impl FrameSink for Mp4Writer {
     }
 
     fn dialogue(&mut self, cues: &[Cue]) -> Result<()> {
-        if self.burn_on {
-            self.burn = cues.to_vec();
+        if let Some(burn) = self.burn.as_mut() {
+            *burn = cues.to_vec();
         }
         Ok(())
     }

@@ -234,11 +234,7 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         "/caption" => {
             let caption = m.lock().map(|l| l.caption.clone()).unwrap_or_default();
-            write!(
-                conn,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{caption}",
-                caption.len()
-            )
+            reply(&mut conn, "200 OK", &caption)
         }
         "/stream" => {
             write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=frame\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")?;
@@ -264,9 +260,13 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
     }
 }
 
-/// A plain-text answer that closes the connection.
+/// A plain-text answer, never cached, that closes the connection.
 fn reply(conn: &mut TcpStream, status: &str, text: &str) -> std::io::Result<()> {
-    write!(conn, "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())
+    write!(
+        conn,
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )
 }
 
 /// RGB frames to JPEG bytes with FFmpeg's MJPEG encoder.

@@ -115,14 +115,18 @@ impl Saver {
             return;
         }
         (self.shots, self.at) = (shots, Instant::now());
-        let json = serde_json::to_string_pretty(&live.recording()).map(|j| j + "\n");
-        let res = json.map_err(std::io::Error::other).and_then(|j| super::write_output(&self.path, &j));
-        if let Err(e) = res {
+        if let Err(e) = write_recording(&self.path, &live.recording()) {
             if !std::mem::replace(&mut self.warned, true) {
-                eprintln!("warning: cannot save the recording {} ({e}); trying again at the end", self.path.display());
+                eprintln!("warning: {e:#}; trying again at the end");
             }
         }
     }
+}
+
+/// The recording as pretty JSON, through a temporary file.
+fn write_recording(path: &Path, film: &Film) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(film)? + "\n";
+    super::write_output(path, &json).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
 /// Plays `film` into the sinks (from the render cache when it can) and returns a session that
@@ -170,17 +174,17 @@ fn session(args: &Args) -> anyhow::Result<()> {
     // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
     // written; a second one kills at once.
     interrupt::install();
-    let from = match &args.from {
-        Some(p) => Some(load_film(p).map_err(|e| anyhow::anyhow!("{}", e.message().trim_start_matches("error: ")))?),
-        None => None,
+    // The film so far: the one the session goes on from, else an empty one of the arguments.
+    let film = match &args.from {
+        Some(p) => load_film(p).map_err(|e| anyhow::anyhow!("{}", e.message().trim_start_matches("error: ")))?,
+        None => {
+            let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
+            (film.width, film.height, film.fps, film.global_caption) = (args.width, args.height, args.fps, args.caption.clone());
+            film
+        }
     };
-    let model = from.as_ref().map_or(args.model.as_str(), |f| f.model.as_str());
+    let model = film.model.as_str();
     let profile = cine_model::registry::profile(model).ok_or_else(|| anyhow::anyhow!("unknown model `{model}`; known: cine-tiny, wan2.1-1.3b"))?;
-    let film = from.clone().unwrap_or_else(|| {
-        let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
-        (film.width, film.height, film.fps, film.global_caption) = (args.width, args.height, args.fps, args.caption.clone());
-        film
-    });
     let fps = film.fps;
     let gen_args = GenArgs {
         generator: args.generator.clone(),
@@ -188,7 +192,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         cache_dir: None,
         cache_max_mb: 2048,
         // The film a session goes on from is played from the render cache when it can be.
-        no_cache: from.is_none(),
+        no_cache: args.from.is_none(),
         quiet: true,
     };
     let gen = make_generator(&gen_args, &film).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
@@ -202,13 +206,12 @@ fn session(args: &Args) -> anyhow::Result<()> {
         eprintln!("preview: http://127.0.0.1:{}/", p.port());
         Some(p)
     };
-    let mut live = match from {
-        Some(film) => {
+    let mut live = match &args.from {
+        Some(from) => {
             let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut mp4];
             if let Some(p) = preview.as_mut() {
                 sinks.push(p);
             }
-            let from = args.from.as_deref().unwrap_or(Path::new("the film"));
             go_on_from(from, film, &profile, gen, &gen_args, &mut sinks)?
         }
         None => {
@@ -337,9 +340,9 @@ fn session(args: &Args) -> anyhow::Result<()> {
     );
     let mut failed = args.video.finish(&cues, fps).err();
     if let Some(r) = &args.record {
-        match super::write_output(r, &(serde_json::to_string_pretty(live.film())? + "\n")) {
+        match write_recording(r, live.film()) {
             Ok(()) => eprintln!("recorded the session as {}", r.display()),
-            Err(e) => failed = Some(anyhow::anyhow!("cannot write {}: {e}", r.display())),
+            Err(e) => failed = Some(e),
         }
     }
     failed.map_or(Ok(()), Err)

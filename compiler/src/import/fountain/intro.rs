@@ -16,6 +16,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::names::title_word;
+
 /// Words that are never part of a name.
 #[rustfmt::skip]
 const NOT_NAMES: &[&str] = &[
@@ -62,12 +64,6 @@ fn name_word(w: &str) -> bool {
         && w.chars().all(|c| (c.is_alphabetic() && !c.is_lowercase()) || c == '\'' || c == '-' || c == '\u{2019}')
         && w.starts_with(char::is_alphabetic)
         && w.ends_with(char::is_alphabetic)
-}
-
-/// `TEO` -> `Teo`.
-fn title(w: &str) -> String {
-    let mut cs = w.chars();
-    cs.next().map_or(String::new(), |f| f.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect())
 }
 
 /// A capitals run in a paragraph: its words and where it starts and ends.
@@ -164,7 +160,7 @@ pub fn introduced(actions: &[&str], place_words: &HashSet<String>) -> Vec<(Strin
             if rejected {
                 continue;
             }
-            let later = || words.iter().all(|w| last.get(title(w).as_str()).is_some_and(|&at| at >= i));
+            let later = || words.iter().all(|w| last.get(title_word(w).as_str()).is_some_and(|&at| at >= i));
             if introduces(&text[r.end..]) || (subject_of_sentence(text, &r) && later()) {
                 let name = r.words.join(" ");
                 if seen.insert(name.clone()) {

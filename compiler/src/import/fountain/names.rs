@@ -169,16 +169,13 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
 
 /// `DR. WHO` -> `Dr. Who`.
 fn title_case(name: &str) -> String {
-    name.split(' ')
-        .map(|w| {
-            let mut cs = w.chars();
-            match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    name.split(' ').map(title_word).collect::<Vec<_>>().join(" ")
+}
+
+/// `WHO` -> `Who`.
+pub fn title_word(w: &str) -> String {
+    let mut cs = w.chars();
+    cs.next().map_or(String::new(), |f| f.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect())
 }
 
 /// Whether an action text names a character: in capitals (`MARA`) or title case (`Mara`).
