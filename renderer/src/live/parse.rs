@@ -55,14 +55,15 @@ fn say(rest: &str) -> Result<Direction> {
     if !after.trim().is_empty() {
         bail!("unexpected `{}` after the line's text; {SAY_FORM}", after.trim());
     }
-    let (speaker, hold) = match head.split_whitespace().collect::<Vec<_>>()[..] {
-        [] => (String::new(), None),
-        [name] => (name.to_string(), None),
-        [name, "for", d] => (name.to_string(), Some(Hold::parse(d).ok_or_else(|| anyhow::anyhow!("`{d}` is not a time on screen: write it as 2s, 1.5s or 30f"))?)),
-        ["for", d] => (String::new(), Some(Hold::parse(d).ok_or_else(|| anyhow::anyhow!("`{d}` is not a time on screen: write it as 2s, 1.5s or 30f"))?)),
+    let (speaker, time) = match head.split_whitespace().collect::<Vec<_>>()[..] {
+        [] => ("", None),
+        [name] => (name, None),
+        [name, "for", d] => (name, Some(d)),
+        ["for", d] => ("", Some(d)),
         _ => bail!("{SAY_FORM}"),
     };
-    Ok(Direction::Say { speaker, text, hold })
+    let hold = time.map(|d| Hold::parse(d).ok_or_else(|| anyhow::anyhow!("`{d}` is not a time on screen: write it as 2s, 1.5s or 30f"))).transpose()?;
+    Ok(Direction::Say { speaker: speaker.to_string(), text, hold })
 }
 
 /// Parses one line; `Ok(None)` for blank lines and comments.
