@@ -47,7 +47,7 @@ fn scripted_session_equals_rendering_the_equivalent_film() {
         &[("a red ball on a table", 33), ("a blue room at night", 24), ("a green field", 12)],
     );
     film.shots[0].events = vec![cine_ir::PromptEvent { frame: 21, prompt: "a red ball rolls off the table".into() }];
-    film.shots[2].recalls = vec![cine_ir::Recall::Shot { shot: 1 }];
+    film.shots[2].recalls = vec![cine_ir::Recall::shot(1)];
     std::fs::write(dir.path().join("film.json"), serde_json::to_string(&film).unwrap()).unwrap();
     render(dir.path(), "film.json", "film.mp4");
     assert_eq!(std::fs::read(dir.path().join("film.mp4")).unwrap(), live_bytes);
@@ -309,7 +309,7 @@ fn a_session_goes_on_from_a_screenplay_and_its_recording_renders_back() {
     assert_eq!(rec.total_frames, 216 + 24 + 12, "chunks of 12 after the film");
     assert_eq!(rec.lines().count(), 4, "the film's three lines and the new one");
     assert_eq!(rec.shots[6].recalls, vec![], "a cut ends the recall");
-    assert_eq!(rec.shots[5].recalls, vec![cine_ir::Recall::Shot { shot: 1 }], "recall by the film's shot name");
+    assert_eq!(rec.shots[5].recalls, vec![cine_ir::Recall::shot(1)], "recall by the film's shot name");
     // The second time the film comes from the render cache, and the session is the same.
     let err = run("second.mp4", "second.json");
     assert!(err.contains("0 of 20 chunks generated"), "{err}");

@@ -74,7 +74,7 @@ impl Cx<'_> {
                 Stmt::Camera(c) => camera = self.call(lw, "camera", c),
                 Stmt::Transition(c) => transition = self.call(lw, "transition", c),
                 Stmt::At { time, text } => ats.push((time.clone(), text.value.clone(), p.span)),
-                Stmt::Recall { kind, name } => recalls.push((*kind, name.clone())),
+                Stmt::Recall { kind, name, at } => recalls.push((*kind, name.clone(), at.clone())),
                 Stmt::Say { .. } => says.push(p),
                 _ => {}
             }
@@ -116,7 +116,7 @@ impl Cx<'_> {
                 }
             }
         }
-        let recalls = self.recalls(lw, index, recalls);
+        let recalls = self.recalls(lw, index, (start, frames), recalls);
         for s in &subject_names {
             lw.seen_cast.entry(s.clone()).or_default().push(index);
         }
@@ -133,20 +133,9 @@ impl Cx<'_> {
         let prompt = compose(&action);
         let mut events = Vec::new();
         for (t, text, span) in ats {
-            let rel = match t.unit {
-                Unit::Seconds => (t.value * fps as f64).round(),
-                Unit::Frames => t.value.round(),
-            };
-            if rel >= frames as f64 {
-                self.diags.push(
-                    Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
-                        .label("after the shot ends")
-                        .also(span, "this prompt change never happens")
-                        .help(format!("times in `at` count from the start of the shot; use a time below {}s", secs(frames, fps))),
-                );
-                continue;
+            if let Some(rel) = self.at_frame(&t, fps, frames, span, "this prompt change never happens") {
+                events.push(PromptEvent { frame: start + rel, prompt: compose(&text) });
             }
-            events.push(PromptEvent { frame: start + rel as u32, prompt: compose(&text) });
         }
         events.sort_by_key(|e| e.frame);
         self.model_checks(lw, shot.head, &prompt, &events);
@@ -169,6 +158,25 @@ impl Cx<'_> {
             recalls,
             lines,
         }
+    }
+
+    /// The frame of a shot of `frames` frames that `at t` names, or an `event-outside-shot`
+    /// error (pointing also at `what`, which `never` happens) when it is not inside the shot.
+    fn at_frame(&mut self, t: &Duration, fps: u32, frames: u32, what: Span, never: &str) -> Option<u32> {
+        let rel = match t.unit {
+            Unit::Seconds => (t.value * fps as f64).round(),
+            Unit::Frames => t.value.round(),
+        };
+        if rel < frames as f64 {
+            return Some(rel as u32);
+        }
+        self.diags.push(
+            Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
+                .label("after the shot ends")
+                .also(what, never)
+                .help(format!("times in `at` count from the start of the shot; use a time below {}s", secs(frames, fps))),
+        );
+        None
     }
 
     /// Frames of a duration, rounded to the model's granularity (with a warning).
@@ -268,12 +276,26 @@ impl Cx<'_> {
         Some(Camera { name: c.name.text.clone(), params, phrase })
     }
 
-    fn recalls(&mut self, lw: &Lowering, index: usize, list: Vec<(RecallKind, cine_grammar::Name)>) -> Vec<Recall> {
+    /// The shot's recalls; `(start, frames)` place it in the film, for timed ones.
+    fn recalls(&mut self, lw: &Lowering, index: usize, (start, frames): (u32, u32), list: Vec<(RecallKind, cine_grammar::Name, Option<Duration>)>) -> Vec<Recall> {
+        let fps = lw.header.fps;
         let mut out = Vec::new();
-        for (kind, n) in list {
+        for (kind, n, at) in list {
+            // `at`: from that frame of the shot on (snapped to a chunk boundary when scheduled).
+            let from = match &at {
+                None => None,
+                Some(t) => match self.at_frame(t, fps, frames, n.span, "this recall never starts") {
+                    None => continue,
+                    Some(rel) => (rel > 0).then_some(start + rel),
+                },
+            };
+            let timed = |r: Recall| match from {
+                Some(f) => r.from_frame(f),
+                None => r,
+            };
             match kind {
                 RecallKind::Shot => match lw.labels.get(&n.text) {
-                    Some(&i) if i < index => out.push(Recall::Shot { shot: i }),
+                    Some(&i) if i < index => out.push(timed(Recall::shot(i))),
                     Some(_) => self.diags.push(
                         Diagnostic::new(Rule::RecallForward, 0, n.span, format!("shot `{}` is not earlier than this one", n.text))
                             .label("not an earlier shot")
@@ -313,7 +335,7 @@ impl Cx<'_> {
                                 .help("recall what earlier shots showed; the first appearance needs no recall"),
                         );
                     }
-                    out.push(if kind == RecallKind::Cast { Recall::Cast { name: n.text.clone(), shots } } else { Recall::Set { name: n.text.clone(), shots } });
+                    out.push(timed(if kind == RecallKind::Cast { Recall::cast(n.text.clone(), shots) } else { Recall::set(n.text.clone(), shots) }));
                 }
             }
         }

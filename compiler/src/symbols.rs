@@ -206,7 +206,7 @@ impl Symbols {
                     self.refer(SymbolKind::Cast, file, &n.text, n.span);
                 }
             }
-            Stmt::Recall { kind, name } => {
+            Stmt::Recall { kind, name, .. } => {
                 let kind = match kind {
                     RecallKind::Shot => SymbolKind::Shot,
                     RecallKind::Cast => SymbolKind::Cast,

@@ -70,9 +70,9 @@ fn lowers_everything() {
     assert_eq!(
         t.recalls,
         vec![
-            Recall::Shot { shot: 0 },
-            Recall::Cast { name: "mara".into(), shots: vec![0] },
-            Recall::Set { name: "pier".into(), shots: vec![0] },
+            Recall::shot(0),
+            Recall::cast("mara", vec![0]),
+            Recall::set("pier", vec![0]),
         ]
     );
     assert_eq!(f.cast[0].attributes["age"], "40");
@@ -101,4 +101,25 @@ fn a_film_cut_after_a_shot_keeps_what_comes_before() {
     assert_eq!(cut.scenes.len(), 1, "the quay scene had only shot c");
     assert_eq!(cut.scenes[0].shots, vec![0, 1]);
     assert_eq!(film.until_shot(2), film, "cut after the last shot: the whole film");
+}
+
+#[test]
+fn a_timed_recall_starts_at_its_frame_of_the_film() {
+    let src = SRC.replace("    recall shot one\n", "    recall shot one at 0.5s\n").replace("    recall set pier\n", "    recall set pier at 0s\n");
+    let film = cine_compiler::compile_str("t.cine", &src, &Default::default()).film.unwrap();
+    // The shot starts at film frame 32; 0.5 s at 16 fps is 8 frames in. `at 0s` is the whole shot.
+    assert_eq!(film.shots[1].recalls, vec![Recall::shot(0).from_frame(40), Recall::cast("mara", vec![0]), Recall::set("pier", vec![0])]);
+    let json = serde_json::to_string(&film.shots[1].recalls).unwrap();
+    assert_eq!(json, r#"[{"kind":"shot","shot":0,"from_frame":40},{"kind":"cast","name":"mara","shots":[0]},{"kind":"set","name":"pier","shots":[0]}]"#);
+    let back: Vec<Recall> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, film.shots[1].recalls);
+}
+
+#[test]
+fn a_recall_timed_after_its_shot_is_an_error() {
+    let src = SRC.replace("    recall shot one\n", "    recall shot one at 2s\n");
+    let c = common::check(&src, &Config::default());
+    let d = c.diagnostics.iter().find(|d| d.rule == cine_compiler::Rule::EventOutsideShot).expect("event-outside-shot");
+    assert!(d.message.contains("frame 32 of the shot") && d.message.contains("only 24 frames"), "{}", d.message);
+    assert!(c.film.is_none(), "an error stops the film");
 }

@@ -145,7 +145,8 @@ pub enum Stmt {
     Camera(Call),
     At { time: Duration, text: Text },
     Transition(Call),
-    Recall { kind: RecallKind, name: Name },
+    /// `recall shot door at 1.5s`: without `at`, for the whole shot.
+    Recall { kind: RecallKind, name: Name, at: Option<Duration> },
     /// `say keeper at 1s for 2s: "Hold on!"`: a line of dialogue.
     Say { speaker: Name, at: Option<Duration>, length: Option<Duration>, text: Text },
     Attr(Arg),

@@ -59,7 +59,7 @@ pub fn usage(keyword: &str) -> Option<&'static str> {
         "at" => "at 1.5s: \"the lamp flares\"",
         "say" => "say keeper: \"Hold on!\", or say keeper at 1.5s for 2s: \"Hold on!\"",
         "transition" => "transition dissolve(frames: 8)",
-        "recall" => "recall shot door, recall cast keeper, or recall set cliff",
+        "recall" => "recall shot door, recall cast keeper, or recall set cliff at 1.5s",
         _ => return None,
     })
 }

@@ -241,7 +241,9 @@ fn stmt(p: Pair<Rule>, base: usize) -> Result<Stmt, SyntaxError> {
                 "cast" => RecallKind::Cast,
                 _ => RecallKind::Set,
             };
-            Stmt::Recall { kind, name: name(next(), base) }
+            let name = name(next(), base);
+            let at = it.next().and_then(|a| a.into_inner().find(|x| x.as_rule() == Rule::duration)).map(|x| duration(x, base));
+            Stmt::Recall { kind, name, at }
         }
         Rule::say_stmt => {
             let speaker = name(next(), base);

@@ -121,7 +121,13 @@ impl Display for Stmt {
             Stmt::Camera(c) => write!(f, "camera {c}"),
             Stmt::At { time, text } => write!(f, "at {time}: {}", quote(&text.value)),
             Stmt::Transition(c) => write!(f, "transition {c}"),
-            Stmt::Recall { kind, name } => write!(f, "recall {} {}", kind.word(), name.text),
+            Stmt::Recall { kind, name, at } => {
+                write!(f, "recall {} {}", kind.word(), name.text)?;
+                match at {
+                    Some(at) => write!(f, " at {at}"),
+                    None => Ok(()),
+                }
+            }
             Stmt::Say { speaker, at, length, text } => {
                 write!(f, "say {}", speaker.text)?;
                 if let Some(at) = at {

@@ -181,3 +181,21 @@ fn no_rule_names_in_any_message() {
         }
     }
 }
+
+#[test]
+fn a_recall_can_start_at_a_time() {
+    let src = "scene harbor {\n  shot b {\n    duration 3s\n    recall shot arrival at 1.5s\n    recall cast mara\n    recall set harbor at 2f\n  }\n}\n";
+    let p = parse(src);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.file.items.iter().find_map(|i| match i { Item::Scene(s) => Some(s), _ => None }).unwrap();
+    let printed: Vec<String> = s.shots[0].props[1..].iter().map(|p| p.stmt.to_string()).collect();
+    assert_eq!(printed, ["recall shot arrival at 1.5s", "recall cast mara", "recall set harbor at 2f"]);
+    let Stmt::Recall { at: Some(t), name, .. } = &s.shots[0].props[1].stmt else { panic!("a timed recall expected") };
+    assert_eq!((t.value, t.unit, name.text.as_str()), (1.5, Unit::Seconds, "arrival"));
+    assert_eq!(&src[t.span.start..t.span.end], "1.5s");
+    // A time is a duration: a bare number or a second `at` is an error with the usage.
+    for bad in ["recall shot arrival at 2", "recall shot arrival at"] {
+        let p = parse(&format!("scene harbor {{\n  shot {{\n    {bad}\n  }}\n}}\n"));
+        assert_eq!(p.errors.len(), 1, "{bad}: {:?}", p.errors);
+    }
+}

@@ -133,16 +133,58 @@ pub struct Transition {
     pub frames: u32,
 }
 
+/// A `recall`: earlier shots whose memory a shot pins, for the whole shot or from a frame on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recall {
+    #[serde(flatten)]
+    pub target: RecallTarget,
+    /// Film frame the pin starts at (`recall shot door at 1.5s`, or a live `recall` in the
+    /// middle of a shot); `None`: the whole shot. Like a prompt change it takes effect from
+    /// the chunk boundary nearest to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_frame: Option<u32>,
+}
+
 /// What a `recall` refers to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Recall {
+pub enum RecallTarget {
     /// An earlier shot, by index into [`Film::shots`].
     Shot { shot: usize },
     /// A cast member: the renderer pins the blocks of the shots where it appeared.
     Cast { name: String, shots: Vec<usize> },
     /// A set: likewise, the shots filmed there.
     Set { name: String, shots: Vec<usize> },
+}
+
+impl Recall {
+    /// An earlier shot, for the whole shot.
+    pub fn shot(shot: usize) -> Self {
+        Self { target: RecallTarget::Shot { shot }, from_frame: None }
+    }
+
+    /// The shots where a cast member appeared.
+    pub fn cast(name: impl Into<String>, shots: Vec<usize>) -> Self {
+        Self { target: RecallTarget::Cast { name: name.into(), shots }, from_frame: None }
+    }
+
+    /// The shots filmed on a set.
+    pub fn set(name: impl Into<String>, shots: Vec<usize>) -> Self {
+        Self { target: RecallTarget::Set { name: name.into(), shots }, from_frame: None }
+    }
+
+    /// The same recall from film frame `frame` on.
+    pub fn from_frame(self, frame: u32) -> Self {
+        Self { from_frame: Some(frame), ..self }
+    }
+
+    /// The shots it pins.
+    pub fn shots(&self) -> &[usize] {
+        match &self.target {
+            RecallTarget::Shot { shot } => std::slice::from_ref(shot),
+            RecallTarget::Cast { shots, .. } | RecallTarget::Set { shots, .. } => shots,
+        }
+    }
 }
 
 /// What the compiler needs to know of a model to check a screenplay against it.

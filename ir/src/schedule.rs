@@ -82,7 +82,7 @@ pub struct ShotPlan {
     pub frames: u32,
     /// Generated frames dropped from the end of the shot's last chunk.
     pub trimmed_frames: u32,
-    /// Earlier shots whose memory the shot pins (from `recall`s), ascending.
+    /// Earlier shots whose memory the shot pins (from `recall`s, timed ones too), ascending.
     pub pins: Vec<usize>,
     /// How the shot goes into the next one.
     pub transition: Transition,
@@ -125,10 +125,10 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
         .shots
         .iter()
         .filter(|s| s.frames > 0 && s.index < foreseen)
-        .map(|s| (s.index, pins_of(s.index, &s.recalls)))
+        .map(|s| (s.index, pins_of(s.index, &s.recalls, u32::MAX)))
         .collect();
     for shot in film.shots.iter().filter(|s| s.frames > 0) {
-        let pins = pins_of(shot.index, &shot.recalls);
+        let pins = pins_of(shot.index, &shot.recalls, u32::MAX);
         let mut protect: Vec<usize> = all_pins
             .iter()
             .filter(|(later, _)| *later > shot.index)
@@ -154,7 +154,8 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
                 cut,
                 prompt,
                 prompt_changed,
-                pins: pins.clone(),
+                // A timed recall, like a prompt change, counts from the chunk whose middle it reaches.
+                pins: pins_of(shot.index, &shot.recalls, mid),
                 protect: protect.clone(),
                 stream_start: grid.chunk_start(index),
                 stream_frames: len,
@@ -192,14 +193,13 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
     }
 }
 
-/// Earlier shots named by a shot's recalls, ascending, without duplicates.
-fn pins_of(shot: usize, recalls: &[Recall]) -> Vec<usize> {
+/// Earlier shots named by a shot's recalls in force at film frame `frame`, ascending,
+/// without duplicates.
+fn pins_of(shot: usize, recalls: &[Recall], frame: u32) -> Vec<usize> {
     let mut pins: Vec<usize> = recalls
         .iter()
-        .flat_map(|r| match r {
-            Recall::Shot { shot } => vec![*shot],
-            Recall::Cast { shots, .. } | Recall::Set { shots, .. } => shots.clone(),
-        })
+        .filter(|r| r.from_frame.is_none_or(|f| f <= frame))
+        .flat_map(|r| r.shots().iter().copied())
         .filter(|&s| s < shot)
         .collect();
     pins.sort_unstable();

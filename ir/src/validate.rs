@@ -2,7 +2,7 @@
 //! to end, every frame number inside its shot, every index pointing at something. The
 //! renderer trusts these; a hand-edited IR that breaks one gets a plain error instead.
 
-use crate::{Film, Recall};
+use crate::Film;
 
 /// Longest film accepted: a day at 240 fps (the compiler's own limits are far below).
 pub const MAX_FRAMES: u64 = 24 * 3600 * 240;
@@ -52,12 +52,11 @@ impl Film {
                 last = e.frame as u64;
             }
             for r in &s.recalls {
-                let shots = match r {
-                    Recall::Shot { shot } => std::slice::from_ref(shot),
-                    Recall::Cast { shots, .. } | Recall::Set { shots, .. } => shots.as_slice(),
-                };
-                if let Some(bad) = shots.iter().find(|&&j| j >= i) {
+                if let Some(bad) = r.shots().iter().find(|&&j| j >= i) {
                     return Err(format!("{name} recalls shot {}, which is not an earlier shot", bad + 1));
+                }
+                if let Some(f) = r.from_frame.filter(|&f| (f as u64) < start || f as u64 >= stop) {
+                    return Err(format!("{name} recalls from frame {f}, outside its frames {start}-{}", stop - 1));
                 }
             }
             for l in &s.lines {

@@ -27,7 +27,8 @@ fn err(f: impl FnOnce(&mut Film)) -> String {
 fn a_consistent_film_passes() {
     let mut f = film();
     f.shots[1].events.push(PromptEvent { frame: 20, prompt: "q".into() });
-    f.shots[2].recalls.push(Recall::Cast { name: "mara".into(), shots: vec![0, 1] });
+    f.shots[2].recalls.push(Recall::cast("mara", vec![0, 1]));
+    f.shots[2].recalls.push(Recall::shot(0).from_frame(47));
     f.shots[2].lines.push(Line { speaker: "mara".into(), text: "Hi.".into(), start_frame: 40, frames: 8 });
     assert_eq!(f.validate(), Ok(()));
 }
@@ -46,8 +47,10 @@ fn each_break_is_named() {
     assert!(err(|f| f.shots[2].frames = u32::MAX - 40).contains("longer than"));
     assert!(err(|f| f.shots[0].scene = 3).contains("scene 3"));
     assert!(err(|f| f.shots[1].events.push(PromptEvent { frame: 40, prompt: "x".into() })).contains("changes its prompt at frame 40"));
-    assert!(err(|f| f.shots[1].recalls.push(Recall::Shot { shot: 1 })).contains("recalls shot 2, which is not an earlier shot"));
-    assert!(err(|f| f.shots[1].recalls.push(Recall::Set { name: "pier".into(), shots: vec![0, 5] })).contains("recalls shot 6"));
+    assert!(err(|f| f.shots[1].recalls.push(Recall::shot(1))).contains("recalls shot 2, which is not an earlier shot"));
+    assert!(err(|f| f.shots[1].recalls.push(Recall::set("pier", vec![0, 5]))).contains("recalls shot 6"));
+    assert!(err(|f| f.shots[1].recalls.push(Recall::shot(0).from_frame(32))).contains("shot 2 (`s1`) recalls from frame 32, outside its frames 16-31"));
+    assert!(err(|f| f.shots[1].recalls.push(Recall::shot(0).from_frame(15))).contains("from frame 15"));
     let line = |start_frame, frames| Line { speaker: "m".into(), text: "Hi.".into(), start_frame, frames };
     assert!(err(|f| f.shots[0].lines.push(line(10, 10))).contains("\"Hi.\" at frames 10-19, outside the shot's frames 0-15"));
     assert!(err(|f| f.shots[0].lines.push(line(4, 0))).contains("outside"));

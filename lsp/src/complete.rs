@@ -116,6 +116,7 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
                 _ => vec![],
             }
         }
+        "recall" if words.len() == 3 => out = vec![cand("at", KEYWORD, "from a time in the shot on")],
         "use" if words.len() == 1 => out = cine_compiler::stdlib::MODULES.iter().map(|m| cand(m.name, MODULE, "stdlib module")).collect(),
         "define" if words.len() == 1 => out = cine_compiler::stdlib::KINDS.iter().map(|k| cand(k, KEYWORD, "")).collect(),
         _ => {}

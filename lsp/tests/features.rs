@@ -450,7 +450,7 @@ fn unsaved_text_of_an_open_used_file_is_what_the_screenplay_sees() {
 
 #[test]
 fn dialogue_completes_speakers_and_timing_words_and_shows_in_the_shots_hover() {
-    let text = "cast mara \"a fisherwoman\"\ncast ion \"a boy\"\nset pier \"a pier\"\nscene pier {\n  shot a {\n    duration 4s\n    subjects mara\n    say mara at 1s: \"The ferry is late.\"\n    say \n    say ion \n    say ion at 2s \n    sa\n  }\n}\n";
+    let text = "cast mara \"a fisherwoman\"\ncast ion \"a boy\"\nset pier \"a pier\"\nscene pier {\n  shot a {\n    duration 4s\n    subjects mara\n    say mara at 1s: \"The ferry is late.\"\n    say \n    say ion \n    say ion at 2s \n    sa\n    recall set pier \n  }\n}\n";
     let mut s = Session::new(json!({}));
     s.open(URI, text);
     let line = |needle: &str| pos(text, needle).0;
@@ -458,6 +458,7 @@ fn dialogue_completes_speakers_and_timing_words_and_shows_in_the_shots_hover() {
     let timing = s.at("textDocument/completion", URI, line("say ion \n"), 12);
     let only_for = s.at("textDocument/completion", URI, line("say ion at 2s \n"), 18);
     let keyword = s.at("textDocument/completion", URI, line("    sa\n"), 6);
+    let recall_at = s.at("textDocument/completion", URI, line("recall set pier "), 20);
     // Hover on a shot needs a film that compiles: the same without the unfinished lines.
     let clean: String = text.lines().filter(|l| !l.ends_with(' ') && *l != "    sa").map(|l| format!("{l}\n")).collect();
     let other = "file:///tmp/clean.cine";
@@ -469,6 +470,7 @@ fn dialogue_completes_speakers_and_timing_words_and_shows_in_the_shots_hover() {
     assert_eq!(labels(timing), vec!["at", "for"]);
     assert_eq!(labels(only_for), vec!["for"]);
     assert!(labels(keyword).contains(&"say".to_string()), "{:?}", labels(keyword));
+    assert_eq!(labels(recall_at), vec!["at"], "a recall can start at a time");
     let shown = r.result(hover)["contents"]["value"].as_str().unwrap_or_default().to_string();
     assert!(shown.contains("1.00-2.69 s, mara: \"The ferry is late.\""), "{shown}");
 }

@@ -2,7 +2,7 @@
 //!
 //! Directions (one per line, `#` starts a comment):
 //! `prompt "TEXT"` switch the prompt within the shot; `cut "TEXT" [as NAME]` start a new
-//! shot; `recall NAME` pin in memory, for the current shot, an earlier shot by name or number,
+//! shot; `recall NAME` pin in memory, for the rest of the current shot, an earlier shot by name or number,
 //! or else every earlier shot whose prompt mentions NAME (a character or a set); `pause` / `resume`; `wait N` let N chunks pass before the next direction is read;
 //! `say [NAME] [for D]: "TEXT"` show a line of dialogue (a subtitle; never part of a prompt);
 //! `stop` finish. Directions take effect at the next chunk boundary; nothing generated is
@@ -150,13 +150,15 @@ impl LiveSession {
                     bail!("no earlier shot named `{name}` or showing `{name}` in its prompt");
                 }
                 let s = self.film.shots.last_mut().expect("a shot is open");
-                if s.frames > 0 {
-                    eprintln!("note: recall in the middle of a shot; the recorded film pins it for the whole shot");
-                }
+                // In the middle of a shot it pins from the next chunk on: the film's next frame.
+                let from = (s.frames > 0).then_some(self.film.total_frames);
                 for shot in shots {
                     if !self.pins.contains(&shot) {
                         self.pins.push(shot);
-                        s.recalls.push(Recall::Shot { shot });
+                        s.recalls.push(match from {
+                            Some(f) => Recall::shot(shot).from_frame(f),
+                            None => Recall::shot(shot),
+                        });
                     }
                 }
                 self.pins.sort_unstable();
@@ -204,7 +206,7 @@ impl LiveSession {
     }
 
     fn open_shot(&mut self, prompt: String, name: Option<String>) {
-        self.end_lines();
+        self.end_shot();
         // An empty shot (cut twice with no chunk between) is replaced.
         if self.film.shots.last().is_some_and(|s| s.frames == 0) {
             self.film.shots.pop();
@@ -306,9 +308,9 @@ impl LiveSession {
             .collect()
     }
 
-    /// A cut (or the end) ends the open shot's lines at its last frame.
-    fn end_lines(&mut self) {
-        end_lines(&mut self.film);
+    /// A cut (or the end) ends the open shot (see [`end_shot`]).
+    fn end_shot(&mut self) {
+        end_shot(&mut self.film);
         self.lines_free_at = self.film.total_frames;
     }
 
@@ -316,7 +318,7 @@ impl LiveSession {
     /// chunk was generated): for saving a recording while the session goes on.
     pub fn recording(&self) -> Film {
         let mut film = self.film.clone();
-        end_lines(&mut film);
+        end_shot(&mut film);
         drop_empty_shot(&mut film);
         film
     }
@@ -324,19 +326,21 @@ impl LiveSession {
     /// Ends the session: lines end with the last shot, a trailing shot that never got a frame
     /// is dropped (so the recorded film stays valid). Returns the lines never shown.
     pub fn finish(&mut self) -> Vec<(String, String)> {
-        self.end_lines();
+        self.end_shot();
         drop_empty_shot(&mut self.film);
         self.queue.drain(..).map(|(speaker, text, _)| (speaker, text)).collect()
     }
 }
 
-/// Ends the last shot's lines at its last frame.
-fn end_lines(film: &mut Film) {
+/// Ends the last shot: its lines end at its last frame, and a recall given after its last
+/// chunk (it never took effect) is dropped.
+fn end_shot(film: &mut Film) {
     if let Some(s) = film.shots.last_mut() {
         let end = s.start_frame + s.frames;
         for l in &mut s.lines {
             l.frames = l.frames.min(end.saturating_sub(l.start_frame));
         }
+        s.recalls.retain(|r| r.from_frame.is_none_or(|f| f < end));
     }
 }
 

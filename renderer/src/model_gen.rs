@@ -292,6 +292,9 @@ impl ChunkGenerator for ModelGenerator {
         if cut {
             gen.begin_shot(pins);
             gen.memory_mut().set_protected(protect);
+        } else {
+            // A recall timed to start within the shot.
+            gen.memory_mut().set_pinned(pins);
         }
         if let Some(e) = emb {
             gen.set_prompt(&e)?;

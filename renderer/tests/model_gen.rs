@@ -132,3 +132,21 @@ fn the_teacher_schedule_refines_the_student_steps() {
     }
     assert!(s.windows(2).all(|w| w[1] < w[0]) && s[16] > 0.0, "{s:?}");
 }
+
+#[test]
+fn a_recall_timed_mid_shot_changes_the_memory_from_its_chunk_on() {
+    use cine_model::memory::{CamrConfig, MemoryPolicy};
+    let mut gen = ModelGenerator::new(ModelParts::random("cine-tiny", 1, &WORDS).unwrap());
+    // A tight memory, so what is pinned decides what the chunk sees: the shot's first chunk,
+    // the previous one and one more, by relevance (or a pinned one).
+    gen.set_policy(MemoryPolicy::Camr(CamrConfig { sinks: 0, shot_sink: true, window: 1, top_k: 1, bank: 16, decay: 0.9 }));
+    // Shot a: film frames 0..21 (chunks of 9 and 12). Shot b: 21..93, six chunks from 21, 33, ...
+    let plain = film("cine-tiny", 3, &[("a red ball", 21), ("a blue room", 72)]);
+    let mut timed = plain.clone();
+    timed.shots[1].recalls = vec![cine_ir::Recall::shot(0).from_frame(45)];
+    let (a, b) = (render(&mut gen, &plain), render(&mut gen, &timed));
+    assert_eq!(a.len(), 93);
+    // (assert! instead of assert_eq!: a failure would print 93 frames.)
+    assert!(a[..45] == b[..45], "before the recall starts the frames are the same");
+    assert!(a[45..] != b[45..], "from its chunk on the pinned shot changes what the memory holds");
+}

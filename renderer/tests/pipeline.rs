@@ -197,20 +197,25 @@ fn storyboard_has_a_row_per_shot() {
     }
 }
 
+/// Applies directions one by one, generating the chunks each `wait` asks for.
+fn direct<'a>(live: &mut LiveSession, cap: &mut Capture, lines: impl IntoIterator<Item = &'a str>) {
+    for line in lines {
+        if let Some(d) = parse(line).unwrap() {
+            live.apply(d).unwrap();
+        }
+        while live.hold > 0 {
+            live.step(&mut [&mut *cap]).unwrap();
+        }
+    }
+}
+
 #[test]
 fn a_live_session_matches_its_recorded_film() {
     let info = StreamInfo { seed: 4, width: 64, height: 64, fps: 16, global_caption: String::new() };
     let mut live = LiveSession::new(Box::new(ProceduralGenerator::new()), &tiny(), info).unwrap();
     let mut cap = Capture::default();
     let script = "prompt \"a red ball\"\nwait 2\nprompt \"a red ball bounces\"\nwait 1\ncut \"a blue room\" as room\nwait 2\ncut \"a green field\"\nrecall room\nwait 1\nstop\n";
-    for line in script.lines() {
-        if let Some(d) = parse(line).unwrap() {
-            live.apply(d).unwrap();
-        }
-        while live.hold > 0 {
-            live.step(&mut [&mut cap]).unwrap();
-        }
-    }
+    direct(&mut live, &mut cap, script.lines());
     live.finish();
     let recorded = live.film().clone();
     assert_eq!(recorded.shots.iter().map(|s| s.frames).collect::<Vec<_>>(), vec![33, 24, 12]);
@@ -221,18 +226,42 @@ fn a_live_session_matches_its_recorded_film() {
 }
 
 #[test]
+fn a_recall_in_the_middle_of_a_live_shot_is_recorded_from_its_frame() {
+    let info = StreamInfo { seed: 2, width: 64, height: 64, fps: 16, global_caption: String::new() };
+    let mut live = LiveSession::new(Box::new(ProceduralGenerator::new()), &tiny(), info).unwrap();
+    let mut cap = Capture::default();
+    direct(&mut live, &mut cap, ["cut \"a red room\" as red", "wait 1", "cut \"a blue room\"", "wait 2", "recall red", "wait 2", "stop"]);
+    live.finish();
+    let recorded = live.film().clone();
+    // Shot 2 starts at frame 9 (one 9-frame chunk); the recall came after two 12-frame chunks.
+    assert_eq!(recorded.shots[1].recalls, vec![cine_ir::Recall::shot(0).from_frame(33)]);
+    let (rendered, _) = frames_of(&recorded, None);
+    let live_frames: Vec<RgbFrame> = cap.0.into_iter().map(|(_, f)| f).collect();
+    assert_eq!(rendered.len(), 57);
+    assert_eq!(rendered, live_frames);
+    // The procedural disc takes the pinned shot's colour: recorded for the whole shot (as
+    // before timed recalls), the render would show it two chunks early.
+    let mut whole = recorded.clone();
+    whole.shots[1].recalls = vec![cine_ir::Recall::shot(0)];
+    assert_ne!(frames_of(&whole, None).0[9..33], live_frames[9..33], "a whole-shot recall shows earlier");
+    // A recall after the shot's last chunk never took effect: the recording leaves it out.
+    let info = StreamInfo { seed: 2, width: 64, height: 64, fps: 16, global_caption: String::new() };
+    let mut live = LiveSession::new(Box::new(ProceduralGenerator::new()), &tiny(), info).unwrap();
+    direct(&mut live, &mut Capture::default(), ["cut \"a red room\" as red", "wait 1", "cut \"a blue room\"", "wait 1", "recall red", "stop"]);
+    assert_eq!(live.recording().shots[1].recalls, vec![]);
+    live.finish();
+    assert_eq!(live.film().shots[1].recalls, vec![]);
+    live.film().validate().unwrap();
+}
+
+#[test]
 fn recall_by_word_pins_the_shots_that_showed_it() {
     let info = StreamInfo { seed: 1, width: 64, height: 64, fps: 16, global_caption: String::new() };
     let mut live = LiveSession::new(Box::new(ProceduralGenerator::new()), &tiny(), info).unwrap();
     let mut cap = Capture::default();
-    for line in ["cut \"the lighthouse at dusk\"", "wait 1", "cut \"a boat at sea\"", "wait 1", "cut \"Lighthouse keeper climbs\"", "wait 1", "cut \"the harbor\"", "recall lighthouse", "wait 1"] {
-        live.apply(parse(line).unwrap().unwrap()).unwrap();
-        while live.hold > 0 {
-            live.step(&mut [&mut cap]).unwrap();
-        }
-    }
+    direct(&mut live, &mut cap, ["cut \"the lighthouse at dusk\"", "wait 1", "cut \"a boat at sea\"", "wait 1", "cut \"Lighthouse keeper climbs\"", "wait 1", "cut \"the harbor\"", "recall lighthouse", "wait 1"]);
     let recalls = &live.film().shots[3].recalls;
-    assert_eq!(recalls, &vec![cine_ir::Recall::Shot { shot: 0 }, cine_ir::Recall::Shot { shot: 2 }]);
+    assert_eq!(recalls, &vec![cine_ir::Recall::shot(0), cine_ir::Recall::shot(2)]);
     assert!(live.apply(parse("recall dragon").unwrap().unwrap()).is_err());
 }
 

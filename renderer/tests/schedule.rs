@@ -60,9 +60,9 @@ fn prompt_events_snap_to_the_nearest_chunk_boundary() {
 fn recalls_pin_earlier_shots_only() {
     let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12)]);
     f.shots[2].recalls = vec![
-        Recall::Cast { name: "anna".into(), shots: vec![0, 2] },
-        Recall::Shot { shot: 1 },
-        Recall::Set { name: "cafe".into(), shots: vec![0] },
+        Recall::cast("anna", vec![0, 2]),
+        Recall::shot(1),
+        Recall::set("cafe", vec![0]),
     ];
     f.shots[2].transition = Transition { kind: "fade".into(), frames: 8 };
     let s = plan(&f, &tiny());
@@ -72,10 +72,29 @@ fn recalls_pin_earlier_shots_only() {
 }
 
 #[test]
+fn a_timed_recall_pins_from_the_chunk_boundary_nearest_to_it() {
+    let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 48)]);
+    // Shot b: film frames 12..60, chunks from 12, 24, 36, 48. Shot 0 from frame 29 snaps to 24
+    // (like a prompt change: the chunk whose middle it reaches), the cast recall to 48.
+    f.shots[1].recalls = vec![Recall::shot(0).from_frame(29), Recall::cast("anna", vec![0]).from_frame(50)];
+    let s = plan(&f, &tiny());
+    let starts: Vec<u32> = s.chunks.iter().filter(|c| c.shot == 1).map(|c| c.film_start).collect();
+    assert_eq!(starts, vec![12, 24, 36, 48]);
+    let pins: Vec<Vec<usize>> = s.chunks.iter().filter(|c| c.shot == 1).map(|c| c.pins.clone()).collect();
+    assert_eq!(pins, vec![vec![], vec![0], vec![0], vec![0]]);
+    assert_eq!(s.shots[1].pins, vec![0], "the shot's pins hold every recall");
+    f.shots[1].recalls = vec![Recall::shot(0).from_frame(47)];
+    let pins: Vec<Vec<usize>> = plan(&f, &tiny()).chunks.iter().filter(|c| c.shot == 1).map(|c| c.pins.clone()).collect();
+    assert_eq!(pins, vec![vec![], vec![], vec![], vec![0]]);
+    // Timed or not, a recall protects the shot it names from the start.
+    assert_eq!(plan(&f, &tiny()).chunks[0].protect, vec![0]);
+}
+
+#[test]
 fn shots_recalled_later_are_protected_until_then() {
     let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12), ("d", 12)]);
-    f.shots[2].recalls = vec![Recall::Shot { shot: 0 }];
-    f.shots[3].recalls = vec![Recall::Cast { name: "anna".into(), shots: vec![0, 1] }];
+    f.shots[2].recalls = vec![Recall::shot(0)];
+    f.shots[3].recalls = vec![Recall::cast("anna", vec![0, 1])];
     let s = plan(&f, &tiny());
     let protect: Vec<Vec<usize>> = s.shots.iter().map(|sh| s.chunks[sh.first_chunk].protect.clone()).collect();
     // Shot 0 is recalled by shots 2 and 3, shot 1 by shot 3; the last shot protects nothing.
@@ -87,8 +106,8 @@ fn shots_recalled_later_are_protected_until_then() {
 fn recalls_directed_live_protect_nothing_beforehand() {
     // A live session cannot know a later recall, so neither does the render of its recording.
     let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12), ("d", 12)]);
-    f.shots[2].recalls = vec![Recall::Shot { shot: 0 }];
-    f.shots[3].recalls = vec![Recall::Shot { shot: 1 }];
+    f.shots[2].recalls = vec![Recall::shot(0)];
+    f.shots[3].recalls = vec![Recall::shot(1)];
     let protect = |f: &cine_ir::Film| {
         let s = plan(f, &tiny());
         s.shots.iter().map(|sh| s.chunks[sh.first_chunk].protect.clone()).collect::<Vec<_>>()

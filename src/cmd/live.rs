@@ -22,7 +22,8 @@ pub const DIRECTIONS: &str = "Directions (one a line on stdin, applied at the ne
   prompt \"TEXT\"                  switch the prompt within the shot (the first one opens a shot)
   cut \"TEXT\" [as NAME]           start a new shot
   recall NAME                    keep an earlier shot (by name or number), or every earlier shot
-                                 whose prompt names a character or set, in memory for this shot
+                                 whose prompt names a character or set, in memory for the rest of
+                                 this shot
   say [NAME] [for D]: \"TEXT\"     a line of dialogue (subtitle): from the next boundary or when the
                                  line before it ends, for D (2s, 30f) or its reading time; a cut ends it
   pause | resume                 stop and restart generating

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cine_compiler::report::{render, Format};
-use cine_ir::{Film, ModelProfile, Recall};
+use cine_ir::{Film, ModelProfile, RecallTarget};
 
 /// Arguments of `cine plan`.
 #[derive(clap::Args)]
@@ -118,10 +118,11 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
                 );
             }
             for r in &shot.recalls {
-                s += &match r {
-                    Recall::Shot { shot } => format!("    recall shot {}\n", film.shots[*shot].label),
-                    Recall::Cast { name, shots } => format!("    recall cast {name} (shots {shots:?})\n"),
-                    Recall::Set { name, shots } => format!("    recall set {name} (shots {shots:?})\n"),
+                let from = r.from_frame.map_or(String::new(), |f| format!(" from frame {f}"));
+                s += &match &r.target {
+                    RecallTarget::Shot { shot } => format!("    recall shot {}{from}\n", film.shots[*shot].label),
+                    RecallTarget::Cast { name, shots } => format!("    recall cast {name} (shots {shots:?}){from}\n"),
+                    RecallTarget::Set { name, shots } => format!("    recall set {name} (shots {shots:?}){from}\n"),
                 };
             }
         }

@@ -149,10 +149,10 @@ pub fn reference_film(story: &Story) -> Film {
         };
         let mut recalls = vec![];
         if let Some(j) = story.set_first_appearance(i) {
-            recalls.push(Recall::Set { name: set.name().into(), shots: vec![j] });
+            recalls.push(Recall::set(set.name(), vec![j]));
         }
         if let Some(j) = story.subject_first_appearance(i) {
-            recalls.push(Recall::Cast { name: who.name().into(), shots: vec![j] });
+            recalls.push(Recall::cast(who.name(), vec![j]));
         }
         shots.push(Shot {
             index: i,

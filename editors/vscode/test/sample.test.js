@@ -19,7 +19,7 @@ scene cliff {
     camera orbit_left(speed: slow, degrees: 45)
     transition dissolve(frames: 8f)
     say keeper at 1.5s for 2s: "Burn bright."
-    recall shot door
+    recall shot door at 2s
     action "never closed
     duration 24f // cine:allow(short-shot, frame-rounding)
   }
@@ -117,6 +117,8 @@ test("attribute keys, recall kinds and module names are not statement keywords",
   scoped(17, "recall", "keyword.other.recall");
   scoped(17, "shot", "storage.modifier.kind");
   scoped(17, "door", "variable.other.recalled");
+  scoped(17, "at", "keyword.other.at");
+  scoped(17, "2", "constant.numeric.duration");
   scoped(3, "styles", "entity.name.namespace");
 });
 

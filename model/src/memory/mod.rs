@@ -37,22 +37,6 @@ impl Block {
     }
 }
 
-/// Shot indices named by a shot's `recall` hints (the pins for [`KvMemory::begin_shot`] /
-/// `CausalGenerator::begin_shot`), sorted and deduplicated. For [`KvMemory::set_protected`],
-/// pass the recalls of all later shots of the film.
-pub fn recall_shots(recalls: &[cine_ir::Recall]) -> Vec<usize> {
-    let mut out: Vec<usize> = recalls
-        .iter()
-        .flat_map(|r| match r {
-            cine_ir::Recall::Shot { shot } => vec![*shot],
-            cine_ir::Recall::Cast { shots, .. } | cine_ir::Recall::Set { shots, .. } => shots.clone(),
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// One routing decision, for inspection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RouteRecord {
@@ -117,6 +101,11 @@ impl KvMemory {
     /// A new shot begins at chunk `start`; `pinned` are earlier shots `recall`ed by it.
     pub fn begin_shot(&mut self, start: usize, pinned: Vec<usize>) {
         self.state.shot_start = start;
+        self.state.pinned = pinned;
+    }
+
+    /// Changes the pins within the shot (a `recall` timed to start mid-shot).
+    pub fn set_pinned(&mut self, pinned: Vec<usize>) {
         self.state.pinned = pinned;
     }
 
@@ -232,16 +221,5 @@ impl KvContext for KvMemory {
             self.staged[layer] = Some((k.clone(), v.clone()));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use cine_ir::Recall;
-
-    #[test]
-    fn recall_shots_flattens_and_dedups() {
-        let r = vec![Recall::Set { name: "bar".into(), shots: vec![4, 1] }, Recall::Shot { shot: 1 }, Recall::Cast { name: "ann".into(), shots: vec![0] }];
-        assert_eq!(super::recall_shots(&r), vec![0, 1, 4]);
     }
 }
