@@ -3,6 +3,18 @@
 //! Each subcommand lives in its own file under `cmd/`. Exit codes: 0 success, 1 the input
 //! has errors (lint errors, failed renders), 2 usage or internal error.
 
+/// `print!` for a command's results: a closed pipe (`cine plan f.cine | head`) ends the
+/// command quietly (exit 0) instead of panicking; another write error exits 2.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cmd::write_stdout(format_args!($($t)*)) };
+}
+
+/// `println!` likewise.
+macro_rules! outln {
+    () => { out!("\n") };
+    ($($t:tt)*) => { out!("{}\n", format_args!($($t)*)) };
+}
+
 mod cmd;
 
 use clap::{Parser, Subcommand};

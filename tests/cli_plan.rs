@@ -75,3 +75,29 @@ fn human_plan_lists_each_shots_dialogue() {
     assert!(door < line && line < lamp, "the line is listed under its shot:\n{s}");
     assert_eq!(s.matches("    line [").count(), 3, "{s}");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_plan_quietly() {
+    // `cine plan long.cine | head -c 10`: far more output than a pipe holds, and the reader
+    // goes away after 10 bytes. The plan stops without a panic.
+    let dir = tempfile::tempdir().unwrap();
+    let shots: String = (0..400).map(|i| format!("  shot s{i} {{\n    duration 2s\n    action \"a long walk along the pier, step {i}\"\n  }}\n")).collect();
+    std::fs::write(dir.path().join("long.cine"), format!("set pier \"a pier\"\nscene pier {{\n{shots}}}\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["plan", "long.cine"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        // To a file: warnings on a pipe nobody reads yet could fill it and block the plan.
+        .stderr(std::fs::File::create(dir.path().join("err.txt")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 10];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let err = std::fs::read_to_string(dir.path().join("err.txt")).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // The full plan is larger than a pipe's buffer, so the reader really went away mid-write.
+    assert!(cine(&["plan", dir.path().join("long.cine").to_str().unwrap()]).stdout.len() > 256 << 10);
+}

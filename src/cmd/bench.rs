@@ -122,12 +122,12 @@ fn check_kernels(device: &str) -> anyhow::Result<bool> {
     let dev = cine_model::device::pick(if device == "auto" { "cuda" } else { device })?;
     anyhow::ensure!(!dev.is_cpu(), "--check-kernels checks the GPU kernels: give it a GPU (--device cuda); the CPU always runs the reference");
     let rows = cine_model::wan::flash::self_check(&dev)?;
-    println!("{:<22} {:<44} {:>10} {:>10} {:>10} {:>9} {:>8}  ok", "kernel", "shape", "max err", "mean err", "tolerance", "ms", "TFLOP/s");
+    outln!("{:<22} {:<44} {:>10} {:>10} {:>10} {:>9} {:>8}  ok", "kernel", "shape", "max err", "mean err", "tolerance", "ms", "TFLOP/s");
     for r in &rows {
-        println!("{:<22} {:<44} {:>10.2e} {:>10.2e} {:>10.2e} {:>9.3} {:>8.1}  {}", r.kernel, r.shape, r.max_abs, r.mean_abs, r.tol, r.ms, r.tflops, if r.ok { "yes" } else { "NO" });
+        outln!("{:<22} {:<44} {:>10.2e} {:>10.2e} {:>10.2e} {:>9.3} {:>8.1}  {}", r.kernel, r.shape, r.max_abs, r.mean_abs, r.tol, r.ms, r.tflops, if r.ok { "yes" } else { "NO" });
     }
     let bad = rows.iter().filter(|r| !r.ok).count();
-    println!("{} rows, {} outside tolerance", rows.len(), bad);
+    outln!("{} rows, {} outside tolerance", rows.len(), bad);
     Ok(bad == 0)
 }
 
@@ -153,7 +153,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     let schedule = plan(&film, &profile);
     let t = Instant::now();
     let mut gen = generator(args, &film)?;
-    println!("generator {} (loaded in {:.3} s)", gen.id(), t.elapsed().as_secs_f64());
+    outln!("generator {} (loaded in {:.3} s)", gen.id(), t.elapsed().as_secs_f64());
     gen.start(&stream_info(&schedule))?;
     let mut times = Vec::new();
     let mut frames = 0;
@@ -167,7 +167,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     let total: f64 = times.iter().sum();
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
-    println!(
+    outln!(
         "{} chunks, {} frames: first chunk {:.3} s, median {:.3} s, max {:.3} s per chunk; {:.2} frames/s ({:.2}x the film's {} fps)",
         times.len(),
         frames,
@@ -184,7 +184,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
             .iter()
             .map(|(name, secs)| format!("{name} {:.3} s/chunk ({:.0}%)", secs / times.len() as f64, 100.0 * secs / total))
             .collect();
-        println!("split: {}; other {:.0}%", parts.join(", "), 100.0 * (total - staged).max(0.0) / total);
+        outln!("split: {}; other {:.0}%", parts.join(", "), 100.0 * (total - staged).max(0.0) / total);
     }
     if args.incremental {
         let dir = std::env::temp_dir().join(format!("cine-bench-{}", std::process::id()));
@@ -203,7 +203,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         edited.shots[last].prompt = "the woman waves goodbye at the station".into();
         let (warm, n_warm) = run(&edited, gen.as_mut())?;
         let usage = RenderCache::new(dir.join("cache"), u64::MAX).usage();
-        println!(
+        outln!(
             "incremental: cold render {cold:.3} s ({n_cold} chunks), after editing the last shot {warm:.3} s ({n_warm} chunks): {:.1}x faster; cache {} entries, {:.1} MiB",
             cold / warm.max(1e-9),
             usage.entries,

@@ -32,7 +32,7 @@ pub fn run(args: Args) -> i32 {
     match args.action {
         Action::Info => {
             let u = c.usage();
-            println!("{}: {} entries, {:.1} MiB", dir.display(), u.entries, u.bytes as f64 / (1 << 20) as f64);
+            outln!("{}: {} entries, {:.1} MiB", dir.display(), u.entries, u.bytes as f64 / (1 << 20) as f64);
             0
         }
         Action::Clean { max_mb } => {
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> i32 {
             match c.evict(max_mb.map(|m| m << 20).unwrap_or(0)) {
                 Ok(n) => {
                     let after = c.usage();
-                    println!(
+                    outln!(
                         "removed {n} entries ({:.1} MiB) from {}",
                         (before.bytes - after.bytes) as f64 / (1 << 20) as f64,
                         dir.display()

@@ -204,9 +204,9 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
         None => suite::run(source.as_mut(), &stories)?,
     };
     if args.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", table(&[report]));
+        out!("{}", table(&[report]));
     }
     Ok(0)
 }

@@ -7,8 +7,8 @@ use cine_compiler::{Config, Rule};
 
 pub fn run(name: &str) -> i32 {
     if name.is_empty() {
-        print!("{}", table());
-        println!("\n`cine lint --explain RULE` shows one with an example; levels of lints are set in cine.toml under [lints].");
+        out!("{}", table());
+        outln!("\n`cine lint --explain RULE` shows one with an example; levels of lints are set in cine.toml under [lints].");
         return 0;
     }
     let Some(rule) = Rule::from_name(name) else {
@@ -19,25 +19,25 @@ pub fn run(name: &str) -> i32 {
         return 2;
     };
     let kind = if rule.is_lint() { format!("lint, {} by default", rule.default_level().name()) } else { "always an error".into() };
-    println!("{} ({kind})\n\n{}\n", rule.code(), rule.doc());
+    outln!("{} ({kind})\n\n{}\n", rule.code(), rule.doc());
     if rule.is_lint() {
-        println!("Set its level in cine.toml (`[lints]` then `{} = \"allow\"`, \"warn\" or \"deny\"), or silence one line or shot with `// cine:allow({})`.\n", rule.name(), rule.name());
+        outln!("Set its level in cine.toml (`[lints]` then `{} = \"allow\"`, \"warn\" or \"deny\"), or silence one line or shot with `// cine:allow({})`.\n", rule.name(), rule.name());
     }
     let Some(e) = example(rule) else {
-        println!("It concerns files or limits rather than one screenplay's text, so it has no example here.");
+        outln!("It concerns files or limits rather than one screenplay's text, so it has no example here.");
         return 0;
     };
     let c = cine_compiler::compile("example.cine", &e.bad, None, &super::compile_options(None), &Config::default());
     let shown: Vec<_> = c.diagnostics.iter().filter(|d| d.rule == rule).cloned().collect();
-    println!("For example, this screenplay gives:\n");
-    print!("{}", render(Format::Human, &shown, &c.sources));
-    println!("\nand is fixed by changing:\n");
+    outln!("For example, this screenplay gives:\n");
+    out!("{}", render(Format::Human, &shown, &c.sources));
+    outln!("\nand is fixed by changing:\n");
     let (removed, added) = diff(&e);
     for l in removed {
-        println!("- {l}");
+        outln!("- {l}");
     }
     for l in added {
-        println!("+ {l}");
+        outln!("+ {l}");
     }
     0
 }

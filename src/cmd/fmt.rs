@@ -63,13 +63,13 @@ pub fn run(args: Args) -> i32 {
             }
         };
         if stdin {
-            print!("{formatted}");
+            out!("{formatted}");
             if args.check && formatted != text {
                 code = 1;
             }
         } else if formatted != text {
             if args.check {
-                println!("{}", f.display());
+                outln!("{}", f.display());
                 code = 1;
             } else if let Err(e) = super::rewrite(f, &formatted) {
                 eprintln!("error: cannot write {}: {e}", f.display());

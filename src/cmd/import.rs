@@ -88,7 +88,7 @@ pub fn run(args: Args) -> i32 {
                 return 2;
             }
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     if out.errors > 0 {
         1

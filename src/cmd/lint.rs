@@ -103,7 +103,7 @@ pub fn run(args: Args) -> i32 {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         eprintln!("{}: {}, {}", plural(files.len(), "file"), plural(errors, "error"), plural(warnings, "warning"));
     } else {
-        print!("{text}");
+        out!("{text}");
     }
     if io {
         2

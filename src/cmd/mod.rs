@@ -17,6 +17,20 @@ pub mod watch;
 
 use std::path::{Path, PathBuf};
 
+/// Writes a command's output to stdout (the `out!` / `outln!` macros). A reader that went
+/// away (`| head`) ends the process with 0, as for the Unix tools; any other failure with 2.
+pub fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(2);
+    }
+}
+
 /// How the CLI compiles: the model registry for the model-aware checks, `use` paths
 /// confined to `root` (none: file imports are refused).
 pub fn compile_options(root: Option<PathBuf>) -> cine_compiler::Options {

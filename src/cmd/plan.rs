@@ -33,7 +33,7 @@ pub fn run(args: Args) -> i32 {
     };
     let profile = cine_model::registry::profile(&film.model);
     match args.format.as_str() {
-        "human" => print!("{}", human(&film, profile.as_ref())),
+        "human" => out!("{}", human(&film, profile.as_ref())),
         _ => {
             let mut v = match serde_json::to_value(&film) {
                 Ok(v) => v,
@@ -48,7 +48,7 @@ pub fn run(args: Args) -> i32 {
                 }
             }
             match serde_json::to_string_pretty(&v) {
-                Ok(s) => println!("{s}"),
+                Ok(s) => outln!("{s}"),
                 Err(e) => {
                     eprintln!("error: cannot serialise the plan: {e}");
                     return 2;

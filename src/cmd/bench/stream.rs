@@ -217,12 +217,12 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
 /// Prints a report as the lines `cine bench` shows.
 pub fn print(r: &Report) {
     let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
-    println!("{} at {}x{}, {} steps, memory {}, {} on {} (attention: {}), weights: {}", r.config, r.size.0, r.size.1, r.steps, r.memory, r.dtype, r.device, r.attention, r.weights);
-    println!(
+    outln!("{} at {}x{}, {} steps, memory {}, {} on {} (attention: {}), weights: {}", r.config, r.size.0, r.size.1, r.steps, r.memory, r.dtype, r.device, r.attention, r.weights);
+    outln!(
         "{} chunks, {} frames ({:.1} s of video at {FPS} fps) in {:.2} s: {:.2} FPS ({:.2}x real time)",
         r.chunks, r.frames, r.seconds_of_video, r.wall_s, r.fps, r.fps / FPS
     );
-    println!(
+    outln!(
         "first chunk {:.3} s (latency to the first frames, after a {:.2} s warm-up; no text encoder); per chunk: start {:.3} s, end {:.3} s",
         r.first_chunk_s, r.warmup_s, r.start_chunk_s, r.end_chunk_s
     );
@@ -236,10 +236,10 @@ pub fn print(r: &Report) {
     if let Some(h) = r.host_peak_rss_bytes {
         mem += &format!("; host peak RSS {:.0} MiB", mib(h));
     }
-    println!("{mem}");
+    outln!("{mem}");
     if r.profiled_chunks > 0 {
         let total: f64 = r.split.iter().filter(|s| !s.0.contains("attention") && s.0 != "memory routing").map(|s| s.1).sum();
         let parts: Vec<String> = r.split.iter().map(|(n, s)| format!("{n} {:.3} s ({:.0}%)", s, 100.0 * s / total.max(1e-12))).collect();
-        println!("where the time goes (per chunk, last {} chunks, synchronised; attention and routing are also counted in DiT and prompt switch): {}", r.profiled_chunks, parts.join(", "));
+        outln!("where the time goes (per chunk, last {} chunks, synchronised; attention and routing are also counted in DiT and prompt switch): {}", r.profiled_chunks, parts.join(", "));
     }
 }
