@@ -24,6 +24,20 @@ fn live(dir: &Path, extra: &[&str], input: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// A scripted session (lockstep, procedural, no preview) in `dir`, render cache in `dir/cache`,
+/// with stdin and stderr piped.
+fn spawn_live(dir: &Path, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["live", "--lockstep", "--no-preview", "--generator", "procedural"])
+        .args(extra)
+        .env("CINE_CACHE_DIR", dir.join("cache"))
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn render(dir: &Path, ir: &str, out: &str) {
     let o = Command::new(env!("CARGO_BIN_EXE_cine"))
         .args(["render", ir, "-o", out, "--generator", "procedural", "--no-cache"])
@@ -231,6 +245,29 @@ fn ctrl_c_ends_the_session_and_keeps_what_was_made() {
 }
 
 #[test]
+fn ctrl_c_while_the_film_plays_writes_nothing_and_says_how_to_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // An hour of film: still playing when the signal comes.
+    std::fs::write(dir.path().join("long.cine"), "set sea \"a grey sea\"\nscene sea {\n  shot {\n    duration 3600s\n  }\n}\n").unwrap();
+    let mut child = spawn_live(dir.path(), &["-o", "l.mp4", "--record", "l.json", "--from", "long.cine"]);
+    let part = || std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part"));
+    // The MP4's temporary file appears once the signal handler is in and the film plays.
+    let t0 = Instant::now();
+    while !part() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no temporary MP4 after 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted while playing long.cine, before any direction: nothing written") && err.contains("cine live --from long.cine"), "{err}");
+    assert!(!err.contains("error"), "{err}");
+    assert!(!dir.path().join("l.mp4").exists() && !dir.path().join("l.json").exists());
+    assert!(!part(), "no temporary file is left behind");
+}
+
+#[test]
 fn help_lists_every_direction() {
     let o = Command::new(env!("CARGO_BIN_EXE_cine")).args(["live", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&o.stdout);
@@ -283,16 +320,7 @@ fn a_session_goes_on_from_a_screenplay_and_its_recording_renders_back() {
     let dir = tempfile::tempdir().unwrap();
     let film = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenplays/lighthouse.cine");
     let run = |out: &str, rec: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
-            .args(["live", "--lockstep", "--no-preview", "--generator", "procedural", "-o", out, "--record", rec])
-            .arg("--from")
-            .arg(&film)
-            .env("CINE_CACHE_DIR", dir.path().join("cache"))
-            .current_dir(dir.path())
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_live(dir.path(), &["-o", out, "--record", rec, "--from", film.to_str().unwrap()]);
         // A prompt after the film starts a new shot: the film's last shot is over.
         child.stdin.take().unwrap().write_all(b"prompt \"a quiet sea at dawn\"\nrecall door\nsay keeper for 1s: \"Home.\"\nwait 2\ncut \"the keeper sleeps\" as sleep\nwait 1\nstop\n").unwrap();
         let o = child.wait_with_output().unwrap();

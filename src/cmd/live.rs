@@ -90,6 +90,10 @@ pub struct Args {
 pub fn run(args: Args) -> i32 {
     match session(&args) {
         Ok(()) => 0,
+        Err(e) if e.is::<Interrupted>() => {
+            eprintln!("{e}");
+            130
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             2
@@ -130,6 +134,18 @@ fn write_recording(path: &Path, film: &Film) -> anyhow::Result<()> {
     super::write_output(path, &json).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
+/// Ctrl-C while the film a session goes on from still plays: nothing live happened yet.
+#[derive(Debug)]
+struct Interrupted(String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 /// Plays `film` into the sinks (from the render cache when it can) and returns a session that
 /// goes on from its last frame.
 fn go_on_from(
@@ -146,7 +162,17 @@ fn go_on_from(
         s.dialogue(&cues)?;
     }
     let opts = RenderOptions { cache: gen_args.cache(), progress: false, interrupt: Some(interrupt::flag()), keep: None, resume: true };
-    let stats = render::run(&schedule, gen.as_mut(), sinks, &opts)?;
+    let stats = match render::run(&schedule, gen.as_mut(), sinks, &opts) {
+        Ok(s) => s,
+        Err(_) if interrupt::requested() => {
+            let film = path.display();
+            return Err(Interrupted(format!(
+                "interrupted while playing {film}, before any direction: nothing written (the shots it finished stay in the render cache: `cine live --from {film}` again goes on from them)"
+            ))
+            .into());
+        }
+        Err(e) => return Err(e),
+    };
     eprintln!(
         "played {} ({} frames, {} shots; {} of {} chunks generated): now take directions",
         path.display(),
