@@ -3,6 +3,7 @@
 use cine_compiler::symbols::{Symbol, SymbolKind};
 use cine_grammar::{Parse, Span};
 use serde_json::{json, Value};
+use cine_ir::RecallTarget;
 
 use crate::analysis::{shots, Doc};
 use crate::text::Encoding;
@@ -80,6 +81,22 @@ fn shot(doc: &Doc, i: usize) -> String {
         for l in &s.lines {
             let at = |f: u32| (f - s.start_frame) as f64 / fps;
             out.push_str(&format!("\n- {:.2}-{:.2} s, {}: \"{}\"", at(l.start_frame), at(l.start_frame + l.frames), l.speaker, l.text));
+        }
+    }
+    if !s.recalls.is_empty() {
+        out.push_str("\n\nkept in memory (recall):\n");
+        let label = |i: usize| film.shots.get(i).map_or(String::new(), |t| format!("`{}`", t.label));
+        for r in &s.recalls {
+            let what = match &r.target {
+                RecallTarget::Shot { shot } => format!("shot {}", label(*shot)),
+                RecallTarget::Cast { name, shots } | RecallTarget::Set { name, shots } => {
+                    let kind = if matches!(r.target, RecallTarget::Cast { .. }) { "cast" } else { "set" };
+                    let seen: Vec<String> = shots.iter().map(|&i| label(i)).collect();
+                    format!("{kind} `{name}` (shots {})", seen.join(", "))
+                }
+            };
+            let when = r.from_frame.map_or("for the whole shot".to_string(), |f| format!("from {:.2} s (frame {f})", f.saturating_sub(s.start_frame) as f64 / fps));
+            out.push_str(&format!("\n- {what}, {when}"));
         }
     }
     if s.transition.frames > 0 {

@@ -473,4 +473,18 @@ fn dialogue_completes_speakers_and_timing_words_and_shows_in_the_shots_hover() {
     assert_eq!(labels(recall_at), vec!["at"], "a recall can start at a time");
     let shown = r.result(hover)["contents"]["value"].as_str().unwrap_or_default().to_string();
     assert!(shown.contains("1.00-2.69 s, mara: \"The ferry is late.\""), "{shown}");
+    assert!(!shown.contains("kept in memory"), "no recall in shot a: {shown}");
+}
+
+#[test]
+fn a_shots_hover_lists_what_it_keeps_in_memory_and_from_when() {
+    let text = FILM.replace("    recall shot arrival\n", "    recall shot arrival\n    recall cast mara at 0.5s\n");
+    let mut s = Session::new(json!({}));
+    s.open(URI, &text);
+    let (l, c) = pos(&text, "shot {");
+    let second = s.at("textDocument/hover", URI, l, c);
+    let r = s.finish();
+    let shown = r.result(second)["contents"]["value"].as_str().unwrap().to_string();
+    // The second shot starts at frame 32: 0.5 s in is frame 40.
+    assert!(shown.contains("kept in memory (recall):\n\n- shot `arrival`, for the whole shot\n- cast `mara` (shots `arrival`), from 0.50 s (frame 40)"), "{shown}");
 }
