@@ -120,3 +120,15 @@ fn batch_scales_and_carries_the_dialogue() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the scale is a whole factor from 1 to 16"));
 }
+
+#[test]
+fn report_places_are_checked_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), script(1)).unwrap();
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    let o = cine(&["batch", "a.cine", "--generator", "procedural", "--out-dir", "films", "--report", "reports"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--report: cannot write reports: it is a directory"), "{err}");
+    assert!(!dir.path().join("films/a.mp4").exists(), "nothing rendered");
+}

@@ -75,6 +75,20 @@ fn bad_input_and_output_fail_clearly() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("not a consistent film IR: the film is longer than"), "{}", text(&o));
     assert!(!dir.path().join("h.mp4").exists());
+    // Outputs that cannot be written are refused before rendering (they used to fail only
+    // when the finished files were moved into place): a directory, a sidecar in no directory.
+    std::fs::create_dir(dir.path().join("films")).unwrap();
+    let refused = [
+        (vec!["-o", "films"], "cannot write films: it is a directory; give a file name, e.g. films/film.mp4"),
+        (vec!["-o", "y.mp4", "--storyboard", "films"], "cannot write films: it is a directory; give a file name, e.g. films/storyboard.png"),
+        (vec!["-o", "y.mp4", "--subtitles", "nowhere/y.srt"], "--subtitles: cannot write nowhere/y.srt: the directory nowhere does not exist"),
+    ];
+    for (extra, says) in refused {
+        let o = cine(&[&["render", "a.cine", "--generator", "procedural", "--no-cache"], &extra[..]].concat(), dir.path());
+        assert_ne!(o.status.code(), Some(0), "{extra:?}");
+        assert!(text(&o).contains(says) && !text(&o).contains("wrote"), "{extra:?}: {}", text(&o));
+        assert!(!dir.path().join("y.mp4").exists());
+    }
 }
 
 #[test]

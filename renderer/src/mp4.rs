@@ -99,12 +99,8 @@ impl Mp4Writer {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        anyhow::ensure!(
-            dir.is_dir(),
-            "cannot write {}: the directory {} does not exist; create it first",
-            output.display(),
-            dir.display()
-        );
+        // Checked now, not when the finished video is moved into place after the whole render.
+        crate::files::check_output(output, "film.mp4")?;
         let name = output.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
@@ -266,8 +262,7 @@ impl Mp4Writer {
             temp = with_track(&temp, subtitles::segments(cues), fps, &self.output)?;
         }
         crate::mp4::readable(&temp);
-        temp.persist(&self.output)
-            .with_context(|| format!("cannot move the finished video to {}", self.output.display()))?;
+        temp.persist(&self.output).map_err(|e| anyhow!("cannot move the finished video to {}: {}", self.output.display(), e.error))?;
         Ok(self.output.clone())
     }
 }

@@ -228,6 +228,9 @@ pub fn render_film_with(
 ) -> Result<RenderStats> {
     let schedule = plan(film, profile);
     anyhow::ensure!(!schedule.chunks.is_empty(), "the film has no frames to render");
+    if let Some(p) = storyboard {
+        crate::files::check_output(p, "storyboard.png")?;
+    }
     let (w, h) = gen.frame_size(schedule.width, schedule.height);
     let range = opts.keep.clone().unwrap_or(0..u32::MAX);
     let cues = crate::subtitles::cues(film, range.clone());

@@ -110,6 +110,9 @@ fn output_errors_are_clear() {
     let missing = dir.path().join("no/such/dir/film.mp4");
     let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &missing, None, &RenderOptions::default()).unwrap_err();
     assert!(format!("{e:#}").contains("does not exist"), "{e:#}");
+    // A directory as the output is refused before anything is generated.
+    let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), dir.path(), None, &RenderOptions::default()).unwrap_err();
+    assert!(format!("{e:#}").contains("it is a directory; give a file name, e.g. "), "{e:#}");
 }
 
 #[test]

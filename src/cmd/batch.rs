@@ -61,6 +61,13 @@ pub fn run(args: Args) -> i32 {
         eprintln!("error: cannot create {}: {e}", args.out_dir.display());
         return 2;
     }
+    // The reports are written at the end: their places are checked before the renders.
+    for (flag, p, example) in [("--report", &args.report, "report.json"), ("--junit", &args.junit, "junit.xml")] {
+        if let Some(e) = p.as_deref().and_then(|p| cine_renderer::files::check_output(p, example).err()) {
+            eprintln!("error: {flag}: {e}");
+            return 2;
+        }
+    }
     // Ctrl-C / SIGTERM: every render stops before its next chunk and leaves no file.
     cine_renderer::interrupt::install();
     let jobs = run_all(&scripts, args.jobs, |p| render_one(p, &args));

@@ -140,6 +140,9 @@ fn generator(args: &Args, film: &cine_ir::Film) -> anyhow::Result<Box<dyn ChunkG
 }
 
 fn bench(args: &Args) -> anyhow::Result<()> {
+    if let Some(p) = &args.json {
+        cine_renderer::files::check_output(p, "bench.json").map_err(|e| anyhow::anyhow!("--json: {e}"))?;
+    }
     if let Some(config) = &args.config {
         let report = stream::measure(args, config)?;
         stream::print(&report);

@@ -198,6 +198,9 @@ fn next_line(rx: &mpsc::Receiver<Option<String>>) -> Option<String> {
 
 fn session(args: &Args) -> anyhow::Result<()> {
     args.video.check()?;
+    if let Some(r) = &args.record {
+        cine_renderer::files::check_output(r, "session.json").map_err(|e| anyhow::anyhow!("--record: {e}"))?;
+    }
     // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
     // written; a second one kills at once.
     interrupt::install();

@@ -59,10 +59,13 @@ pub struct VideoArgs {
 }
 
 impl VideoArgs {
-    /// Checks what can be checked before any work: the sidecar's format.
+    /// Checks what can be checked before any work: the sidecar's format and place.
     pub fn check(&self) -> anyhow::Result<()> {
         match &self.subtitles {
-            Some(p) => Sidecar::of(p).map(|_| ()).map_err(|e| anyhow::anyhow!("--subtitles: {e}")),
+            Some(p) => {
+                Sidecar::of(p).map_err(|e| anyhow::anyhow!("--subtitles: {e}"))?;
+                cine_renderer::files::check_output(p, "film.srt").map_err(|e| anyhow::anyhow!("--subtitles: {e}"))
+            }
             None => Ok(()),
         }
     }
