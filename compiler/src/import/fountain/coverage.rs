@@ -6,7 +6,7 @@
 //! (`mara speaks to teo`); a speaker who talks past the limit goes on in a close-up (then
 //! a medium close-up again, and so on, never the same size twice in a row).
 //! Dual dialogue (`^`) stays in the shot of the speech it answers: they talk at once.
-//! Off-screen speakers (`V.O.`, `O.S.`, `O.C.`) never get a shot: their lines stay in the
+//! Off-screen speakers (`V.O.`, `O.S.`, `O.C.`) never get a shot of their own: their lines stay in the
 //! current one.
 
 use std::collections::{HashMap, HashSet};
@@ -116,7 +116,8 @@ impl Film {
             if size.is_some() {
                 let to = scene.speakers.iter().flatten().copied().find(|&c| c != cast);
                 let to = to.map(|l| clean(&self.cast[l].name.to_lowercase()));
-                let action = speaker_action(&who, to.as_deref(), manner.as_deref().filter(|_| k == 0));
+                // An off-screen voice opening a scene plays over a shot of the place: nobody speaks.
+                let action = if off_screen { String::new() } else { speaker_action(&who, to.as_deref(), manner.as_deref().filter(|_| k == 0)) };
                 let (size, subjects) = if off_screen { (None, vec![]) } else { (size, vec![cast]) };
                 let before = std::mem::take(pending);
                 self.scene().shots.push(Shot { action, size, subjects, before, ..Default::default() });

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::coverage::Names;
 use super::intro::introduced;
 use super::names::{cast_description, ident, Location, When};
-use super::parse::{Element, Script};
+use super::parse::{Dialogue, Element, Script};
 use crate::import::one_line;
 
 /// A film before timing.
@@ -183,6 +183,9 @@ impl Film {
         let mut last_time = None;
         // Sections, synopses and notes waiting for the next scene or shot.
         let mut pending = Vec::new();
+        // Off-screen lines before the first scene (an opening voice-over): they play over the
+        // first scene's opening shot of its place, or over the first action without a heading.
+        let mut opening: Vec<(&Dialogue, usize)> = Vec::new();
         for e in &script.elements {
             match e {
                 Element::Heading { text, number } => {
@@ -204,16 +207,29 @@ impl Film {
                     };
                     let before = std::mem::take(&mut pending);
                     f.scenes.push(Scene { set, heading: Some(heading), time, time_note, shots: vec![], before, speakers: [None; 2] });
+                    for (d, cast) in opening.drain(..) {
+                        f.speech(d, cast, &mut pending);
+                    }
                 }
                 Element::Action(a) => {
                     let action = clean(a);
                     let subjects = names.named(&action, &f.cast);
                     let before = std::mem::take(&mut pending);
                     f.scene().shots.push(Shot { action, subjects, before, ..Default::default() });
+                    for (d, cast) in opening.drain(..) {
+                        f.speech(d, cast, &mut pending);
+                    }
                 }
                 Element::Dialogue(d) => {
                     if let Some(&cast) = f.keys.get(&speaker_key(&d.name)) {
-                        f.speech(d, cast, &mut pending);
+                        if f.scenes.is_empty() && d.off_screen() {
+                            opening.push((d, cast));
+                        } else {
+                            for (d, cast) in opening.drain(..) {
+                                f.speech(d, cast, &mut pending);
+                            }
+                            f.speech(d, cast, &mut pending);
+                        }
                     }
                 }
                 Element::Transition(t) => {
@@ -237,6 +253,9 @@ impl Film {
                 }
                 Element::Outline(o) => pending.push(clean(o)),
             }
+        }
+        for (d, cast) in opening.drain(..) {
+            f.speech(d, cast, &mut pending);
         }
         f.fill_empty_scene();
         f.after = pending;

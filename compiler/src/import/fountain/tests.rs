@@ -210,6 +210,26 @@ fn a_conversation_cuts_to_each_speaker() {
 }
 
 #[test]
+fn an_opening_voice_over_plays_over_the_first_scene() {
+    // Before the first heading: the lines wait for the scene and play over a shot of its
+    // place, which has no speaker in it; the action is the next shot.
+    let f = Film::new(&parse("NARRATOR (V.O.)\nIt was a dark night.\n\nEXT. PIER - NIGHT\n\nMARA waits.\n\nMARA\nWhere is he?\n"));
+    assert_eq!(f.scenes.len(), 1, "no scene of its own");
+    assert_eq!(f.sets.len(), 1);
+    assert_eq!(coverage(&f), [(vec![], None, vec!["narrator"]), (vec!["mara"], None, vec!["mara"])]);
+    let shots = &f.scenes[0].shots;
+    assert_eq!((shots[0].action.as_str(), shots[1].action.as_str()), ("", "MARA waits."));
+    assert!(shots[0].lines[0].off_screen);
+    // A scene that opens with a voice-over likewise; without any heading it plays over the
+    // first action.
+    let f = Film::new(&parse("INT. CABIN - NIGHT\n\nANA (O.S.)\nMe.\n"));
+    assert_eq!((f.scenes[0].shots.len(), f.scenes[0].shots[0].action.as_str()), (1, ""));
+    let f = Film::new(&parse("ANA (V.O.)\nLong ago.\n\nANA sleeps.\n"));
+    assert_eq!(coverage(&f), [(vec!["ana"], None, vec!["ana"])]);
+    assert_eq!(f.scenes[0].shots[0].action, "ANA sleeps.");
+}
+
+#[test]
 fn dual_dialogue_stays_in_the_shot() {
     let f = Film::new(&parse("INT. CAR - DAY\n\nANA drives. BEN sleeps.\n\nANA\nWake up.\n\nBEN ^\nNo.\n"));
     assert_eq!(coverage(&f), [(vec!["ana", "ben"], None, vec!["ana", "ben"])]);
