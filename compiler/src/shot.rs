@@ -205,7 +205,7 @@ impl Cx<'_> {
         }
         if let Some(p) = &lw.profile {
             let g = p.frame_granularity.max(1);
-            if whole % g != 0 {
+            if !whole.is_multiple_of(g) {
                 frames = (((whole + g / 2) / g) * g).max(g);
                 why.push(format!("{} makes frames in steps of {g}", p.name));
             }

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, encoder, format, software::scaling, util::frame::Video, Dictionary, Packet, Rational};
 
