@@ -57,6 +57,7 @@ pub fn example(rule: Rule) -> Option<Example> {
         Rule::ShortShot => shots("    duration 8f\n", "    duration 12f\n"),
         Rule::FrameRounding => shots("    duration 1.1s\n", "    duration 1.25s\n"),
         Rule::EventOutsideShot => shots("    duration 2s\n    at 2.5s: \"rain\"\n", "    duration 2s\n    at 1.5s: \"rain\"\n"),
+        Rule::LateChange => shots("    duration 2.25s\n    at 2s: \"rain\"\n", "    duration 2.25s\n    at 1.75s: \"rain\"\n"),
         Rule::LineOutsideShot => shots(&say(" at 2s: \"Too late.\""), &say(" at 1s: \"Too late.\"")),
         Rule::SpeakerOffScreen => shots("    duration 2s\n    say mara: \"Over here.\"\n", &say(": \"Over here.\"")),
         Rule::FastLine => shots(&say(" at 1s: \"The ferry never comes on time on a day like this one\""), &say(" at 1s: \"Not today.\"")),

@@ -133,7 +133,7 @@ impl Cx<'_> {
         let prompt = compose(&action);
         let mut events = Vec::new();
         for (t, text, span) in ats {
-            if let Some(rel) = self.at_frame(&t, fps, frames, span, "this prompt change never happens") {
+            if let Some(rel) = self.at_frame(lw, &t, (start, frames), span, "this prompt change never happens") {
                 events.push(PromptEvent { frame: start + rel, prompt: compose(&text) });
             }
         }
@@ -160,23 +160,36 @@ impl Cx<'_> {
         }
     }
 
-    /// The frame of a shot of `frames` frames that `at t` names, or an `event-outside-shot`
-    /// error (pointing also at `what`, which `never` happens) when it is not inside the shot.
-    fn at_frame(&mut self, t: &Duration, fps: u32, frames: u32, what: Span, never: &str) -> Option<u32> {
+    /// The frame of the shot at film frames `start..start + frames` that `at t` names, or an
+    /// `event-outside-shot` error (pointing also at `what`, which `never` happens) when it is
+    /// not inside the shot. With a model, a time past the middle of the shot's last chunk is
+    /// a `late-change` warning: changes take effect at chunk boundaries.
+    fn at_frame(&mut self, lw: &Lowering, t: &Duration, (start, frames): (u32, u32), what: Span, never: &str) -> Option<u32> {
+        let fps = lw.header.fps;
         let rel = match t.unit {
             Unit::Seconds => (t.value * fps as f64).round(),
             Unit::Frames => t.value.round(),
         };
-        if rel < frames as f64 {
-            return Some(rel as u32);
+        if rel >= frames as f64 {
+            self.diags.push(
+                Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
+                    .label("after the shot ends")
+                    .also(what, never)
+                    .help(format!("times in `at` count from the start of the shot; use a time below {}s", secs(frames, fps))),
+            );
+            return None;
         }
-        self.diags.push(
-            Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
-                .label("after the shot ends")
-                .also(what, never)
-                .help(format!("times in `at` count from the start of the shot; use a time below {}s", secs(frames, fps))),
-        );
-        None
+        let rel = rel as u32;
+        let last = lw.profile.as_ref().and_then(|p| cine_ir::schedule::Grid::from_profile(p).last_change_frame(start, frames).map(|l| (p, l)));
+        if let Some((p, last)) = last.filter(|&(_, last)| rel > last) {
+            self.diags.push(
+                Diagnostic::new(Rule::LateChange, 0, t.span, format!("`at {t}` comes after the middle of the shot's last {} chunk (frame {last} of the shot)", p.name))
+                    .label("too late for the last chunk")
+                    .also(what, never)
+                    .help(format!("changes take effect at the chunk boundary nearest to them; use a time up to {}s, or make the shot longer", secs(last, fps))),
+            );
+        }
+        Some(rel)
     }
 
     /// Frames of a duration, rounded to the model's granularity (with a warning).
@@ -278,13 +291,12 @@ impl Cx<'_> {
 
     /// The shot's recalls; `(start, frames)` place it in the film, for timed ones.
     fn recalls(&mut self, lw: &Lowering, index: usize, (start, frames): (u32, u32), list: Vec<(RecallKind, cine_grammar::Name, Option<Duration>)>) -> Vec<Recall> {
-        let fps = lw.header.fps;
         let mut out = Vec::new();
         for (kind, n, at) in list {
             // `at`: from that frame of the shot on (snapped to a chunk boundary when scheduled).
             let from = match &at {
                 None => None,
-                Some(t) => match self.at_frame(t, fps, frames, n.span, "this recall never starts") {
+                Some(t) => match self.at_frame(lw, t, (start, frames), n.span, "this recall never starts") {
                     None => continue,
                     Some(rel) => (rel > 0).then_some(start + rel),
                 },

@@ -122,4 +122,10 @@ fn a_recall_timed_after_its_shot_is_an_error() {
     let d = c.diagnostics.iter().find(|d| d.rule == cine_compiler::Rule::EventOutsideShot).expect("event-outside-shot");
     assert!(d.message.contains("frame 32 of the shot") && d.message.contains("only 24 frames"), "{}", d.message);
     assert!(c.film.is_none(), "an error stops the film");
+    // Inside the shot but past the middle of its last chunk (12-frame chunks from frame 32:
+    // the last one starts 12 frames in, its middle is frame 18): a warning, it never starts.
+    let c = common::check(&SRC.replace("    recall shot one\n", "    recall shot one at 1.4s\n"), &Config::default());
+    let d = c.diagnostics.iter().find(|d| d.rule == cine_compiler::Rule::LateChange).expect("late-change");
+    assert!(d.message.contains("`at 1.4s` comes after the middle of the shot's last") && d.message.contains("frame 18 of the shot"), "{}", d.message);
+    assert!(c.diagnostics.iter().all(|d| d.rule != cine_compiler::Rule::EventOutsideShot));
 }

@@ -40,6 +40,22 @@ impl Grid {
         }
     }
 
+    /// The last frame of a shot (counted from its start, `shot_start` its first film frame)
+    /// at which a timed change, a prompt or a recall, still takes effect: the middle of the
+    /// shot's last chunk, as [`plan`] snaps changes to the nearest chunk boundary. `None`
+    /// for a shot without frames.
+    pub fn last_change_frame(&self, shot_start: u32, frames: u32) -> Option<u32> {
+        if frames == 0 {
+            return None;
+        }
+        let (mut off, mut len) = (0u32, if shot_start == 0 { self.first_chunk_frames } else { self.chunk_frames });
+        while off.saturating_add(len) < frames {
+            off += len;
+            len = self.chunk_frames;
+        }
+        Some((off + len / 2).min(frames - 1))
+    }
+
     /// First stream frame of chunk `index`.
     pub fn chunk_start(&self, index: usize) -> u32 {
         if index == 0 {

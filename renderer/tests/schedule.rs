@@ -91,6 +91,29 @@ fn a_timed_recall_pins_from_the_chunk_boundary_nearest_to_it() {
 }
 
 #[test]
+fn last_change_frame_is_where_the_plan_stops_taking_changes() {
+    // The compiler's `late-change` lint uses Grid::last_change_frame: a change at a shot's
+    // frame r shows in the plan exactly when r <= it, for first and later shots of any length.
+    let grid = Grid::from_profile(&tiny());
+    for first in [5u32, 9, 12, 20, 36] {
+        for len in [9u32, 12, 13, 20, 24, 30, 36, 37, 48] {
+            for r in 0..len {
+                let mut f = film("cine-tiny", 1, &[("a", first), ("b", len)]);
+                f.shots[0].events = vec![PromptEvent { frame: r.min(first - 1), prompt: "x".into() }];
+                f.shots[1].events = vec![PromptEvent { frame: first + r, prompt: "y".into() }];
+                let s = plan(&f, &tiny());
+                let shown = |shot: usize, p: &str| s.chunks.iter().any(|c| c.shot == shot && c.prompt == p);
+                let last = |start, frames| grid.last_change_frame(start, frames).unwrap();
+                assert_eq!(shown(1, "y"), r <= last(first, len), "second shot of {len} after {first}: change at {r}");
+                let r0 = r.min(first - 1);
+                assert_eq!(shown(0, "x"), r0 <= last(0, first), "first shot of {first}: change at {r0}");
+            }
+        }
+    }
+    assert_eq!(grid.last_change_frame(0, 0), None);
+}
+
+#[test]
 fn shots_recalled_later_are_protected_until_then() {
     let mut f = film("cine-tiny", 1, &[("a", 12), ("b", 12), ("c", 12), ("d", 12)]);
     f.shots[2].recalls = vec![Recall::shot(0)];
