@@ -160,7 +160,7 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
             let keep = len.min(shot.frames - done);
             let film_start = shot.start_frame + done;
             // The prompt at the chunk's middle frame: events snap to the nearest boundary.
-            let mid = (film_start + len / 2).min(shot.start_frame + shot.frames - 1);
+            let mid = middle(film_start, len, shot.start_frame + shot.frames);
             let prompt = prompt_in_shot(shot, mid).to_string();
             let cut = index == first_chunk;
             let prompt_changed = !cut && chunks.last().is_some_and(|c| c.prompt != prompt);
@@ -209,6 +209,12 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
     }
 }
 
+/// The film frame a chunk stands for when timed changes are snapped to chunk boundaries:
+/// its middle generated frame, or the shot's last frame when that comes first.
+fn middle(film_start: u32, len: u32, shot_end: u32) -> u32 {
+    (film_start + len / 2).min(shot_end - 1)
+}
+
 /// Earlier shots named by a shot's recalls in force at film frame `frame`, ascending,
 /// without duplicates.
 fn pins_of(shot: usize, recalls: &[Recall], frame: u32) -> Vec<usize> {
@@ -238,6 +244,15 @@ impl Schedule {
     pub fn shot_chunks(&self, i: usize) -> &[ChunkPlan] {
         let s = &self.shots[i];
         &self.chunks[s.first_chunk..s.first_chunk + s.chunks]
+    }
+
+    /// The chunk from which a timed change (a prompt or a recall) at film frame `frame` of
+    /// shot plan `i` takes effect: the first of the shot's chunks whose middle frame it
+    /// reaches, as [`plan`] applies them; `None` when it comes after the middle of the
+    /// shot's last chunk (it never takes effect).
+    pub fn change_chunk(&self, i: usize, frame: u32) -> Option<&ChunkPlan> {
+        let s = &self.shots[i];
+        self.shot_chunks(i).iter().find(|c| frame <= middle(c.film_start, c.stream_frames, s.start_frame + s.frames))
     }
 
     /// Frames the generator decodes in all (kept and trimmed).

@@ -1,7 +1,7 @@
-//! Inlay hints (each shot's place in the film: time span and chunks; when each line of
-//! dialogue is on screen), folding ranges and the highlight of a name's uses.
+//! Inlay hints (each shot's place in the film: time span and chunks; where each timed
+//! prompt change and recall takes effect; when each line of dialogue is on screen), folding ranges and the highlight of a name's uses.
 
-use cine_grammar::{Item, Stmt};
+use cine_grammar::{Item, Stmt, Unit};
 use serde_json::{json, Value};
 
 use crate::analysis::{shots, Doc};
@@ -29,6 +29,31 @@ pub fn inlay(doc: &Doc, enc: Encoding, params: &Value) -> Value {
             label += &if plan.chunks == 1 { format!(" · chunk {}", plan.first_chunk) } else { format!(" · chunks {}-{last}", plan.first_chunk) };
         }
         out.push(json!({ "position": index.position(head.end), "label": label, "paddingLeft": true }));
+    }
+    // After each timed prompt change and recall: where it takes effect (the chunk boundary
+    // nearest to it), or that it never does.
+    if let Some(schedule) = &schedule {
+        for (i, ast) in shots(&doc.parse).enumerate() {
+            let (Some(shot), Some(k)) = (film.shots.get(i), schedule.shots.iter().position(|p| p.shot == i)) else { continue };
+            for p in &ast.props {
+                let time = match &p.stmt {
+                    Stmt::At { time, .. } | Stmt::Recall { at: Some(time), .. } => time,
+                    _ => continue,
+                };
+                let rel = match time.unit {
+                    Unit::Seconds => (time.value * film.fps as f64).round(),
+                    Unit::Frames => time.value.round(),
+                };
+                if rel >= shot.frames as f64 || !(range.start <= p.span.end && p.span.end <= range.end) {
+                    continue;
+                }
+                let label = match schedule.change_chunk(k, shot.start_frame + rel as u32) {
+                    Some(c) => format!("from {} · chunk {}", timecode(c.film_start, film.fps), c.index),
+                    None => "never: after the last chunk's middle".to_string(),
+                };
+                out.push(json!({ "position": index.position(p.span.end), "label": label, "paddingLeft": true }));
+            }
+        }
     }
     // After each `say` line: when it is on screen (the compiler times lines that have no
     // `for`). A source line is matched to the IR's line by speaker and text, in order.

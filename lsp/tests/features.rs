@@ -359,11 +359,14 @@ fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
     let broken = "file:///tmp/cine-lsp-test/broken.cine";
     s.open(broken, &FILM.replace("subjects mara\n    camera", "subjects nobody\n    camera"));
     let none = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": broken }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let late_uri = "file:///tmp/cine-lsp-test/late.cine";
+    s.open(late_uri, &FILM.replace("at 1s:", "at 1.9s:"));
+    let late = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": late_uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
     let r = s.finish();
     let film = cine_compiler::compile_str("pier.cine", FILM, &Default::default()).film.unwrap();
     let plan = cine_ir::schedule::plan(&film, &tiny_profile("cine-tiny").unwrap());
     let hints = r.result(all).as_array().unwrap();
-    assert_eq!(hints.len(), 2);
+    assert_eq!(hints.len(), 3, "two shots and the `at 1s` prompt change: {hints:?}");
     let (l0, c0) = pos(FILM, "shot arrival {");
     assert_eq!(hints[0]["position"], json!({ "line": l0, "character": c0 + "shot arrival {".len() as u32 }));
     let chunks = |i: usize| (plan.shots[i].first_chunk, plan.shots[i].first_chunk + plan.shots[i].chunks - 1);
@@ -373,6 +376,15 @@ fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
     let second_label = if a == b { format!("0:02.00-0:03.00 · chunk {a}") } else { format!("0:02.00-0:03.00 · chunks {a}-{b}") };
     assert_eq!(hints[1]["label"], second_label);
     assert_eq!(r.result(second).as_array().unwrap().len(), 1, "only the hints in the range");
+    // `at 1s` is frame 16; the first shot's chunks start at 0, 9 and 21 (middles 4, 15, 27):
+    // it takes effect with the chunk at frame 21, 1.31 s in.
+    let at = plan.change_chunk(0, 16).unwrap();
+    assert_eq!((at.index, at.film_start), (2, 21));
+    let (la, _) = pos(FILM, "at 1s: \"gulls rise\"");
+    assert_eq!(hints[2]["label"], "from 0:01.31 · chunk 2");
+    assert_eq!(hints[2]["position"]["line"], la);
+    assert_eq!(plan.change_chunk(0, 28), None, "past the last chunk's middle it never shows");
+    assert_eq!(r.result(late).as_array().unwrap()[2]["label"], "never: after the last chunk's middle", "at 1.9s is frame 30");
     assert_eq!(r.result(none), &json!([]), "no hints while the film has errors");
     let folds = r.result(folds).as_array().unwrap();
     assert_eq!(folds.len(), 3, "the scene and its two shots");
