@@ -1,7 +1,7 @@
 //! Lowering a shot's `say` lines: who speaks, when each line is on screen, and the checks
 //! that keep subtitles readable. Dialogue never reaches the model's prompt.
 
-use cine_grammar::{Duration, Prop, Span, Stmt, Unit};
+use cine_grammar::{Duration, Prop, Span, Stmt};
 use cine_ir::Line;
 
 use crate::diag::Diagnostic;
@@ -40,13 +40,6 @@ struct Said<'a> {
     start: u32,
 }
 
-fn to_frames(d: &Duration, fps: u32) -> f64 {
-    match d.unit {
-        Unit::Seconds => (d.value * fps as f64).round(),
-        Unit::Frames => d.value.round(),
-    }
-}
-
 impl Cx<'_> {
     /// The lines of a shot starting at film frame `start` and `frames` long, by start frame.
     pub(crate) fn lines(&mut self, fps: u32, start: u32, frames: u32, subjects: &[String], says: &[&Prop]) -> Vec<Line> {
@@ -76,7 +69,7 @@ impl Cx<'_> {
                         .help(format!("add `{}` to `subjects`, or mark a voice-over with `// cine:allow(speaker-off-screen)`", speaker.text)),
                 );
             }
-            let rel = at.as_ref().map_or(0.0, |t| to_frames(t, fps));
+            let rel = at.as_ref().map_or(0.0, |t| t.frames(fps));
             if rel >= frames as f64 {
                 let t = at.as_ref().expect("only an `at` can start past the end");
                 self.diags.push(
@@ -90,7 +83,7 @@ impl Cx<'_> {
             let start_rel = rel as u32;
             let length = match length {
                 Some(d) => {
-                    let n = to_frames(d, fps);
+                    let n = d.frames(fps);
                     if n < 1.0 {
                         self.diags.push(
                             Diagnostic::new(Rule::BadValue, 0, d.span, format!("`for {d}` is less than one frame"))

@@ -166,10 +166,7 @@ impl Cx<'_> {
     /// a `late-change` warning: changes take effect at chunk boundaries.
     fn at_frame(&mut self, lw: &Lowering, t: &Duration, (start, frames): (u32, u32), what: Span, never: &str) -> Option<u32> {
         let fps = lw.header.fps;
-        let rel = match t.unit {
-            Unit::Seconds => (t.value * fps as f64).round(),
-            Unit::Frames => t.value.round(),
-        };
+        let rel = t.frames(fps);
         if rel >= frames as f64 {
             self.diags.push(
                 Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
@@ -301,13 +298,9 @@ impl Cx<'_> {
                     Some(rel) => (rel > 0).then_some(start + rel),
                 },
             };
-            let timed = |r: Recall| match from {
-                Some(f) => r.from_frame(f),
-                None => r,
-            };
             match kind {
                 RecallKind::Shot => match lw.labels.get(&n.text) {
-                    Some(&i) if i < index => out.push(timed(Recall::shot(i))),
+                    Some(&i) if i < index => out.push(Recall { from_frame: from, ..Recall::shot(i) }),
                     Some(_) => self.diags.push(
                         Diagnostic::new(Rule::RecallForward, 0, n.span, format!("shot `{}` is not earlier than this one", n.text))
                             .label("not an earlier shot")
@@ -347,7 +340,8 @@ impl Cx<'_> {
                                 .help("recall what earlier shots showed; the first appearance needs no recall"),
                         );
                     }
-                    out.push(timed(if kind == RecallKind::Cast { Recall::cast(n.text.clone(), shots) } else { Recall::set(n.text.clone(), shots) }));
+                    let r = if kind == RecallKind::Cast { Recall::cast(n.text.clone(), shots) } else { Recall::set(n.text.clone(), shots) };
+                    out.push(Recall { from_frame: from, ..r });
                 }
             }
         }

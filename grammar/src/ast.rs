@@ -54,6 +54,16 @@ pub struct Duration {
     pub span: Span,
 }
 
+impl Duration {
+    /// Whole frames at `fps` (`1.5s` at 16 fps is 24; `30f` is 30), rounded to the nearest.
+    pub fn frames(&self, fps: u32) -> f64 {
+        match self.unit {
+            Unit::Seconds => (self.value * fps as f64).round(),
+            Unit::Frames => self.value.round(),
+        }
+    }
+}
+
 /// An argument or attribute value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Value {

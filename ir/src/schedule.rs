@@ -53,7 +53,7 @@ impl Grid {
             off += len;
             len = self.chunk_frames;
         }
-        Some((off + len / 2).min(frames - 1))
+        Some(middle(off, len, frames))
     }
 
     /// First stream frame of chunk `index`.

@@ -1,7 +1,7 @@
 //! Inlay hints (each shot's place in the film: time span and chunks; where each timed
 //! prompt change and recall takes effect; when each line of dialogue is on screen), folding ranges and the highlight of a name's uses.
 
-use cine_grammar::{Item, Stmt, Unit};
+use cine_grammar::{Item, Stmt};
 use serde_json::{json, Value};
 
 use crate::analysis::{shots, Doc};
@@ -40,10 +40,7 @@ pub fn inlay(doc: &Doc, enc: Encoding, params: &Value) -> Value {
                     Stmt::At { time, .. } | Stmt::Recall { at: Some(time), .. } => time,
                     _ => continue,
                 };
-                let rel = match time.unit {
-                    Unit::Seconds => (time.value * film.fps as f64).round(),
-                    Unit::Frames => time.value.round(),
-                };
+                let rel = time.frames(film.fps);
                 if rel >= shot.frames as f64 || !(range.start <= p.span.end && p.span.end <= range.end) {
                     continue;
                 }

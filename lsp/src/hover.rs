@@ -87,13 +87,14 @@ fn shot(doc: &Doc, i: usize) -> String {
         out.push_str("\n\nkept in memory (recall):\n");
         let label = |i: usize| film.shots.get(i).map_or(String::new(), |t| format!("`{}`", t.label));
         for r in &s.recalls {
+            let seen = |kind: &str, name: &str, shots: &[usize]| {
+                let labels: Vec<String> = shots.iter().map(|&i| label(i)).collect();
+                format!("{kind} `{name}` (shots {})", labels.join(", "))
+            };
             let what = match &r.target {
                 RecallTarget::Shot { shot } => format!("shot {}", label(*shot)),
-                RecallTarget::Cast { name, shots } | RecallTarget::Set { name, shots } => {
-                    let kind = if matches!(r.target, RecallTarget::Cast { .. }) { "cast" } else { "set" };
-                    let seen: Vec<String> = shots.iter().map(|&i| label(i)).collect();
-                    format!("{kind} `{name}` (shots {})", seen.join(", "))
-                }
+                RecallTarget::Cast { name, shots } => seen("cast", name, shots),
+                RecallTarget::Set { name, shots } => seen("set", name, shots),
             };
             let when = r.from_frame.map_or("for the whole shot".to_string(), |f| format!("from {:.2} s (frame {f})", f.saturating_sub(s.start_frame) as f64 / fps));
             out.push_str(&format!("\n- {what}, {when}"));

@@ -8,6 +8,11 @@ use serde_json::{json, Value};
 
 const URI: &str = "file:///tmp/cine-lsp-test/pier.cine";
 
+/// Asks for the inlay hints of a whole (short) file; the request's id.
+fn all_hints(s: &mut Session, uri: &str) -> i64 {
+    s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }))
+}
+
 fn label_list(v: &Value) -> Vec<String> {
     v["items"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
 }
@@ -350,7 +355,7 @@ fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
     let mut s = Session::new(json!({}));
     s.profiles = Some(tiny_profile);
     s.open(URI, FILM);
-    let all = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let all = all_hints(&mut s, URI);
     let (l, _) = pos(FILM, "  shot {");
     let second = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": l, "character": 0 }, "end": { "line": l + 1, "character": 0 } } }));
     let folds = s.request("textDocument/foldingRange", json!({ "textDocument": { "uri": URI } }));
@@ -358,10 +363,10 @@ fn inlay_hints_place_each_shot_in_time_and_on_the_chunk_grid() {
     let marks = s.at("textDocument/documentHighlight", URI, ml, mc);
     let broken = "file:///tmp/cine-lsp-test/broken.cine";
     s.open(broken, &FILM.replace("subjects mara\n    camera", "subjects nobody\n    camera"));
-    let none = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": broken }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let none = all_hints(&mut s, broken);
     let late_uri = "file:///tmp/cine-lsp-test/late.cine";
     s.open(late_uri, &FILM.replace("at 1s:", "at 1.9s:"));
-    let late = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": late_uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let late = all_hints(&mut s, late_uri);
     let r = s.finish();
     let film = cine_compiler::compile_str("pier.cine", FILM, &Default::default()).film.unwrap();
     let plan = cine_ir::schedule::plan(&film, &tiny_profile("cine-tiny").unwrap());
@@ -402,7 +407,7 @@ fn inlay_hints_show_when_each_line_of_dialogue_is_on_screen() {
     let text = FILM.replace("    at 1s: \"gulls rise\"\n", "    at 1s: \"gulls rise\"\n    say mara: \"Late again.\"\n    say mara at 1.5s for 4f: \"Go.\"\n");
     let mut s = Session::new(json!({}));
     s.open(URI, &text);
-    let all = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let all = all_hints(&mut s, URI);
     let r = s.finish();
     let hints = r.result(all).as_array().unwrap();
     let at = |needle: &str| {

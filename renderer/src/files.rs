@@ -5,12 +5,13 @@ use std::path::Path;
 use anyhow::{ensure, Result};
 
 /// Checks, before any work, that a file can be written at `path`: its directory exists and
-/// it is not itself a directory. `example` names a file for the hint (`film.mp4`).
-pub fn check_output(path: &Path, example: &str) -> Result<()> {
+/// it is not itself a directory. `example` names a file for the hint (`film.mp4`). Returns
+/// the directory (`.` for a bare file name), where a temporary file for it belongs.
+pub fn check_output<'a>(path: &'a Path, example: &str) -> Result<&'a Path> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     ensure!(dir.is_dir(), "cannot write {}: the directory {} does not exist; create it first", path.display(), dir.display());
     ensure!(!path.is_dir(), "cannot write {}: it is a directory; give a file name, e.g. {}", path.display(), path.join(example).display());
-    Ok(())
+    Ok(dir)
 }
 
 /// Temporary files are private (0600); a finished video is readable like any new file.

@@ -155,10 +155,7 @@ impl LiveSession {
                 for shot in shots {
                     if !self.pins.contains(&shot) {
                         self.pins.push(shot);
-                        s.recalls.push(match from {
-                            Some(f) => Recall::shot(shot).from_frame(f),
-                            None => Recall::shot(shot),
-                        });
+                        s.recalls.push(Recall { from_frame: from, ..Recall::shot(shot) });
                     }
                 }
                 self.pins.sort_unstable();

@@ -95,17 +95,13 @@ impl Mp4Writer {
             width >= 2 && height >= 2 && width % 2 == 0 && height % 2 == 0,
             "H.264 with yuv420p needs even frame sizes, got {width}x{height}"
         );
-        let dir = match output.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         // Checked now, not when the finished video is moved into place after the whole render.
-        crate::files::check_output(output, "film.mp4")?;
+        let dir = crate::files::check_output(output, "film.mp4")?;
         let name = output.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".part")
-            .tempfile_in(&dir)
+            .tempfile_in(dir)
             .map_err(|e| {
                 if e.raw_os_error() == Some(ffmpeg::error::ENOSPC) {
                     anyhow!("cannot write {}: the disk is full", output.display())

@@ -64,7 +64,7 @@ impl VideoArgs {
         match &self.subtitles {
             Some(p) => {
                 Sidecar::of(p).map_err(|e| anyhow::anyhow!("--subtitles: {e}"))?;
-                cine_renderer::files::check_output(p, "film.srt").map_err(|e| anyhow::anyhow!("--subtitles: {e}"))
+                cine_renderer::files::check_output(p, "film.srt").map(|_| ()).map_err(|e| anyhow::anyhow!("--subtitles: {e}"))
             }
             None => Ok(()),
         }
