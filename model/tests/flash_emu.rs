@@ -1,7 +1,7 @@
 //! The CUDA attention kernels (src/wan/flash/flash.cu) checked without a GPU: the emulator in
 //! src/wan/flash/emu runs the kernel source on the CPU (fibers for threads, stand-ins for the
 //! warp-level WMMA ops) against a float64 reference on every case, so an edit to flash.cu that
-//! breaks its arithmetic fails here, in CI. About 2 minutes; needs g++ (on every CI machine).
+//! breaks its arithmetic fails here, in CI. About 20 s (half of it compiling); needs g++ (on every CI machine).
 
 use std::process::Command;
 

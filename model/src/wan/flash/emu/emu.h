@@ -1,13 +1,14 @@
 // CPU stand-ins for the CUDA features flash.cu uses, so its kernels run unchanged on a machine
 // without a GPU (a development check, not a simulator of timing or of the memory model).
 //
-// - A CTA's threads are fibers (ucontext) of one OS thread, run round-robin until each blocks
+// - A CTA's threads are fibers (ucontext, then _setjmp/_longjmp) of one OS thread, run round-robin until each blocks
 //   at a barrier: __syncthreads (all threads), __syncwarp / shuffles / votes / wmma (the warp).
 // - wmma fragments hold the whole 16x16 tile in every lane; load/store are warp-collective
 //   (barrier, everyone reads / lane 0 writes, barrier), mma is f32 with exact bf16 products,
 //   as on the tensor cores (summation order differs).
 // - CTAs run one after another; dynamic shared memory is one global buffer `smem`.
 #pragma once
+#include <setjmp.h>
 #include <ucontext.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #define __global__
@@ -68,10 +70,15 @@ struct Barrier {
     int expected = 0, arrived = 0;
     long gen = 0;
 };
+struct Jump {
+    jmp_buf jb;
+};
 struct Cta {
     ucontext_t sched;
     std::vector<ucontext_t> ctx;
-    std::vector<std::vector<char>> stacks;
+    jmp_buf sched_jb;
+    std::vector<Jump> fiber_jb;
+    std::vector<int> started;
     std::vector<int> done;
     int current = 0;
     Barrier block;
@@ -85,8 +92,16 @@ inline dim3 grid_dim, block_dim, block_idx;
 inline std::vector<dim3> thread_idx;
 inline unsigned dyn_smem = 0;
 inline std::function<void()> body;
+// Fiber stacks, allocated once and reused by every CTA (uninitialised: a fiber only touches
+// the top of its stack, so only those pages are ever faulted in).
+inline std::vector<std::unique_ptr<char[]>> stacks;
 
-inline void yield() { swapcontext(&cta->ctx[cta->current], &cta->sched); }
+// Switching: a fiber is entered the first time through swapcontext, and from then on fibers
+// and the scheduler switch with _setjmp/_longjmp, which (unlike swapcontext) make no system
+// call to save the signal mask: the emulation switches millions of times.
+inline void yield() {
+    if (!_setjmp(cta->fiber_jb[cta->current].jb)) _longjmp(cta->sched_jb, 1);
+}
 inline void wait(Barrier& b) {
     long g = b.gen;
     cta->progressed = true;
@@ -104,7 +119,7 @@ inline void entry() {
     body();
     cta->done[cta->current] = 1;
     cta->progressed = true;
-    // returning switches to uc_link (the scheduler)
+    _longjmp(cta->sched_jb, 1);  // never returns into uc_link
 }
 
 // Runs `kernel` over the grid, one CTA at a time, `smem_bytes` of dynamic shared memory.
@@ -124,8 +139,10 @@ inline void launch(dim3 grid, dim3 block, unsigned smem_bytes, std::function<voi
             Cta c;
             cta = &c;
             c.ctx.resize(n);
-            c.stacks.assign(n, std::vector<char>(STACK));
+            while (stacks.size() < size_t(n)) stacks.emplace_back(new char[STACK]);
             c.done.assign(n, 0);
+            c.started.assign(n, 0);
+            c.fiber_jb.resize(n);
             c.block.expected = n;
             c.warp.assign(n / 32, Barrier{});
             for (auto& w : c.warp) w.expected = 32;
@@ -133,7 +150,7 @@ inline void launch(dim3 grid, dim3 block, unsigned smem_bytes, std::function<voi
             for (int t = 0; t < n; ++t) {
                 thread_idx[t] = {unsigned(t), 0, 0};
                 getcontext(&c.ctx[t]);
-                c.ctx[t].uc_stack.ss_sp = c.stacks[t].data();
+                c.ctx[t].uc_stack.ss_sp = stacks[t].get();
                 c.ctx[t].uc_stack.ss_size = STACK;
                 c.ctx[t].uc_link = &c.sched;
                 makecontext(&c.ctx[t], entry, 0);
@@ -144,7 +161,11 @@ inline void launch(dim3 grid, dim3 block, unsigned smem_bytes, std::function<voi
                 for (int t = 0; t < n; ++t) {
                     if (c.done[t]) continue;
                     c.current = t;
-                    swapcontext(&c.sched, &c.ctx[t]);
+                    if (!_setjmp(c.sched_jb)) {
+                        if (c.started[t]) _longjmp(c.fiber_jb[t].jb, 1);
+                        c.started[t] = 1;
+                        swapcontext(&c.sched, &c.ctx[t]);
+                    }
                     alive += !c.done[t];
                 }
                 if (!alive) break;

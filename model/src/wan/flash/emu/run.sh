@@ -4,5 +4,5 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${TMPDIR:-/tmp}/cine-flash-emu
-${CXX:-g++} -std=c++17 -O2 -Wall -Wno-unknown-pragmas -Wno-unused-function -o "$out" "$here/emu_check.cpp"
+${CXX:-g++} -std=c++17 -O2 -Wall -Wno-unknown-pragmas -Wno-unused-function -U_FORTIFY_SOURCE -o "$out" "$here/emu_check.cpp"
 "$out"
