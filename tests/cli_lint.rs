@@ -93,6 +93,42 @@ fn unreadable_and_usage_errors_exit_2() {
     assert_eq!(cine(&["lint", "--format", "xml", "screenplays"]).status.code(), Some(2));
 }
 
+/// A folder is walked once: hidden entries are skipped and a symlink back up the tree is
+/// not followed round (it used to lint every file 41 times, until the path was too long).
+#[cfg(unix)]
+#[test]
+fn a_folder_walk_skips_hidden_entries_and_symlink_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.cine", WARNS.as_bytes());
+    std::fs::create_dir_all(dir.path().join("sub/.hidden")).unwrap();
+    write(&dir.path().join("sub"), "b.cine", WARNS.as_bytes());
+    write(&dir.path().join("sub"), ".#b.cine", ERRS.as_bytes()); // an editor's lock file
+    write(&dir.path().join("sub/.hidden"), "c.cine", ERRS.as_bytes());
+    std::os::unix::fs::symlink("..", dir.path().join("sub/up")).unwrap();
+    let out = cine(&["lint", dir.path().to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 files: 0 errors, 2 warnings"), "{err}");
+    let fmt = cine(&["fmt", "--check", dir.path().to_str().unwrap()]);
+    assert!(!text(&fmt.stdout).contains("up/") && !text(&fmt.stderr).contains("up/"), "{}{}", text(&fmt.stdout), text(&fmt.stderr));
+    // Named on the command line, a hidden file is checked.
+    let hidden = dir.path().join("sub/.hidden/c.cine");
+    assert_eq!(cine(&["lint", hidden.to_str().unwrap()]).status.code(), Some(1));
+}
+
+/// A cine.toml that cannot be used is reported in cine.toml, at the bad value.
+#[test]
+fn a_bad_cine_toml_points_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.cine", WARNS.as_bytes());
+    write(dir.path(), "cine.toml", b"[lint]\nshort-shot = \"allow\"\n");
+    let out = cine(&["lint", &f]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cine::bad-config") && err.contains("unknown field `lint`") && err.contains("cine.toml:1:2"), "{err}");
+    assert!(!err.contains("a.cine:1:1"), "{err}");
+}
+
 #[test]
 fn non_utf8_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -56,9 +56,14 @@ fn bad_input_and_output_fail_clearly() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("fix them"), "{}", text(&o));
     assert!(!dir.path().join("x.mp4").exists());
-    let o = cine(&["render", "missing.cine", "--generator", "procedural"], dir.path());
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("cannot read missing.cine"), "{}", text(&o));
+    // A file that cannot be read is not a screenplay with errors: exit 2 as `cine lint`, and
+    // no empty source snippet or "fix them" advice.
+    for missing in ["missing.cine", "missing.json"] {
+        let o = cine(&["render", missing, "--generator", "procedural"], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(&format!("error: cannot read {missing}")), "{}", text(&o));
+        assert!(!text(&o).contains("fix them") && !text(&o).contains("╭─["), "{}", text(&o));
+    }
     let o = cine(&["render", "a.cine", "-o", "nowhere/x.mp4", "--generator", "procedural", "--no-cache"], dir.path());
     assert_ne!(o.status.code(), Some(0));
     assert!(text(&o).contains("does not exist"), "{}", text(&o));

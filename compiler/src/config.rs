@@ -10,6 +10,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -39,6 +40,22 @@ pub struct Limits {
     pub max_seconds: Option<f64>,
 }
 
+/// Why a `cine.toml` cannot be used: what toml says, and where in the file when it can tell.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// The file's text; `None` when it could not be read.
+    pub text: Option<String>,
+    pub message: String,
+    pub span: Option<Range<usize>>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
 impl Config {
     /// Parses a config file's text. The error says what is wrong, in the words of toml.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -46,10 +63,10 @@ impl Config {
     }
 
     /// Reads a config file.
-    pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut c = Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let err = |text: Option<String>, message: String, span| ConfigError { path: path.to_path_buf(), text, message, span };
+        let text = std::fs::read_to_string(path).map_err(|e| err(None, format!("cannot read it: {e}"), None))?;
+        let mut c = toml::from_str::<Config>(&text).map_err(|e| err(Some(text.clone()), e.message().trim().to_string(), e.span()))?;
         c.source = Some((path.to_path_buf(), text));
         Ok(c)
     }

@@ -226,6 +226,35 @@ impl SourceCode for SourceFile {
     }
 }
 
+/// A report without its source and labels.
+struct Bare<'a>(&'a Report<'a>);
+
+impl fmt::Debug for Bare<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl fmt::Display for Bare<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0, f)
+    }
+}
+
+impl std::error::Error for Bare<'_> {}
+
+impl miette::Diagnostic for Bare<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        miette::Diagnostic::code(self.0)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.0)
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        miette::Diagnostic::help(self.0)
+    }
+}
+
 /// Renders diagnostics as miette's graphical report, without colour (stable output).
 pub fn render_human(d: &Diagnostic, sources: &[SourceFile]) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
@@ -235,6 +264,14 @@ pub fn render_human(d: &Diagnostic, sources: &[SourceFile]) -> String {
         return format!("{}: {}", d.rule.code(), d.message);
     };
     let mut out = String::new();
+    // A file that could not be read (or is too large) has no text to show: message and help only.
+    let unread = src.text.is_empty() && matches!(d.rule, Rule::Io | Rule::NotUtf8 | Rule::BadConfig | Rule::Syntax);
+    if unread {
+        let bare = Report { diag: d, src };
+        if handler.render_report(&mut out, &Bare(&bare)).is_ok() {
+            return out;
+        }
+    }
     let report = Report { diag: d, src };
     if handler.render_report(&mut out, &report).is_err() {
         let (l, c) = src.line_col(d.span.start);

@@ -79,7 +79,7 @@ pub fn example(rule: Rule) -> Option<Example> {
             let src = "set pier \"a wooden pier\"\nscene pier {\n  shot {\n    duration 1s\n    size wide\n    action \"the boat rocks\"\n  }\n}\n";
             pair(src.replace("the boat rocks", "the boat meanders"), src.into())
         }
-        Rule::NotUtf8 | Rule::Io | Rule::FilmTooLong | Rule::UseOutsideProject | Rule::UseNotFound | Rule::UseCycle | Rule::UseTooDeep | Rule::UseInvalid => None,
+        Rule::NotUtf8 | Rule::Io | Rule::BadConfig | Rule::FilmTooLong | Rule::UseOutsideProject | Rule::UseNotFound | Rule::UseCycle | Rule::UseTooDeep | Rule::UseInvalid => None,
     }
 }
 

@@ -110,7 +110,7 @@ pub fn compile_text(path: &Path, text: &str, opts: &Options, config: Option<&Con
             found = dir.as_deref().and_then(Config::find).map(|p| Config::load(&p));
             match &found {
                 Some(Ok(c)) => c,
-                Some(Err(e)) => return failed(&name, Rule::Io, format!("bad cine.toml: {e}"), "fix cine.toml (see compiler/src/config.rs for its keys)"),
+                Some(Err(e)) => return bad_config(&name, e),
                 None => &DEFAULT_CONFIG,
             }
         }
@@ -123,6 +123,22 @@ static DEFAULT_CONFIG: Config = Config { lints: std::collections::BTreeMap::new(
 fn too_large(name: &str, bytes: usize) -> Compiled {
     let msg = format!("{name} is too large ({bytes} bytes; the limit is {})", cine_grammar::MAX_SOURCE_BYTES);
     failed(name, Rule::Syntax, msg, "split the film into several screenplays")
+}
+
+/// The project's cine.toml cannot be used: one error, in cine.toml when its text is known.
+fn bad_config(name: &str, e: &config::ConfigError) -> Compiled {
+    const HELP: &str = "cine.toml takes `[lints]` with `RULE = \"allow\"`, `\"warn\"` or `\"deny\"` (`cine lint --explain` lists the rules) and `[limits]` with `max_seconds = N`";
+    let Some(text) = &e.text else {
+        return failed(name, Rule::BadConfig, e.to_string(), "check the file's permissions");
+    };
+    let mut c = failed(name, Rule::BadConfig, format!("bad cine.toml: {}", e.message), HELP);
+    let span = e.span.clone().map(|r| cine_grammar::Span::new(r.start, r.end)).unwrap_or_default();
+    c.sources.push(SourceFile::new(e.path.display().to_string(), text.clone()).with_path(e.path.canonicalize().ok()));
+    let d = &mut c.diagnostics[0];
+    d.file = 1;
+    d.span = span;
+    d.label = "here".into();
+    c
 }
 
 fn failed(name: &str, rule: Rule, message: String, help: &str) -> Compiled {

@@ -45,6 +45,7 @@ rules! {
     Syntax = "syntax", false, Deny, "A line does not follow the grammar.";
     NotUtf8 = "not-utf8", false, Deny, "The file is not UTF-8 text.";
     Io = "io", false, Deny, "A file could not be read.";
+    BadConfig = "bad-config", false, Deny, "cine.toml cannot be read, is not TOML, or has a key cine does not know.";
     UndefinedCast = "undefined-cast", false, Deny, "A subject or recall names a cast member that is not defined.";
     UndefinedSet = "undefined-set", false, Deny, "A scene or recall names a set that is not defined.";
     UndefinedShot = "undefined-shot", false, Deny, "A recall names a shot that does not exist.";

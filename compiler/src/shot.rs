@@ -203,7 +203,11 @@ impl Cx<'_> {
             self.diags.push(
                 Diagnostic::new(Rule::BadValue, 0, d.span, format!("a shot of {d} is {exact} frames; shots last from 1 to {MAX_SHOT_FRAMES} frames"))
                     .label("out of range")
-                    .help("give the shot a positive duration like 2s"),
+                    .help(if exact > MAX_SHOT_FRAMES {
+                        format!("split it into shots of at most {}s", secs(MAX_SHOT_FRAMES as u32, lw.header.fps))
+                    } else {
+                        "give the shot a positive duration like 2s".to_string()
+                    }),
             );
             return exact.round().clamp(1.0, MAX_SHOT_FRAMES) as u32;
         }

@@ -66,6 +66,18 @@ fn line_outside_shot_past_the_cut() {
 }
 
 #[test]
+fn shot_duration_out_of_range_says_which_way_to_go() {
+    let help = |dur: &str| {
+        let c = common::check(&with(&format!("    duration {dur}\n")), &Config::default());
+        let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).expect("bad-value");
+        d.help.clone().unwrap_or_default()
+    };
+    // 1,000,000 frames at the default 16 fps.
+    assert_eq!(help("100000s"), "split it into shots of at most 62500s");
+    assert_eq!(help("0f"), "give the shot a positive duration like 2s");
+}
+
+#[test]
 fn film_too_long() {
     let config = Config::parse("[limits]\nmax_seconds = 3\n").unwrap();
     case(Rule::FilmTooLong, &with("    duration 2s\n"), &with("    duration 1s\n"), &config);
@@ -154,9 +166,36 @@ fn not_utf8_and_io() {
     assert!(msg.contains("not UTF-8") && msg.contains("0xe9") && msg.contains("offset 10"), "{msg}");
     let missing = cine_compiler::compile_file(&dir.join("missing.cine"), &common::opts(), None);
     assert_eq!(missing.diagnostics[0].rule, Rule::Io);
+    // An unread file has no text to quote: message and help only, no empty snippet.
+    let human = render(Format::Human, &missing.diagnostics, &missing.sources);
+    assert!(human.contains("cannot read") && human.contains("help:") && !human.contains("╭─["), "{human}");
     let good = dir.join("good.cine");
     std::fs::write(&good, BASE).unwrap();
     assert!(cine_compiler::compile_file(&good, &common::opts(), None).diagnostics.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_config() {
+    let dir = scratch("config");
+    let film = dir.join("film.cine");
+    std::fs::write(&film, BASE).unwrap();
+    std::fs::write(dir.join("cine.toml"), "[lints]\nshort-shot = \"loud\"\n").unwrap();
+    let out = cine_compiler::compile_file(&film, &common::opts(), None);
+    assert!(out.film.is_none());
+    assert_eq!(out.diagnostics.len(), 1);
+    let d = &out.diagnostics[0];
+    assert_eq!(d.rule, Rule::BadConfig);
+    // The error points into cine.toml, at the bad value, and its report shows that line.
+    let toml = &out.sources[d.file];
+    assert!(toml.name.ends_with("cine.toml"), "{}", toml.name);
+    assert_eq!(&toml.text[d.span.start..d.span.end], "\"loud\"");
+    let human = render(Format::Human, &out.diagnostics, &out.sources);
+    assert!(human.contains("cine.toml:2:14") && human.contains("short-shot = \"loud\""), "{human}");
+    assert!(human.contains("[lints]") && human.contains("max_seconds"), "the help says what the file takes:\n{human}");
+    // A good cine.toml compiles.
+    std::fs::write(dir.join("cine.toml"), "[lints]\nshort-shot = \"allow\"\n").unwrap();
+    assert!(cine_compiler::compile_file(&film, &common::opts(), None).diagnostics.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -165,8 +204,8 @@ fn every_rule_has_a_case_here() {
     let me = include_str!("rules.rs");
     for r in Rule::ALL {
         let variant = format!("{r:?}");
-        if matches!(*r, Rule::NotUtf8 | Rule::Io) || cine_compiler::explain::example(*r).is_some() {
-            continue; // file-level, checked in not_utf8_and_io; or in explained_examples
+        if matches!(*r, Rule::NotUtf8 | Rule::Io | Rule::BadConfig) || cine_compiler::explain::example(*r).is_some() {
+            continue; // file-level, checked in not_utf8_and_io and bad_config; or in explained_examples
         }
         assert!(me.contains(&format!("Rule::{variant}, ")), "no case for {}", r.code());
     }

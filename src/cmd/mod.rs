@@ -43,17 +43,30 @@ pub fn compile(path: &Path) -> cine_compiler::Compiled {
     cine_compiler::compile_file(path, &compile_options(Some(cine_compiler::project_root(path))), None)
 }
 
-/// A file, or every `.cine` file under a folder (sorted, recursively).
+/// A file, or every `.cine` file under a folder (sorted, recursively). A walk skips hidden
+/// entries (`.git`, editors' `.#film.cine` lock files) and enters each real folder once, so
+/// a symlink back up the tree is not followed round.
 pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !path.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    walk(path, out, &mut std::collections::HashSet::new())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) -> std::io::Result<()> {
+    let at = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display()));
+    if !seen.insert(std::fs::canonicalize(dir).map_err(at)?) {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(at)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for e in entries {
+        if e.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            continue;
+        }
         if e.is_dir() {
-            screenplays(&e, out)?;
+            walk(&e, out, seen)?;
         } else if e.extension().is_some_and(|x| x == "cine") {
             out.push(e);
         }

@@ -23,6 +23,12 @@ pub fn run(args: Args) -> i32 {
     let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(&args.file));
     let opts = super::compile_options(Some(root));
     let out = cine_compiler::compile_file(&args.file, &opts, None);
+    if let [d] = &out.diagnostics[..] {
+        if d.rule == cine_compiler::Rule::Io {
+            eprintln!("error: {}", d.message);
+            return 2;
+        }
+    }
     if !out.diagnostics.is_empty() {
         eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
     }

@@ -159,7 +159,7 @@ impl LoadError {
 pub fn load_film(path: &Path) -> Result<Film, LoadError> {
     if path.extension().is_some_and(|e| e == "json") {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| LoadError::Input(format!("error: cannot read {}: {e}", path.display())))?;
+            .map_err(|e| LoadError::Other(format!("cannot read {}: {e}", path.display())))?;
         let film: Film = serde_json::from_str(&text)
             .map_err(|e| LoadError::Input(format!("error: {} is not a film IR: {e}", path.display())))?;
         film.validate().map_err(|e| {
@@ -170,6 +170,11 @@ help: write the film as a screenplay and let `cine plan` produce its IR", path.d
     }
     // The same compile as `cine lint`, so a denied lint blocks a render too.
     let out = super::compile(path);
+    if let [d] = &out.diagnostics[..] {
+        if d.rule == cine_compiler::Rule::Io {
+            return Err(LoadError::Other(d.message.clone())); // not a screenplay's error: exit 2, as `cine lint`
+        }
+    }
     match out.film {
         Some(film) if out.errors == 0 => Ok(film),
         _ => {
