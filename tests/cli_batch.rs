@@ -68,6 +68,39 @@ fn shards_split_the_sorted_list_deterministically() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Several arguments, as a shell passes an unquoted glob: each script once, sorted. An
+/// argument that names nothing, and two scripts that would write the same MP4, are refused.
+#[test]
+fn several_arguments_are_one_sorted_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("more")).unwrap();
+    for f in ["b.cine", "a.cine", "more/c.cine"] {
+        std::fs::write(dir.path().join(f), script(1)).unwrap();
+    }
+    let run = |scripts: &[&str]| {
+        let flags = ["--report", "report.json", "--generator", "procedural", "--no-cache", "--out-dir", "out"];
+        cine(&[&["batch"][..], scripts, &flags[..]].concat(), dir.path())
+    };
+    let o = run(&["b.cine", "more", "a.cine", "./a.cine"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<String> = report(dir.path())["jobs"].as_array().unwrap().iter().map(|j| j["script"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["./a.cine", "b.cine", "more/c.cine"]);
+    for (args, says) in [
+        (vec!["a.cine", "nothing*.cine"], "`nothing*.cine` names no `.cine` file"),
+        (vec!["a.cine", "no/such/dir"], "`no/such/dir` is not a directory, a file or a glob"),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    std::fs::write(dir.path().join("more/a.cine"), script(1)).unwrap();
+    let o = run(&["a.cine", "more"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a.cine and more/a.cine would both be written as a.mp4"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cine(&["batch"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "no script at all is a usage error");
+}
+
 #[test]
 fn ctrl_c_stops_every_render_and_leaves_no_file() {
     use std::time::{Duration, Instant};

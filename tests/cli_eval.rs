@@ -40,6 +40,10 @@ fn unknown_model_and_options_exit_2() {
     assert!(err.contains("shuffle"), "{err}");
     let (code, _, _) = cine(&["eval", "--suite", "nope"]);
     assert_eq!(code, 2);
+    // No stories would print a row of zeros that looks like a score.
+    let (code, out, _) = cine(&["eval", "--limit", "0"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
     let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--random-weights", "--budget", "0"]);
     assert_eq!(code, 2);
     assert!(err.contains("budget `0`"), "{err}");

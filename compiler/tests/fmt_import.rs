@@ -83,6 +83,9 @@ fn longlive_switches_and_shots() {
     assert_eq!(f.shots[1].action, "a dog runs");
     let second = longlive::import(jsonl, &longlive::Options { line: 1, ..Default::default() }, &Target::default()).unwrap();
     assert_eq!(common::check(&second, &Config::default()).film.unwrap().total_frames, 84);
-    assert!(longlive::import(jsonl, &longlive::Options { line: 5, ..Default::default() }, &Target::default()).is_err());
+    let past = longlive::import(jsonl, &longlive::Options { line: 5, ..Default::default() }, &Target::default()).unwrap_err();
+    assert!(past.contains("2 prompt line(s); --line 5 is past the end"), "{past}");
+    let empty = longlive::import("\n\n", &Default::default(), &Target::default()).unwrap_err();
+    assert!(empty.contains("no prompt lines") && empty.contains("{\"prompts\""), "{empty}");
     assert!(longlive::import("not json", &Default::default(), &Target::default()).unwrap_err().contains("invalid JSON"));
 }

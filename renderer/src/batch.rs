@@ -68,6 +68,32 @@ pub fn find_scripts(arg: &str) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// The screenplays of several batch arguments (as [`find_scripts`]), sorted, each once. An
+/// argument that names no screenplay is an error: a mistyped folder or glob must not pass as
+/// an empty, green batch. Two scripts with the same file name would write the same
+/// `<name>.mp4`, so that is refused too.
+pub fn find_all(args: &[String]) -> Result<Vec<PathBuf>> {
+    let mut all = Vec::new();
+    for arg in args {
+        let found = find_scripts(arg)?;
+        if found.is_empty() {
+            bail!("`{arg}` names no `.cine` file");
+        }
+        all.extend(found);
+    }
+    all.sort();
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let mut by_stem: std::collections::BTreeMap<String, &PathBuf> = Default::default();
+    for p in &all {
+        let stem = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        if let Some(first) = by_stem.insert(stem.clone(), p) {
+            bail!("{} and {} would both be written as {stem}.mp4; render them in separate batches (or rename one)", first.display(), p.display());
+        }
+    }
+    Ok(all)
+}
+
 /// Matches `*` (any run) and `?` (one character).
 pub fn wildcard(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());

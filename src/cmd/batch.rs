@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use cine_renderer::batch::{find_scripts, run_all, BatchReport, JobReport, Shard};
+use cine_renderer::batch::{find_all, run_all, BatchReport, JobReport, Shard};
 use cine_renderer::render::{render_film_with, RenderOptions, VideoOptions};
 use cine_renderer::subtitles;
 
@@ -12,8 +12,10 @@ use super::render::{load_film, make_generator, profile_of, GenArgs};
 /// Arguments of `cine batch`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A directory of `.cine` files, a glob like `screenplays/*.cine`, or one file.
-    pub scripts: String,
+    /// Screenplays: files, directories (their `.cine` files) or quoted globs like
+    /// 'screenplays/*.cine'.
+    #[arg(required = true, num_args = 1..)]
+    pub scripts: Vec<String>,
     /// Parallel renders (0: one per core).
     #[arg(long, short, default_value_t = 0)]
     pub jobs: usize,
@@ -48,7 +50,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     let t0 = Instant::now();
-    let all = match find_scripts(&args.scripts) {
+    let all = match find_all(&args.scripts) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -55,8 +55,8 @@ pub struct Args {
     /// (2 two-shot stories of 1.5 s, for quick checks).
     #[arg(long, default_value = "bench")]
     pub suite: String,
-    /// Only the first N stories of the suite.
-    #[arg(long)]
+    /// Only the first N stories of the suite (at least 1).
+    #[arg(long, value_parser = at_least_one)]
     pub limit: Option<usize>,
     /// Stop starting new stories after this many minutes (at least one is rendered): the row
     /// then covers the stories rendered so far (its `stories` column says how many). Frames are kept in memory until
@@ -245,4 +245,11 @@ pub fn table(rows: &[Report]) -> String {
         }
     }
     s
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("a number of stories, at least 1, not `{s}`")),
+    }
 }

@@ -31,7 +31,10 @@ pub struct Options {
 /// Converts one line of a LongLive JSONL file into screenplay text.
 pub fn import(input: &str, opts: &Options, target: &Target) -> Result<String, String> {
     let lines: Vec<&str> = input.lines().filter(|l| !l.trim().is_empty()).collect();
-    let line = lines.get(opts.line).ok_or_else(|| format!("the file has {} prompt lines; line {} does not exist", lines.len(), opts.line))?;
+    if lines.is_empty() {
+        return Err("the file holds no prompt lines: a LongLive prompt file has one JSON object a line, like {\"prompts\": [\"a cat\", \"a dog\"]}".into());
+    }
+    let line = lines.get(opts.line).ok_or_else(|| format!("the file has {} prompt line(s); --line {} is past the end (lines count from 0)", lines.len(), opts.line))?;
     let v: Value = serde_json::from_str(line).map_err(|e| format!("line {}: invalid JSON: {e}", opts.line))?;
     let prompts: Vec<String> = match v.get("prompts") {
         Some(Value::Array(a)) => a.iter().map(|p| p.as_str().map(str::to_string).ok_or("`prompts` must hold texts")).collect::<Result<_, _>>()?,
