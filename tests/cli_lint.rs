@@ -111,6 +111,13 @@ fn a_folder_walk_skips_hidden_entries_and_symlink_loops() {
     assert!(err.contains("2 files: 0 errors, 2 warnings"), "{err}");
     let fmt = cine(&["fmt", "--check", dir.path().to_str().unwrap()]);
     assert!(!text(&fmt.stdout).contains("up/") && !text(&fmt.stderr).contains("up/"), "{}{}", text(&fmt.stdout), text(&fmt.stderr));
+    // A folder with no screenplay is a mistake (a renamed folder in CI), not a clean run.
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for cmd in ["lint", "fmt"] {
+        let out = cine(&[cmd, dir.path().join("empty").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        assert!(text(&out.stderr).contains("there is no `.cine` file in"), "{}", text(&out.stderr));
+    }
     // Named on the command line, a hidden file is checked.
     let hidden = dir.path().join("sub/.hidden/c.cine");
     assert_eq!(cine(&["lint", hidden.to_str().unwrap()]).status.code(), Some(1));

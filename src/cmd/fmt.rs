@@ -23,8 +23,14 @@ pub fn run(args: Args) -> i32 {
     for f in &args.files {
         if f.as_os_str() == "-" {
             files.push(f.clone());
-        } else if let Err(e) = super::screenplays(f, &mut files) {
+            continue;
+        }
+        let before = files.len();
+        if let Err(e) = super::screenplays(f, &mut files) {
             eprintln!("error: cannot read {}: {e}", f.display());
+            return 2;
+        } else if files.len() == before {
+            eprintln!("error: there is no `.cine` file in {}", f.display());
             return 2;
         }
     }
