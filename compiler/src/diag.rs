@@ -147,6 +147,8 @@ impl Diagnostic {
 pub struct Report<'a> {
     pub diag: &'a Diagnostic,
     pub src: &'a SourceFile,
+    /// Message and help only: the file could not be read, so there is no text to quote.
+    pub bare: bool,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -183,9 +185,12 @@ impl miette::Diagnostic for Report<'_> {
         self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.src)
+        (!self.bare).then_some(self.src as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.bare {
+            return None;
+        }
         let len = self.src.text.len();
         let d = self.diag;
         let primary = LabeledSpan::new_primary_with_span(
@@ -226,35 +231,6 @@ impl SourceCode for SourceFile {
     }
 }
 
-/// A report without its source and labels.
-struct Bare<'a>(&'a Report<'a>);
-
-impl fmt::Debug for Bare<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
-    }
-}
-
-impl fmt::Display for Bare<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.0, f)
-    }
-}
-
-impl std::error::Error for Bare<'_> {}
-
-impl miette::Diagnostic for Bare<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        miette::Diagnostic::code(self.0)
-    }
-    fn severity(&self) -> Option<miette::Severity> {
-        miette::Diagnostic::severity(self.0)
-    }
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        miette::Diagnostic::help(self.0)
-    }
-}
-
 /// Renders diagnostics as miette's graphical report, without colour (stable output).
 pub fn render_human(d: &Diagnostic, sources: &[SourceFile]) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
@@ -264,15 +240,9 @@ pub fn render_human(d: &Diagnostic, sources: &[SourceFile]) -> String {
         return format!("{}: {}", d.rule.code(), d.message);
     };
     let mut out = String::new();
-    // A file that could not be read (or is too large) has no text to show: message and help only.
-    let unread = src.text.is_empty() && matches!(d.rule, Rule::Io | Rule::NotUtf8 | Rule::BadConfig | Rule::Syntax);
-    if unread {
-        let bare = Report { diag: d, src };
-        if handler.render_report(&mut out, &Bare(&bare)).is_ok() {
-            return out;
-        }
-    }
-    let report = Report { diag: d, src };
+    // A file that could not be read (or is too large) has no text to quote.
+    let bare = src.text.is_empty() && matches!(d.rule, Rule::Io | Rule::NotUtf8 | Rule::BadConfig | Rule::Syntax);
+    let report = Report { diag: d, src, bare };
     if handler.render_report(&mut out, &report).is_err() {
         let (l, c) = src.line_col(d.span.start);
         return format!("{}: {} ({}:{l}:{c})", d.rule.code(), d.message, src.name);

@@ -63,6 +63,14 @@ pub struct Compiled {
     pub symbols: symbols::Symbols,
 }
 
+impl Compiled {
+    /// The error when the screenplay file itself could not be read (a usage error rather
+    /// than a screenplay's: the CLI exits 2 for it).
+    pub fn read_error(&self) -> Option<&Diagnostic> {
+        self.diagnostics.iter().find(|d| d.rule == Rule::Io)
+    }
+}
+
 /// Compiles screenplay source text. `name` is used in diagnostics.
 pub fn compile_str(name: &str, source: &str, opts: &Options) -> Compiled {
     let mut c = compile(name, source, None, opts, &Config::default());

@@ -25,12 +25,8 @@ pub fn run(args: Args) -> i32 {
             files.push(f.clone());
             continue;
         }
-        let before = files.len();
         if let Err(e) = super::screenplays(f, &mut files) {
-            eprintln!("error: cannot read {}: {e}", f.display());
-            return 2;
-        } else if files.len() == before {
-            eprintln!("error: there is no `.cine` file in {}", f.display());
+            eprintln!("error: {e}");
             return 2;
         }
     }

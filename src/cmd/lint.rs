@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cine_compiler::report::{render, Format};
-use cine_compiler::{Diagnostic, Rule, Severity, SourceFile};
+use cine_compiler::{Diagnostic, Severity, SourceFile};
 
 /// Arguments of `cine lint`.
 #[derive(clap::Args)]
@@ -51,12 +51,8 @@ pub fn run(args: Args) -> i32 {
             files.push(f.clone());
             continue;
         }
-        let before = files.len();
         if let Err(e) = super::screenplays(f, &mut files) {
-            eprintln!("error: cannot read {}: {e}", f.display());
-            return 2;
-        } else if files.len() == before {
-            eprintln!("error: there is no `.cine` file in {}", f.display());
+            eprintln!("error: {e}");
             return 2;
         }
     }
@@ -91,7 +87,7 @@ pub fn run(args: Args) -> i32 {
                 }
             }
         }
-        io |= out.diagnostics.iter().any(|d| d.rule == Rule::Io);
+        io |= out.read_error().is_some();
         let base = sources.len();
         sources.extend(out.sources);
         diags.extend(out.diagnostics.into_iter().map(|mut d| {

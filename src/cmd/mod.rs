@@ -46,12 +46,18 @@ pub fn compile(path: &Path) -> cine_compiler::Compiled {
 /// A file, or every `.cine` file under a folder (sorted, recursively). A walk skips hidden
 /// entries (`.git`, editors' `.#film.cine` lock files) and enters each real folder once, so
 /// a symlink back up the tree is not followed round.
-pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The error is the whole message: the folder cannot be read, or holds no screenplay.
+pub fn screenplays(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     if !path.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    walk(path, out, &mut std::collections::HashSet::new())
+    let before = out.len();
+    walk(path, out, &mut std::collections::HashSet::new()).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if out.len() == before {
+        return Err(format!("there is no `.cine` file in {}", path.display()));
+    }
+    Ok(())
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) -> std::io::Result<()> {

@@ -23,19 +23,16 @@ pub fn run(args: Args) -> i32 {
     let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(&args.file));
     let opts = super::compile_options(Some(root));
     let out = cine_compiler::compile_file(&args.file, &opts, None);
-    if let [d] = &out.diagnostics[..] {
-        if d.rule == cine_compiler::Rule::Io {
-            eprintln!("error: {}", d.message);
-            return 2;
-        }
+    if let Some(d) = out.read_error() {
+        eprintln!("error: {}", d.message);
+        return 2;
     }
     if !out.diagnostics.is_empty() {
         eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
     }
     let Some(film) = out.film else {
         eprintln!("error: {} has {} error(s); no plan", args.file.display(), out.errors);
-        let io = out.diagnostics.iter().any(|d| d.rule == cine_compiler::Rule::Io);
-        return if io { 2 } else { 1 };
+        return 1;
     };
     let profile = cine_model::registry::profile(&film.model);
     match args.format.as_str() {

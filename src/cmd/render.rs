@@ -170,10 +170,8 @@ help: write the film as a screenplay and let `cine plan` produce its IR", path.d
     }
     // The same compile as `cine lint`, so a denied lint blocks a render too.
     let out = super::compile(path);
-    if let [d] = &out.diagnostics[..] {
-        if d.rule == cine_compiler::Rule::Io {
-            return Err(LoadError::Other(d.message.clone())); // not a screenplay's error: exit 2, as `cine lint`
-        }
+    if let Some(d) = out.read_error() {
+        return Err(LoadError::Other(d.message.clone())); // exit 2, as `cine lint`
     }
     match out.film {
         Some(film) if out.errors == 0 => Ok(film),
