@@ -56,8 +56,9 @@ struct Builder {
 
 pub(crate) fn build(source: &str) -> Parse {
     let mut b = Builder { file: File::default(), stack: Vec::new(), lines: Vec::new(), errors: Vec::new() };
-    let mut offset = 0;
-    for raw in source.split('\n') {
+    // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line.
+    let mut offset = if source.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    for raw in source[offset..].split('\n') {
         let text = raw.strip_suffix('\r').unwrap_or(raw);
         b.line(text, offset);
         offset += raw.len() + 1;

@@ -199,3 +199,18 @@ fn a_recall_can_start_at_a_time() {
         assert_eq!(p.errors.len(), 1, "{bad}: {:?}", p.errors);
     }
 }
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_spans_stay_in_the_file() {
+    let plain = parse(GOOD);
+    let src = format!("\u{feff}{GOOD}");
+    let p = parse(&src);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.file.items.len(), plain.file.items.len());
+    let Item::Header(h) = &p.file.items[0] else { panic!("title first: {:?}", p.file.items[0]) };
+    let Stmt::Title(t) = &h.stmt else { panic!("title first: {h:?}") };
+    assert_eq!(&src[t.span.start..t.span.end], "\"Harbor\"");
+    assert_eq!(p.lines[0].span.start, 3, "the first line starts after the mark");
+    // Only a leading mark is skipped: one inside the file is still an error.
+    assert!(!parse(&format!("title \"A\"\n\u{feff}fps 16\n")).errors.is_empty());
+}
