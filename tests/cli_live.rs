@@ -249,7 +249,7 @@ fn ctrl_c_while_the_film_plays_writes_nothing_and_says_how_to_go_on() {
     let dir = tempfile::tempdir().unwrap();
     // An hour of film: still playing when the signal comes.
     std::fs::write(dir.path().join("long.cine"), "set sea \"a grey sea\"\nscene sea {\n  shot {\n    duration 3600s\n  }\n}\n").unwrap();
-    let mut child = spawn_live(dir.path(), &["-o", "l.mp4", "--record", "l.json", "--from", "long.cine"]);
+    let child = spawn_live(dir.path(), &["-o", "l.mp4", "--record", "l.json", "--from", "long.cine"]);
     let part = || std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part"));
     // The MP4's temporary file appears once the signal handler is in and the film plays.
     let t0 = Instant::now();

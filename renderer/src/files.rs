@@ -14,6 +14,14 @@ pub fn check_output<'a>(path: &'a Path, example: &str) -> Result<&'a Path> {
     Ok(dir)
 }
 
+/// Checks that `path` ends in `.ext` (any case): cine writes that format whatever the name
+/// says, and `film.avi` holding an MP4 (or `board.jpg` a PNG) misleads players and viewers.
+pub fn check_extension(path: &Path, ext: &str, what: &str) -> Result<()> {
+    let ok = path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    ensure!(ok, "cannot write {}: cine writes {what} files; name it {}", path.display(), path.with_extension(ext).display());
+    Ok(())
+}
+
 /// Temporary files are private (0600); a finished video is readable like any new file.
 pub fn readable(path: &Path) {
     #[cfg(unix)]

@@ -97,6 +97,7 @@ impl Mp4Writer {
         );
         // Checked now, not when the finished video is moved into place after the whole render.
         let dir = crate::files::check_output(output, "film.mp4")?;
+        crate::files::check_extension(output, "mp4", "MP4")?;
         let name = output.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))

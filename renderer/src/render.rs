@@ -230,6 +230,7 @@ pub fn render_film_with(
     anyhow::ensure!(!schedule.chunks.is_empty(), "the film has no frames to render");
     if let Some(p) = storyboard {
         crate::files::check_output(p, "storyboard.png")?;
+        crate::files::check_extension(p, "png", "PNG")?;
     }
     let (w, h) = gen.frame_size(schedule.width, schedule.height);
     let range = opts.keep.clone().unwrap_or(0..u32::MAX);

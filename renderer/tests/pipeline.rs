@@ -113,6 +113,16 @@ fn output_errors_are_clear() {
     // A directory as the output is refused before anything is generated.
     let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), dir.path(), None, &RenderOptions::default()).unwrap_err();
     assert!(format!("{e:#}").contains("it is a directory; give a file name, e.g. "), "{e:#}");
+    // A name that says another format is refused (the bytes would be MP4 or PNG anyway).
+    let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &dir.path().join("film.avi"), None, &RenderOptions::default()).unwrap_err();
+    assert!(format!("{e:#}").contains("cine writes MP4 files; name it "), "{e:#}");
+    assert!(format!("{e:#}").ends_with("film.mp4"), "{e:#}");
+    let board = dir.path().join("board.jpg");
+    let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &dir.path().join("film.mp4"), Some(&board), &RenderOptions::default()).unwrap_err();
+    assert!(format!("{e:#}").contains("cine writes PNG files; name it "), "{e:#}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    // The extension is matched in any case.
+    render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &dir.path().join("FILM.MP4"), None, &RenderOptions::default()).unwrap();
 }
 
 #[test]
