@@ -79,19 +79,20 @@ impl Cx<'_> {
                 _ => {}
             }
         }
-        let frames = match &duration {
-            Some(d) => self.frames(lw, d),
-            None => {
-                self.diags.push(
-                    Diagnostic::new(Rule::MissingDuration, 0, shot.head, "this shot has no duration")
-                        .label("how long is it?")
-                        .help("add a line like `duration 2s` or `duration 32f`"),
-                );
-                lw.profile.as_ref().map_or(fps, |p| p.chunk_frames.max(1))
-            }
-        };
+        let length = duration.as_ref().and_then(|d| self.frames(lw, d));
+        if duration.is_none() {
+            self.diags.push(
+                Diagnostic::new(Rule::MissingDuration, 0, shot.head, "this shot has no duration")
+                    .label("how long is it?")
+                    .help("add a line like `duration 2s` or `duration 32f`"),
+            );
+        }
+        // Without a valid duration (an error already) the shot gets a stand-in length, and
+        // times in it are not judged against that.
+        self.length_unknown = length.is_none();
+        let frames = length.unwrap_or_else(|| lw.profile.as_ref().map_or(fps, |p| p.chunk_frames.max(1)));
         if let (Some(p), Some(d)) = (&lw.profile, &duration) {
-            if frames < p.chunk_frames {
+            if frames < p.chunk_frames && !self.length_unknown {
                 let need = p.chunk_frames;
                 self.diags.push(
                     Diagnostic::new(Rule::ShortShot, 0, d.span, format!("this shot is {frames} frames ({}s), shorter than one {} chunk of {need} frames", secs(frames, fps), p.name))
@@ -168,6 +169,9 @@ impl Cx<'_> {
         let fps = lw.header.fps;
         let rel = t.frames(fps);
         if rel >= frames as f64 {
+            if self.length_unknown {
+                return None;
+            }
             self.diags.push(
                 Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
                     .label("after the shot ends")
@@ -190,7 +194,8 @@ impl Cx<'_> {
     }
 
     /// Frames of a duration, rounded to the model's granularity (with a warning).
-    fn frames(&mut self, lw: &Lowering, d: &Duration) -> u32 {
+    /// `None` (after an error) when the duration is out of range.
+    fn frames(&mut self, lw: &Lowering, d: &Duration) -> Option<u32> {
         let fps = lw.header.fps as f64;
         let exact = match d.unit {
             Unit::Seconds => d.value * fps,
@@ -209,7 +214,7 @@ impl Cx<'_> {
                         "give the shot a positive duration like 2s".to_string()
                     }),
             );
-            return exact.round().clamp(1.0, MAX_SHOT_FRAMES) as u32;
+            return None;
         }
         let whole = exact.round() as u32;
         let mut frames = whole;
@@ -231,7 +236,7 @@ impl Cx<'_> {
                     .help(format!("write `duration {frames}f` to say so exactly")),
             );
         }
-        frames
+        Some(frames)
     }
 
     /// Resolves a camera move or transition call against the vocabulary.
