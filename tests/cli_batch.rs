@@ -165,3 +165,14 @@ fn report_places_are_checked_before_rendering() {
     assert!(err.contains("--report: cannot write reports: it is a directory"), "{err}");
     assert!(!dir.path().join("films/a.mp4").exists(), "nothing rendered");
 }
+
+#[test]
+fn an_out_dir_that_is_a_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), script(1)).unwrap();
+    let o = cine(&["batch", "a.cine", "--generator", "procedural", "--no-cache", "--out-dir", "a.cine"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--out-dir a.cine is a file, not a directory"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("a.cine")).unwrap(), script(1), "the script is untouched");
+}

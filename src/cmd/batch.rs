@@ -59,6 +59,10 @@ pub fn run(args: Args) -> i32 {
     };
     let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
     let scripts = shard.select(&all);
+    if args.out_dir.exists() && !args.out_dir.is_dir() {
+        eprintln!("error: --out-dir {} is a file, not a directory; give a folder for the MP4s", args.out_dir.display());
+        return 2;
+    }
     if let Err(e) = std::fs::create_dir_all(&args.out_dir) {
         eprintln!("error: cannot create {}: {e}", args.out_dir.display());
         return 2;
