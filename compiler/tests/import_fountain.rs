@@ -92,7 +92,9 @@ fn timing_follows_the_text() {
     let f = compile(&import(&format!("EXT. FIELD - DAY\n\n{words}\n"))).film.unwrap();
     assert_eq!(f.shots[0].frames, 128);
     // Three words are under the 2 s minimum.
-    let f = compile(&import("EXT. FIELD - DAY\n\nA dog barks.\n")).film.unwrap();
+    let text = import("EXT. FIELD - DAY\n\nA dog barks.\n");
+    assert!(text.starts_with("// Imported from a Fountain screenplay: 1 scene, 1 shot, 0 lines of dialogue.\n"), "{text}");
+    let f = compile(&text).film.unwrap();
     assert_eq!(f.shots[0].frames, 32);
     // A speech longer than the action stretches the shot and is split into subtitles; past
     // 8 s of dialogue (each of these is 4.2 s) the speaker goes on in a close-up, then a
