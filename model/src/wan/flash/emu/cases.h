@@ -125,6 +125,15 @@ static void report(const char* kernel, const Case& c, const Data& d, const std::
 static void adjust(const Case& c, Data& d) {
     if (c.name.find("large logits") != std::string::npos)
         for (auto& x : d.q) x = bf(4 * x);
+    // Near-equal logits (k x0.01) and V = +1 on the first half of the keys, -1 on the rest:
+    // the truth is ~0, and any per-tile drift in the running rescale (O or l off by a factor
+    // each key tile) weighs one half over the other by far more than the tolerance.
+    if (c.name.find("signed halves") != std::string::npos)
+        for (size_t s = 0; s < d.k.size(); ++s) {
+            const long long tokens = c.segs[s].first;
+            for (auto& x : d.k[s]) x = bf(0.01f * x);
+            for (size_t i = 0; i < d.v[s].size(); ++i) d.v[s][i] = (long long)(i / c.D) % tokens < tokens / 2 ? 1.f : -1.f;
+        }
     if (c.name.find("growing by segment") != std::string::npos)
         for (size_t s = 0; s < d.k.size(); ++s)
             for (auto& x : d.k[s]) x = bf((1 + 3 * s) * x);
@@ -142,6 +151,7 @@ static std::vector<Case> small_cases() {
         {"d128 [B,S,H,d] K/V views (token stride H*d), B=2", 2, 3, 128, 70, 35, 1, {{50, 0}, {35, 1}, {35, 2}}, true, true},
         {"d128 large logits (q x4)", 1, 1, 128, 64, 64, 0, {{200, 0}}, false},
         {"d128 logits growing by segment (k x1, x4, x7): rescales", 1, 2, 128, 80, 80, 0, {{64, 0}, {64, 0}, {70, 0}}, false},
+        {"d64 signed halves over 8 key tiles: no drift", 1, 2, 64, 64, 64, 0, {{512, 0}}, false},
     };
 }
 
