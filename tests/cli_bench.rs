@@ -87,6 +87,22 @@ fn bad_options_are_clear_errors() {
     }
 }
 
+#[test]
+fn options_of_one_benchmark_are_refused_by_the_other() {
+    // Scale options without --config, and the chunk benchmark's options with it, used to be
+    // ignored silently: the figures printed were not the ones asked for.
+    for (args, want) in [
+        (&["bench", "--size", "64x64"][..], "required arguments were not provided"),
+        (&["bench", "--json", "b.json"][..], "required arguments were not provided"),
+        (&["bench", "--config", "cine-tiny", "--chunks", "3"][..], "cannot be used with"),
+    ] {
+        let out = cine(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want) && err.contains("--config"), "{args:?}: {err}");
+    }
+}
+
 #[cfg(not(feature = "cuda"))]
 #[test]
 fn cuda_device_without_the_feature_says_how_to_build() {

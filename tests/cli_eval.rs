@@ -104,3 +104,11 @@ fn vae_round_trip_keeps_the_films_frames_and_writes_sheets() {
     let pngs = std::fs::read_dir(&sheets).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
     assert_eq!(pngs, 2, "one sheet per story");
 }
+
+#[test]
+fn sheets_in_a_file_is_a_usage_error() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let (code, _, err) = cine(&["eval", "--suite", "smoke", "--limit", "1", "--sheets", file.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a file, not a folder"), "{err}");
+}

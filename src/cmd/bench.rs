@@ -21,17 +21,17 @@ use super::render::{make_generator, GenArgs};
 #[derive(clap::Args)]
 pub struct Args {
     /// Model whose chunk grid and networks are timed.
-    #[arg(long, default_value = "cine-tiny")]
+    #[arg(long, conflicts_with = "config", default_value = "cine-tiny")]
     pub model: String,
     /// Chunks to generate (of a ten-shot film, 2 s per shot).
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, conflicts_with = "config", default_value_t = 12)]
     pub chunks: usize,
     /// Time the networks with seeded random weights (speed does not depend on the values).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     pub random_weights: bool,
     /// Also measure the incremental re-render: cold render of the ten-shot film, then a
     /// render after editing its last shot, with a fresh cache.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     pub incremental: bool,
     #[command(flatten)]
     pub gen: GenArgs,
@@ -45,55 +45,55 @@ pub struct Args {
     #[arg(long, help_heading = "Scale benchmark (--config)")]
     pub config: Option<String>,
     /// Video size WIDTHxHEIGHT.
-    #[arg(long, default_value = "832x480", help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value = "832x480", requires = "config", help_heading = "Scale benchmark (--config)")]
     pub size: String,
     /// Denoising steps per chunk.
-    #[arg(long, default_value_t = 4, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 4, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub steps: usize,
     /// Seconds of video (16 fps) to stream.
-    #[arg(long, default_value_t = 10.0, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 10.0, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub seconds: f64,
     /// KV memory: camr, window or full.
-    #[arg(long, default_value = "camr", help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value = "camr", requires = "config", help_heading = "Scale benchmark (--config)")]
     pub memory: String,
     /// Past blocks (chunks) the chunk attends to under camr / window (6 = Self-Forcing's
     /// 21-latent-frame attention window).
-    #[arg(long, default_value_t = 6, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 6, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub blocks: usize,
     /// CAMR's bank: past blocks kept as retrieval candidates per layer (stored KV grows to this).
-    #[arg(long, default_value_t = 16, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 16, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub bank: usize,
     /// DiT weights (safetensors or .pt/.pth); random weights when absent.
-    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub weights: Option<std::path::PathBuf>,
     /// VAE weights (Wan2.1_VAE safetensors / .pth); random weights when absent.
-    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub vae_weights: Option<std::path::PathBuf>,
     /// cpu, cuda, cuda:N or auto.
     #[arg(long, default_value = "auto", help_heading = "Scale benchmark (--config)")]
     pub device: String,
     /// f32, bf16, f16 or auto (bf16 on GPU, f32 on CPU).
-    #[arg(long, default_value = "auto", help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value = "auto", requires = "config", help_heading = "Scale benchmark (--config)")]
     pub dtype: String,
     /// A cut and a new prompt every this many seconds (0: one shot).
-    #[arg(long, default_value_t = 10.0, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 10.0, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub shot_seconds: f64,
     /// Also switch the prompt within a shot (no cut) every this many seconds (0: only at cuts).
-    #[arg(long, default_value_t = 0.0, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 0.0, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub prompt_seconds: f64,
     /// On each prompt switch within a shot, re-run the cache pass of up to this many recent chunks with the
     /// new prompt (LongLive's KV re-cache; 0 = off).
-    #[arg(long, default_value_t = 0, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 0, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub recache: usize,
     /// Throwaway chunks before the stream (loads the device kernels; not in any figure but
     /// `warmup_s`).
-    #[arg(long, default_value_t = 1, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 1, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub warmup: usize,
     /// Chunks after the stream timed stage by stage (synchronised; not in the FPS).
-    #[arg(long, default_value_t = 3, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value_t = 3, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub profile_chunks: usize,
     /// Also write the measurements as JSON here.
-    #[arg(long, help_heading = "Scale benchmark (--config)")]
+    #[arg(long, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub json: Option<std::path::PathBuf>,
 }
 

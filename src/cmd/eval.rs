@@ -194,6 +194,9 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
         }
     };
     if let Some(dir) = &args.sheets {
+        if dir.exists() && !dir.is_dir() {
+            return usage(format!("--sheets {} is a file, not a folder; give a folder for the PNGs", dir.display()));
+        }
         if let Err(e) = std::fs::create_dir_all(dir) {
             return usage(format!("cannot create --sheets folder {}: {e}", dir.display()));
         }
