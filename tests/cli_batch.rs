@@ -176,3 +176,18 @@ fn an_out_dir_that_is_a_file_is_refused() {
     assert!(err.contains("--out-dir a.cine is a file, not a directory"), "{err}");
     assert_eq!(std::fs::read_to_string(dir.path().join("a.cine")).unwrap(), script(1), "the script is untouched");
 }
+
+#[test]
+fn a_report_named_like_a_screenplay_is_refused() {
+    // `--report *.cine` (the name forgotten): the glob's first script must not become a report.
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["a", "b"] {
+        std::fs::write(dir.path().join(format!("{n}.cine")), script(1)).unwrap();
+    }
+    let o = cine(&["batch", "--report", "a.cine", "b.cine", "--generator", "procedural", "--no-cache", "--out-dir", "out"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--report: cannot write a.cine: `.cine` names a screenplay"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("a.cine")).unwrap(), script(1), "the script is untouched");
+    assert!(!dir.path().join("out/b.mp4").exists(), "nothing rendered");
+}

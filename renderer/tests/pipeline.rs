@@ -121,6 +121,9 @@ fn output_errors_are_clear() {
     let e = render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &dir.path().join("film.mp4"), Some(&board), &RenderOptions::default()).unwrap_err();
     assert!(format!("{e:#}").contains("cine writes PNG files; name it "), "{e:#}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    // No output may take a screenplay's name (a report or recording would overwrite it).
+    let e = cine_renderer::files::check_output(&dir.path().join("film.cine"), "report.json").unwrap_err();
+    assert!(format!("{e:#}").contains("`.cine` names a screenplay"), "{e:#}");
     // The extension is matched in any case.
     render_film(&f, &tiny(), &mut ProceduralGenerator::new(), &dir.path().join("FILM.MP4"), None, &RenderOptions::default()).unwrap();
 }
