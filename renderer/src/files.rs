@@ -13,7 +13,7 @@ pub fn check_output<'a>(path: &'a Path, example: &str) -> Result<&'a Path> {
     ensure!(!path.is_dir(), "cannot write {}: it is a directory; give a file name, e.g. {}", path.display(), path.join(example).display());
     // `cine batch --report *.cine` would otherwise turn the first screenplay into a report.
     let screenplay = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("cine"));
-    ensure!(!screenplay, "cannot write {}: `.cine` names a screenplay, and no output of cine is one; give another name, e.g. {}", path.display(), dir.join(example).display());
+    ensure!(!screenplay, "cannot write {}: `.cine` names a screenplay, and no output of cine is one; give another name, e.g. {}", path.display(), path.with_file_name(example).display());
     Ok(dir)
 }
 
