@@ -95,6 +95,10 @@ fn a_film_cut_after_a_shot_keeps_what_comes_before() {
     assert_eq!(film.select_shots("a..c"), Ok((0, 2)));
     assert_eq!(film.select_shots("2..3"), Ok((1, 2)));
     assert!(film.select_shots("c..a").is_err());
+    assert_eq!(film.select_shots("b.."), Ok((1, 2)));
+    assert_eq!(film.select_shots("..2"), Ok((0, 1)));
+    assert_eq!(film.select_shots(".."), Ok((0, 2)));
+    assert!(film.select_shots(" ").unwrap_err().contains("give a shot"));
     let cut = film.until_shot(1);
     assert_eq!(cut.shots.len(), 2);
     assert_eq!(cut.total_frames, 48);

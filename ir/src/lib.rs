@@ -217,7 +217,8 @@ impl Film {
     }
 
     /// Shots by a selection: a label (`door`, or `2.1` for an unnamed one) or a 1-based
-    /// number, or a range `A..B` of them. Returns the first and last shot index.
+    /// number, or a range `A..B` of them (either end may be left open). Returns the first and
+    /// last shot index.
     pub fn select_shots(&self, spec: &str) -> Result<(usize, usize), String> {
         let one = |s: &str| -> Result<usize, String> {
             let s = s.trim();
@@ -233,8 +234,14 @@ impl Film {
                 }
             }
         };
+        let Some(last) = self.shots.len().checked_sub(1) else { return Err("the film has no shots".into()) };
         let (a, b) = match spec.split_once("..") {
-            Some((a, b)) => (one(a)?, one(b)?),
+            // An open end runs from the first shot or to the last (`door..`, `..3`, `..`).
+            Some((a, b)) => (
+                if a.trim().is_empty() { 0 } else { one(a)? },
+                if b.trim().is_empty() { last } else { one(b)? },
+            ),
+            None if spec.trim().is_empty() => return Err("give a shot: a name, a number from 1, or a range like `2..4`".into()),
             None => (one(spec)?, one(spec)?),
         };
         if a > b {

@@ -27,8 +27,9 @@ pub struct Args {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Write only these shots: a name (`door`), a number from 1, or a range (`door..lamp`,
-    /// `2..4`). The shots before them are still generated (each shot sees the earlier ones),
-    /// from the render cache when they are unchanged.
+    /// `2..4`; `lamp..` runs to the end, `..2` from the start). The shots before them are
+    /// still generated (each shot sees the earlier ones), from the render cache when they
+    /// are unchanged.
     #[arg(long, value_name = "SHOTS")]
     pub shots: Option<String>,
     /// After rendering, watch the screenplay, the files it uses and cine.toml, and render again
