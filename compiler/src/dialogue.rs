@@ -70,9 +70,6 @@ impl Cx<'_> {
                 );
             }
             let rel = at.as_ref().map_or(0.0, |t| t.frames(fps));
-            if rel >= frames as f64 && self.length_unknown {
-                continue;
-            }
             if rel >= frames as f64 {
                 let t = at.as_ref().expect("only an `at` can start past the end");
                 self.diags.push(

@@ -166,9 +166,6 @@ pub(crate) struct Cx<'a> {
     pub units: Vec<load::Unit>,
     pub diags: Vec<Diagnostic>,
     pub names: names::Names,
-    /// The shot being lowered has no valid duration (already an error): times in it are
-    /// not checked against the stand-in length.
-    pub length_unknown: bool,
 }
 
 impl Cx<'_> {
@@ -181,7 +178,7 @@ impl Cx<'_> {
 /// Compiles source text with a config. `dir` is the screenplay's folder (where relative
 /// `use` paths start; the root when `None`). Diagnostics are not rendered.
 pub fn compile(name: &str, source: &str, dir: Option<PathBuf>, opts: &Options, config: &Config) -> Compiled {
-    let mut cx = Cx { opts, config, sources: vec![], units: vec![], diags: vec![], names: Default::default(), length_unknown: false };
+    let mut cx = Cx { opts, config, sources: vec![], units: vec![], diags: vec![], names: Default::default() };
     let main_path = dir.as_ref().and_then(|d| d.join(Path::new(name).file_name()?).canonicalize().ok());
     cx.add_unit(name.to_string(), source.to_string(), main_path, None);
     let dir = dir.and_then(|d| d.canonicalize().ok());

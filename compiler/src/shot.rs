@@ -87,12 +87,10 @@ impl Cx<'_> {
                     .help("add a line like `duration 2s` or `duration 32f`"),
             );
         }
-        // Without a valid duration (an error already) the shot gets a stand-in length, and
-        // times in it are not judged against that.
-        self.length_unknown = length.is_none();
+        // Without a valid duration (an error already) the shot gets a stand-in length.
         let frames = length.unwrap_or_else(|| lw.profile.as_ref().map_or(fps, |p| p.chunk_frames.max(1)));
         if let (Some(p), Some(d)) = (&lw.profile, &duration) {
-            if frames < p.chunk_frames && !self.length_unknown {
+            if frames < p.chunk_frames {
                 let need = p.chunk_frames;
                 self.diags.push(
                     Diagnostic::new(Rule::ShortShot, 0, d.span, format!("this shot is {frames} frames ({}s), shorter than one {} chunk of {need} frames", secs(frames, fps), p.name))
@@ -117,6 +115,7 @@ impl Cx<'_> {
                 }
             }
         }
+        let judged_from = self.diags.len();
         let recalls = self.recalls(lw, index, (start, frames), recalls);
         for s in &subject_names {
             lw.seen_cast.entry(s.clone()).or_default().push(index);
@@ -141,6 +140,12 @@ impl Cx<'_> {
         events.sort_by_key(|e| e.frame);
         self.model_checks(lw, shot.head, &prompt, &events);
         let lines = self.lines(fps, start, frames, &subject_names, &says);
+        if length.is_none() {
+            // Times measured against the stand-in length say nothing about the real shot.
+            let against_length = [Rule::EventOutsideShot, Rule::LineOutsideShot, Rule::LateChange, Rule::FastLine];
+            let judged = self.diags.split_off(judged_from);
+            self.diags.extend(judged.into_iter().filter(|d| !against_length.contains(&d.rule)));
+        }
         Shot {
             index,
             label,
@@ -169,9 +174,6 @@ impl Cx<'_> {
         let fps = lw.header.fps;
         let rel = t.frames(fps);
         if rel >= frames as f64 {
-            if self.length_unknown {
-                return None;
-            }
             self.diags.push(
                 Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
                     .label("after the shot ends")

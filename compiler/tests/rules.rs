@@ -80,15 +80,16 @@ fn shot_duration_out_of_range_says_which_way_to_go() {
 #[test]
 fn a_shot_without_a_valid_duration_gets_one_error_not_a_cascade() {
     // Times inside it cannot be judged against the stand-in length the compiler gives it.
-    let timed = "    subjects mara\n    at 1.5s: \"a gull lands\"\n    say mara at 2s: \"Hello.\"\n    recall shot a at 3s\n";
+    // Past the stand-in's end, near it (late-change) and cut short by it (past the cut, fast).
+    let timed = "    subjects mara\n    at 1.5s: \"a gull lands\"\n    at 0.5s: \"a boat\"\n    say mara at 2s: \"Hello.\"\n    say mara at 0.25s for 2s: \"A longer line than the stand-in shows.\"\n    recall shot a at 3s\n";
     for (dur, rule) in [("", Rule::MissingDuration), ("    duration 0.0001s\n", Rule::BadValue), ("    duration 100000s\n", Rule::BadValue)] {
         let src = with(&format!("{dur}{timed}")).replace("model ", "");
         let c = common::check(&format!("model cine-tiny\n{src}"), &Config::default());
         assert_eq!(common::codes(&c), [rule.code()], "{dur:?}:\n{}", rendered(&c));
     }
-    // With a valid duration the same times are judged.
-    let c = common::check(&format!("model cine-tiny\n{}", with(&format!("    duration 1s\n{timed}"))), &Config::default());
-    for r in [Rule::EventOutsideShot, Rule::LineOutsideShot] {
+    // A valid duration as long as the stand-in (one 12-frame chunk) has the same times judged.
+    let c = common::check(&format!("model cine-tiny\n{}", with(&format!("    duration 0.75s\n{timed}"))), &Config::default());
+    for r in [Rule::EventOutsideShot, Rule::LineOutsideShot, Rule::LateChange, Rule::FastLine] {
         assert!(has(&c, r), "{} expected:\n{}", r.code(), rendered(&c));
     }
 }

@@ -48,12 +48,12 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
     let title = if keep_title { target.title.clone() } else { f.title.clone().unwrap_or_else(|| target.title.clone()) };
     let shots: usize = f.scenes.iter().map(|s| s.shots.len()).sum();
     let lines: usize = f.scenes.iter().flat_map(|s| &s.shots).map(|s| s.lines.len()).sum();
-    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let count = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     let mut s = format!(
         "// Imported from a Fountain screenplay: {}, {}, {} of dialogue.\n// Shot lengths are estimated from the text; adjust them to taste.\n",
-        n(f.scenes.len(), "scene", "scenes"),
-        n(shots, "shot", "shots"),
-        n(lines, "line", "lines")
+        count(f.scenes.len(), "scene", "scenes"),
+        count(shots, "shot", "shots"),
+        count(lines, "line", "lines")
     );
     for n in &f.notes {
         s += &format!("// {n}\n");
