@@ -17,7 +17,7 @@ macro_rules! outln {
 
 mod cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "cine", version, about = "Compile screenplays to video with a causal video model")]
@@ -28,6 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a project: cine.toml, a starter screenplay and an out/ folder.
+    New(cmd::new::Args),
     /// Check a screenplay and report diagnostics.
     Lint(cmd::lint::Args),
     /// Serve diagnostics, hover, completion and navigation to editors (LSP over stdio).
@@ -53,11 +55,20 @@ enum Command {
     Train(cmd::train::Args),
     /// Measure generation speed and memory.
     Bench(cmd::bench::Args),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    #[command(after_help = COMPLETIONS)]
+    Completions(cmd::completions::Args),
 }
+
+const COMPLETIONS: &str = "Install, for example:
+  bash: cine completions bash > ~/.local/share/bash-completion/completions/cine
+  zsh:  cine completions zsh > ~/.zfunc/_cine   (with fpath+=~/.zfunc before compinit)
+  fish: cine completions fish > ~/.config/fish/completions/cine.fish";
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
+        Command::New(a) => cmd::new::run(a),
         Command::Lint(a) => cmd::lint::run(a),
         Command::Lsp(a) => cmd::lsp::run(a),
         Command::Plan(a) => cmd::plan::run(a),
@@ -70,6 +81,7 @@ fn main() {
         Command::Eval(a) => cmd::eval::run(a),
         Command::Train(a) => cmd::train::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Completions(a) => cmd::completions::run(a, &mut Cli::command()),
     };
     std::process::exit(code);
 }

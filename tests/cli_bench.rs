@@ -68,7 +68,7 @@ fn bad_options_are_clear_errors() {
     let cases: [(&[&str], &str); 5] = [
         (&["--size", "65x64"], "multiples of 8"),
         (&["--size", "64"], "WIDTHxHEIGHT"),
-        (&["--memory", "lru"], "camr, window or full"),
+        (&["--memory", "lru"], "[possible values: camr, window, full]"),
         (&["--dtype", "bf16"], "use f32"),
         (&["--config", "sora"], "wan2.1-1.3b"),
     ];

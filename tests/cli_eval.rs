@@ -52,7 +52,7 @@ fn unknown_model_and_options_exit_2() {
     assert!(err.contains("sink-window"), "{err}");
     let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--dit", "huge"]);
     assert_eq!(code, 2);
-    assert!(err.contains("base, distilled or vae"), "{err}");
+    assert!(err.contains("[possible values: distilled, base, vae]"), "{err}");
 }
 
 /// The real pipeline (compiler -> schedule -> text encoder -> causal DiT with a bounded

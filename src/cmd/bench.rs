@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long, default_value_t = 10.0, requires = "config", help_heading = "Scale benchmark (--config)")]
     pub seconds: f64,
     /// KV memory: camr, window or full.
-    #[arg(long, default_value = "camr", requires = "config", help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value = "camr", value_parser = ["camr", "window", "full"], requires = "config", help_heading = "Scale benchmark (--config)")]
     pub memory: String,
     /// Past blocks (chunks) the chunk attends to under camr / window (6 = Self-Forcing's
     /// 21-latent-frame attention window).
@@ -73,7 +73,7 @@ pub struct Args {
     #[arg(long, default_value = "auto", help_heading = "Scale benchmark (--config)")]
     pub device: String,
     /// f32, bf16, f16 or auto (bf16 on GPU, f32 on CPU).
-    #[arg(long, default_value = "auto", requires = "config", help_heading = "Scale benchmark (--config)")]
+    #[arg(long, default_value = "auto", value_parser = ["auto", "f32", "bf16", "f16"], requires = "config", help_heading = "Scale benchmark (--config)")]
     pub dtype: String,
     /// A cut and a new prompt every this many seconds (0: one shot).
     #[arg(long, default_value_t = 10.0, requires = "config", help_heading = "Scale benchmark (--config)")]

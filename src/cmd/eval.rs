@@ -29,17 +29,17 @@ pub struct Args {
     /// Which DiT: `distilled` (dit.safetensors, 4 steps), `base` (dit-base.safetensors,
     /// sampled as the distillation teacher: 17 Euler steps around the 4 student timesteps),
     /// or `vae`: no DiT, the ground truth through the model's VAE (the model's ceiling).
-    #[arg(long, default_value = "distilled")]
+    #[arg(long, default_value = "distilled", value_parser = ["distilled", "base", "vae"])]
     pub dit: String,
     /// Sampler steps, evenly spaced (default: 4 distilled, the teacher's 17 for base).
     #[arg(long)]
     pub steps: Option<usize>,
     /// Sampler: `euler` (deterministic ODE steps; default for base) or `renoise` (predict x0,
     /// re-noise: Self-Forcing's few-step sampler; default for distilled).
-    #[arg(long)]
+    #[arg(long, value_parser = ["euler", "renoise"])]
     pub sampler: Option<String>,
     /// Memory policy of a model: full, window, sink-window or camr.
-    #[arg(long, default_value = "camr")]
+    #[arg(long, default_value = "camr", value_parser = POLICIES)]
     pub memory: String,
     /// Active memory: past chunks a chunk attends to (`8`), or a share of each story's longest
     /// history (`25%` = a quarter of its chunk count - 1). Same bound for every policy but full.
@@ -49,11 +49,11 @@ pub struct Args {
     #[arg(long)]
     pub random_weights: bool,
     /// Spoil the ground truth on purpose: shuffle, swap, freeze, noise, rerandomise.
-    #[arg(long)]
+    #[arg(long, value_parser = ["shuffle", "swap", "freeze", "noise", "rerandomise"])]
     pub corrupt: Option<String>,
     /// Which stories: bench (alias benchmark; 100), long (10 of 2+ minutes), all, or smoke
     /// (2 two-shot stories of 1.5 s, for quick checks).
-    #[arg(long, default_value = "bench")]
+    #[arg(long, default_value = "bench", value_parser = ["bench", "benchmark", "long", "all", "smoke"])]
     pub suite: String,
     /// Only the first N stories of the suite (at least 1).
     #[arg(long, value_parser = at_least_one)]
@@ -68,7 +68,7 @@ pub struct Args {
     #[arg(long)]
     pub sheets: Option<std::path::PathBuf>,
     /// Output: table or json.
-    #[arg(long, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
 }
 
@@ -137,15 +137,7 @@ fn usage(msg: String) -> anyhow::Result<i32> {
 }
 
 fn eval(args: &Args) -> anyhow::Result<i32> {
-    if !POLICIES.contains(&args.memory.as_str()) {
-        return usage(format!("unknown memory policy `{}`; choose {}", args.memory, POLICIES.join(", ")));
-    }
-    if !["table", "json"].contains(&args.format.as_str()) {
-        return usage(format!("unknown format `{}`; choose table or json", args.format));
-    }
-    if !["base", "distilled", "vae"].contains(&args.dit.as_str()) {
-        return usage(format!("unknown --dit `{}`; choose base, distilled or vae", args.dit));
-    }
+    // --memory, --format, --dit and --suite are checked by clap (their possible values).
     let budget = match args.budget.as_deref().map(Budget::parse).transpose() {
         Ok(b) => b,
         Err(e) => return usage(format!("{e}")),

@@ -78,7 +78,7 @@ pub struct Args {
     #[arg(long)]
     pub max_frames: Option<u32>,
     /// What makes the frames: `model` or `procedural` (a test pattern, not a model).
-    #[arg(long, default_value = "model")]
+    #[arg(long, default_value = "model", value_parser = ["model", "procedural"])]
     pub generator: String,
     /// Model directory (default: $CINE_MODEL_DIR, else the built-in model).
     #[arg(long)]

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod bench;
 pub mod cache;
+pub mod completions;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod lint;
 pub mod live;
 pub mod lsp;
+pub mod new;
 pub mod plan;
 pub mod render;
 pub mod train;

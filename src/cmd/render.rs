@@ -101,7 +101,7 @@ pub fn parse_scale(s: &str) -> Result<u32, String> {
 pub struct GenArgs {
     /// What makes the frames: `model` (the film's model) or `procedural` (a test pattern, not
     /// a model, for trying the pipeline without weights).
-    #[arg(long, default_value = "model")]
+    #[arg(long, default_value = "model", value_parser = ["model", "procedural"])]
     pub generator: String,
     /// Model directory (dit.safetensors, vae.safetensors, t5.safetensors, tokenizer.json);
     /// default: $CINE_MODEL_DIR, else the model built into the binary.
