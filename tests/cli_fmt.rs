@@ -77,3 +77,18 @@ fn rewriting_keeps_links_permissions_and_read_only_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read_to_string(&ro).unwrap(), messy, "a read-only file is left alone");
 }
+
+#[test]
+fn a_bad_file_is_reported_and_the_others_still_formatted() {
+    // A non-UTF-8 file is an error in the file, as for `cine lint` (exit 1, not 2), and it
+    // used to stop the run: files after it in the folder were left unformatted.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), b"title \"caf\xe9\"\n").unwrap();
+    std::fs::write(dir.path().join("b.cine"), MESSY).unwrap();
+    let out = cine(&["fmt", dir.path().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cine::not-utf8") && err.contains("invalid byte 0xe9 at offset 10"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("a.cine")).unwrap(), b"title \"caf\xe9\"\n");
+    assert!(std::fs::read_to_string(dir.path().join("b.cine")).unwrap().contains("\nscene p {\n  shot x {\n"));
+}

@@ -88,18 +88,23 @@ pub fn compile_file(path: &Path, opts: &Options, config: Option<&Config>) -> Com
         Ok(b) => b,
         Err(e) => return failed(&name, Rule::Io, format!("cannot read {name}: {e}"), "check the path and permissions"),
     };
-    if bytes.len() > cine_grammar::MAX_SOURCE_BYTES {
-        return too_large(&name, bytes.len());
+    match decode(&name, bytes) {
+        Ok(text) => compile_text(path, &text, opts, config),
+        Err(failed) => failed,
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let msg = format!("{name} is not UTF-8 text: invalid byte 0x{:02x} at offset {at}", e.as_bytes()[at]);
-            return failed(&name, Rule::NotUtf8, msg, "save the screenplay as UTF-8");
-        }
-    };
-    compile_text(path, &text, opts, config)
+}
+
+/// A screenplay file's text from its bytes, or the one-error compile that says why there is
+/// none (not UTF-8, too large): for tools that read files themselves, as `cine fmt` does.
+pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Compiled> {
+    if bytes.len() > cine_grammar::MAX_SOURCE_BYTES {
+        return Err(too_large(name, bytes.len()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let msg = format!("{name} is not UTF-8 text: invalid byte 0x{:02x} at offset {at}", e.as_bytes()[at]);
+        failed(name, Rule::NotUtf8, msg, "save the screenplay as UTF-8")
+    })
 }
 
 /// Compiles the text of a screenplay as if it were the file at `path` (an editor's unsaved

@@ -30,20 +30,32 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
     }
+    // Each file on its own: one that cannot be read, parsed or written is reported and the
+    // rest are still formatted. Exit: 2 if a file could not be read or written, else 1 if one
+    // does not parse (or is not formatted, under --check), else 0.
     let mut code = 0;
     for f in &files {
         let stdin = f.as_os_str() == "-";
-        let text = if stdin {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map(|_| s)
+        let bytes = if stdin {
+            let mut b = Vec::new();
+            std::io::stdin().read_to_end(&mut b).map(|_| b)
         } else {
-            std::fs::read(f).and_then(|b| String::from_utf8(b).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))))
+            std::fs::read(f)
         };
-        let text = match text {
-            Ok(t) => t,
+        let name = if stdin { "<stdin>".to_string() } else { f.display().to_string() };
+        let text = match bytes.map(|b| cine_compiler::decode(&name, b)) {
+            Ok(Ok(t)) => t,
+            Ok(Err(failed)) => {
+                // Like `cine lint`: a file in another encoding (or too large) is an error in it.
+                eprint!("{}", render(Format::Human, &failed.diagnostics, &failed.sources));
+                eprintln!("error: {name} cannot be formatted");
+                code = code.max(1);
+                continue;
+            }
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", f.display());
-                return 2;
+                eprintln!("error: cannot read {name}: {e}");
+                code = 2;
+                continue;
             }
         };
         let formatted = match cine_compiler::fmt::format(&text) {
@@ -60,22 +72,22 @@ pub fn run(args: Args) -> i32 {
                     .collect();
                 eprint!("{}", render(Format::Human, &diags, &sources));
                 eprintln!("error: {} does not parse; not formatted", f.display());
-                code = 1;
+                code = code.max(1);
                 continue;
             }
         };
         if stdin {
             out!("{formatted}");
             if args.check && formatted != text {
-                code = 1;
+                code = code.max(1);
             }
         } else if formatted != text {
             if args.check {
                 outln!("{}", f.display());
-                code = 1;
+                code = code.max(1);
             } else if let Err(e) = super::rewrite(f, &formatted) {
                 eprintln!("error: cannot write {}: {e}", f.display());
-                return 2;
+                code = 2;
             }
         }
     }
