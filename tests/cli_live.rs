@@ -148,6 +148,51 @@ fn preview_serves_a_page_and_jpeg_frames() {
     assert_eq!(film.shots.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), vec!["shot1", "room"]);
 }
 
+#[test]
+fn with_stdin_empty_the_preview_page_directs_the_session() {
+    // `cine live < /dev/null` (a service, an IDE task): the end of stdin used to end the
+    // session at once, before the page could send a single direction.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .args(["live", "--lockstep", "--port", "0", "--generator", "procedural", "-o", "e.mp4", "--record", "e.json"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    // A failed assertion must not leave the session running (it would hold the test run).
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+        }
+    }
+    let mut child = Kill(child);
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let port: u16 = line.trim().strip_prefix("preview: http://127.0.0.1:").unwrap().trim_end_matches('/').parse().unwrap();
+    // Posted at once: the page takes directions from the moment it is announced.
+    for d in ["prompt \"a red ball\"", "wait 1", "cut \"a blue room\" as room", "wait 1", "stop"] {
+        let (code, text) = post(port, d, None);
+        assert_eq!(code, 202, "{d}: {text}");
+    }
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the page's `stop` did not end the session");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("stdin is empty: directions come from the preview page"), "{rest}");
+    let film: cine_ir::Film = serde_json::from_str(&std::fs::read_to_string(dir.path().join("e.json")).unwrap()).unwrap();
+    assert_eq!(film.shots.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), vec!["shot1", "room"]);
+}
+
 /// POSTs a direction to the preview: the status code and the answer's text.
 fn post(port: u16, body: &str, origin: Option<&str>) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();

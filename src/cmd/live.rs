@@ -28,7 +28,9 @@ pub const DIRECTIONS: &str = "Directions (one a line on stdin, applied at the ne
                                  line before it ends, for D (2s, 30f) or its reading time; a cut ends it
   pause | resume                 stop and restart generating
   wait N                         let N chunks pass before the next direction is read
-  stop                           finish (as do end of input and Ctrl-C): the MP4 and --record are written";
+  stop                           finish (as do end of input and Ctrl-C): the MP4 and --record are written
+With the preview on, directions can also be typed on its page; when stdin is empty from the
+start (`cine live < /dev/null`) the page alone directs the session.";
 
 /// Arguments of `cine live`.
 #[derive(clap::Args)]
@@ -229,10 +231,18 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let (w, h) = gen.frame_size(film.width, film.height);
     let mo = Mp4Options { scale: args.video.scale, cues: Vec::new(), burn: args.video.burn_subtitles };
     let mut mp4 = Mp4Writer::create_with(&args.output, w, h, fps, &mo)?;
+    // Lines from stdin and the preview page, in the order they arrive; `None`: stdin ended.
+    let (tx, rx) = mpsc::channel::<Option<String>>();
     let mut preview = if args.no_preview {
         None
     } else {
         let p = Preview::start(args.port, w, h, (256 / w.max(1)).max(1), fps)?;
+        // Taken from the first moment (also while a `--from` film plays), queued in order.
+        let page = tx.clone();
+        p.on_direction(Box::new(move |l| {
+            eprintln!("from the preview: {l}");
+            let _ = page.send(Some(l));
+        }));
         eprintln!("preview: http://127.0.0.1:{}/", p.port());
         Some(p)
     };
@@ -253,23 +263,26 @@ fn session(args: &Args) -> anyhow::Result<()> {
     if let Some(p) = &args.prompt {
         live.apply(Direction::Prompt(p.clone()))?;
     }
-    // Lines from stdin and the preview page, in the order they arrive; `None`: stdin ended.
-    let (tx, rx) = mpsc::channel::<Option<String>>();
-    if let Some(p) = &preview {
-        let page = tx.clone();
-        p.on_direction(Box::new(move |l| {
-            eprintln!("from the preview: {l}");
-            let _ = page.send(Some(l));
-        }));
-    }
+    // The end of stdin ends the session, like `stop`, except when stdin gave nothing at all
+    // and the preview page is there to direct from (`cine live < /dev/null`, a service, an
+    // IDE task): then the page's `stop` or Ctrl-C ends it.
+    let page_directs = preview.is_some();
     std::thread::spawn(move || {
+        let mut read_any = false;
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
+            read_any = true;
             if tx.send(Some(line)).is_err() {
                 return;
             }
         }
-        let _ = tx.send(None);
+        if read_any || !page_directs {
+            let _ = tx.send(None);
+        } else {
+            eprintln!("stdin is empty: directions come from the preview page (`stop` there, or Ctrl-C, ends the session)");
+            // Keep the channel open for the page: its sender is a clone of this one.
+            drop(tx);
+        }
     });
     let t0 = Instant::now();
     let mut frames = 0u32;
