@@ -89,3 +89,18 @@ fn longlive_switches_and_shots() {
     assert!(empty.contains("no prompt lines") && empty.contains("{\"prompts\""), "{empty}");
     assert!(longlive::import("not json", &Default::default(), &Target::default()).unwrap_err().contains("invalid JSON"));
 }
+
+#[test]
+fn longlive_huge_switches_are_errors_not_overflows() {
+    // A switch at u64::MAX panicked on `+ 21` (debug) or wrapped (release); a film longer than
+    // a shot can hold was written and failed to compile.
+    let jsonl = r#"{"prompts":["a cat","the cat"],"switch_frame_indices":[18446744073709551615]}"#;
+    assert!(longlive::import(jsonl, &Default::default(), &Target::default()).is_err());
+    let two = r#"{"prompts":["a cat","the cat"]}"#;
+    let opts = longlive::Options { line: 0, switches: Some(vec![18446744073709551600]), total_latent: None };
+    assert!(longlive::import(two, &opts, &Target::default()).is_err());
+    let opts = longlive::Options { line: 0, switches: None, total_latent: Some(999_999) };
+    assert!(longlive::import(two, &opts, &Target::default()).unwrap_err().contains("the most is 250000"));
+    let opts = longlive::Options { line: 0, switches: None, total_latent: Some(250_000) };
+    assert!(longlive::import(two, &opts, &Target::default()).is_ok());
+}

@@ -59,10 +59,16 @@ pub fn import(input: &str, opts: &Options, target: &Target) -> Result<String, St
     }
     let mut starts = vec![0u64];
     starts.extend(&switches);
-    let total = opts.total_latent.unwrap_or(starts[starts.len() - 1] + DEFAULT_LATENT_PER_PROMPT);
+    // Saturating: a switch near u64::MAX must be refused, not overflow.
+    let total = opts.total_latent.unwrap_or(starts[starts.len() - 1].saturating_add(DEFAULT_LATENT_PER_PROMPT));
     starts.push(total);
-    if starts.windows(2).any(|w| w[1] <= w[0]) || total > 1_000_000 {
+    if starts.windows(2).any(|w| w[1] <= w[0]) {
         return Err(format!("switch frames must rise strictly and stay below the total of {total} latent frames: {switches:?}"));
+    }
+    // A shot holds at most 1,000,000 video frames; refuse before writing a screenplay that cannot compile.
+    let max_latent = 1_000_000 / FRAMES_PER_LATENT;
+    if total > max_latent {
+        return Err(format!("the film would be {total} latent frames long; the most is {max_latent} ({} video frames)", max_latent * FRAMES_PER_LATENT));
     }
     // Group prompts into shots at the shot marker.
     let mut shots: Vec<ImportShot> = Vec::new();
