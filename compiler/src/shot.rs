@@ -318,12 +318,18 @@ impl Cx<'_> {
                             .help("recall only shots that come before; the renderer remembers what it has generated"),
                     ),
                     None => {
-                        let mut names: Vec<&str> = lw.labels.keys().map(String::as_str).collect();
-                        names.sort_unstable();
+                        // Only an earlier shot can be recalled, so only an earlier one is offered
+                        // (with a fix); a close later name is pointed out without one.
+                        let names = |earlier: bool| {
+                            let mut v: Vec<&str> = lw.labels.iter().filter(|(_, &i)| (i < index) == earlier).map(|(k, _)| k.as_str()).collect();
+                            v.sort_unstable();
+                            v
+                        };
                         let d = Diagnostic::new(Rule::UndefinedShot, 0, n.span, format!("no shot is named `{}`", n.text)).label("undefined shot");
-                        self.diags.push(match cine_grammar::suggest(&n.text, &names) {
-                            Some(s) => d.suggest(s),
-                            None => d.help("name the shot you mean: shot arrival { ... }"),
+                        self.diags.push(match (cine_grammar::suggest(&n.text, &names(true)), cine_grammar::suggest(&n.text, &names(false))) {
+                            (Some(s), _) => d.suggest(s),
+                            (None, Some(s)) => d.help(format!("shot `{s}` comes later; only earlier shots can be recalled")),
+                            (None, None) => d.help("name an earlier shot: recall shot arrival"),
                         });
                     }
                 },

@@ -227,3 +227,19 @@ fn every_rule_has_a_case_here() {
         assert!(me.contains(&format!("Rule::{variant}, ")), "no case for {}", r.code());
     }
 }
+
+#[test]
+fn undefined_shot_suggests_only_earlier_shots() {
+    // Shot `b` recalls `gamme`: `gamma` comes later, so it is named without a fix (a fix
+    // would turn the typo into recall-forward); an earlier `gamma` is offered when it is earlier.
+    let src = |earlier: &str, later: &str| {
+        format!("set pier \"a pier\"\nscene pier {{\n  shot {earlier} {{\n    duration 2s\n  }}\n  shot b {{\n    duration 2s\n    recall shot gamme\n  }}\n  shot {later} {{\n    duration 2s\n  }}\n}}\n")
+    };
+    let later = common::check(&src("a", "gamma"), &Config::default());
+    let d = later.diagnostics.iter().find(|d| d.rule == Rule::UndefinedShot).expect("undefined-shot");
+    assert!(d.fix.is_none(), "a later shot must not be offered as a fix");
+    assert_eq!(d.help.as_deref(), Some("shot `gamma` comes later; only earlier shots can be recalled"));
+    let earlier = common::check(&src("gamma", "c"), &Config::default());
+    let d = earlier.diagnostics.iter().find(|d| d.rule == Rule::UndefinedShot).expect("undefined-shot");
+    assert_eq!(d.fix.as_ref().map(|f| f.replacement.as_str()), Some("gamma"));
+}
