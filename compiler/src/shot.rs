@@ -102,7 +102,18 @@ impl Cx<'_> {
         // Subjects and the subject part of the prompt.
         let mut subject_text = Vec::new();
         let mut subject_names = Vec::new();
-        for n in &subjects {
+        for (k, n) in subjects.iter().enumerate() {
+            if let Some(first) = subjects[..k].iter().find(|f| f.text == n.text) {
+                // The fix deletes `, name` (from the end of the name before).
+                let cut = Span::new(subjects[k - 1].span.end, n.span.end);
+                let mut d = Diagnostic::new(Rule::DuplicateProperty, 0, n.span, format!("`{}` is listed twice in `subjects`", n.text))
+                    .label("listed again here")
+                    .also(first.span, "first listed here")
+                    .help("list each cast member once");
+                d.fix = Some(crate::diag::Fix { span: cut, replacement: String::new() });
+                self.diags.push(d);
+                continue;
+            }
             match self.names.cast_ix.get(&n.text) {
                 Some(&i) => {
                     self.names.cast[i].used = true;

@@ -243,3 +243,17 @@ fn undefined_shot_suggests_only_earlier_shots() {
     let d = earlier.diagnostics.iter().find(|d| d.rule == Rule::UndefinedShot).expect("undefined-shot");
     assert_eq!(d.fix.as_ref().map(|f| f.replacement.as_str()), Some("gamma"));
 }
+
+#[test]
+fn subject_listed_twice() {
+    // `subjects mara, keeper, mara`: one error, and its fix removes the second `, mara`.
+    let src = "cast mara \"a fisherwoman\"\ncast keeper \"an old keeper\"\nset pier \"a wooden pier\"\nscene pier {\n  shot a {\n    duration 2s\n    subjects mara, keeper, mara\n  }\n}\n";
+    let c = common::check(src, &Config::default());
+    let dups: Vec<_> = c.diagnostics.iter().filter(|d| d.rule == Rule::DuplicateProperty).collect();
+    assert_eq!(dups.len(), 1, "{}", rendered(&c));
+    assert_eq!(dups[0].message, "`mara` is listed twice in `subjects`");
+    let (fixed, applied) = cine_compiler::apply_fixes(src, dups[0].fix.iter());
+    assert_eq!(applied.len(), 1);
+    assert!(fixed.contains("    subjects mara, keeper\n"), "{fixed}");
+    assert!(common::check(&fixed, &Config::default()).diagnostics.is_empty());
+}
