@@ -14,6 +14,7 @@ fn tiny(name: &str) -> Option<ModelProfile> {
         frame_granularity: 4,
         max_prompt_tokens: 64,
         vocabulary: None,
+        frame_size: Some((64, 64)),
     })
 }
 

@@ -5,7 +5,7 @@ use cine_compiler::report::{render, Format};
 use cine_ir::ModelProfile;
 
 fn tiny(name: &str) -> Option<ModelProfile> {
-    (name == "cine-tiny").then(|| ModelProfile { name: name.into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None })
+    (name == "cine-tiny").then(|| ModelProfile { name: name.into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None, frame_size: None })
 }
 
 fn main() {

@@ -73,6 +73,7 @@ pub fn example(rule: Rule) -> Option<Example> {
             "cast mara \"a fisherwoman\"\nset pier \"a wooden pier\"\nscene pier {\n  shot a {\n    duration 2s\n    recall cast mara\n  }\n}\n".into(),
             with("    duration 2s\n    recall cast mara\n"),
         ),
+        Rule::ModelResolution => header("resolution 256x128", "resolution 64x64"),
         Rule::UnknownModel => header("model sora-9", "model cine-tiny"),
         Rule::UnknownLint => header("cast ben \"a boy\" // cine:allow(unused-kast)", "cast ben \"a boy\" // cine:allow(unused-cast)"),
         Rule::UnknownWord => {

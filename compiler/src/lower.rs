@@ -19,6 +19,8 @@ pub(crate) struct Header {
     pub seed: u64,
     pub model: String,
     pub model_span: Option<Span>,
+    /// The `resolution` line's value, when the header has one.
+    pub resolution_span: Option<Span>,
     pub caption: String,
 }
 
@@ -147,7 +149,7 @@ impl Cx<'_> {
 
     fn header(&mut self, name: &str) -> Header {
         let stem = std::path::Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut h = Header { title: stem, fps: 16, width: 64, height: 64, seed: 0, model: DEFAULT_MODEL.into(), model_span: None, caption: String::new() };
+        let mut h = Header { title: stem, fps: 16, width: 64, height: 64, seed: 0, model: DEFAULT_MODEL.into(), model_span: None, resolution_span: None, caption: String::new() };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         let mut style: Option<String> = None;
         let props: Vec<_> = self.units[0].parse.file.items.iter().filter_map(|i| match i { Item::Header(p) => Some(p.clone()), _ => None }).collect();
@@ -182,6 +184,7 @@ impl Cx<'_> {
                     let ok = |v: u64| (16..=4096).contains(&v) && v % 16 == 0;
                     if ok(width) && ok(height) {
                         (h.width, h.height) = (width as u32, height as u32);
+                        h.resolution_span = Some(span);
                     } else {
                         self.diags.push(bad(span, format!("resolution {width}x{height} is not supported"), "width and height must be multiples of 16 from 16 to 4096, e.g. 64x64 or 832x480"));
                     }
@@ -209,6 +212,15 @@ impl Cx<'_> {
                     .label("unknown model")
                     .help("model-aware checks (chunk length, frame rounding, prompt length, vocabulary) are skipped; known models include cine-tiny and wan2.1-1.3b"),
             );
+        }
+        if let (Some(p), Some(span)) = (&p, h.resolution_span) {
+            if let Some((w, ht)) = p.frame_size.filter(|&s| s != (h.width, h.height)) {
+                self.diags.push(
+                    Diagnostic::new(Rule::ModelResolution, 0, span, format!("{} renders {w}x{ht} frames, not {}x{}", p.name, h.width, h.height))
+                        .label(format!("the film will be {w}x{ht}"))
+                        .help(format!("write `resolution {w}x{ht}`, and enlarge the video with `cine render --scale N`")),
+                );
+            }
         }
         p
     }

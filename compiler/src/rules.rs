@@ -78,6 +78,7 @@ rules! {
     FilmTooLong = "film-too-long", true, Deny, "The film is longer than the limit set in cine.toml.";
     UnknownWord = "unknown-word", true, Warn, "A prompt uses words the selected model does not know.";
     RecallUnseen = "recall-unseen", true, Warn, "A recalled cast member or set has not been on screen yet.";
+    ModelResolution = "model-resolution", true, Warn, "The header's resolution is not the size the model renders at, so the film comes out at another size.";
     UnknownModel = "unknown-model", true, Warn, "The header names a model cine does not know; model checks are skipped.";
     UnknownLint = "unknown-lint", true, Warn, "cine.toml or a suppression names a lint that does not exist.";
 }

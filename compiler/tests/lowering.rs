@@ -7,7 +7,7 @@ use cine_ir::Recall;
 
 const SRC: &str = r#"title "T"
 fps 16
-resolution 832x480
+resolution 832x480 // cine:allow(model-resolution): the IR keeps the header size
 seed 5
 model cine-tiny
 caption "a harbor town"

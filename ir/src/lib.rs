@@ -200,6 +200,10 @@ pub struct ModelProfile {
     pub max_prompt_tokens: u32,
     /// Words the model saw in training; `None` for open-vocabulary models.
     pub vocabulary: Option<Vec<String>>,
+    /// Width and height of the frames the model renders, whatever the screenplay's
+    /// `resolution` says; `None` when the model follows the screenplay.
+    #[serde(default)]
+    pub frame_size: Option<(u32, u32)>,
 }
 
 impl Film {

@@ -104,7 +104,7 @@ pub fn pos(text: &str, needle: &str) -> (u32, u32) {
 
 /// A model profile for tests: chunks of 12 frames (the first 9), like cine-tiny.
 pub fn tiny_profile(name: &str) -> Option<cine_ir::ModelProfile> {
-    (name == "cine-tiny").then(|| cine_ir::ModelProfile { name: name.into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None })
+    (name == "cine-tiny").then(|| cine_ir::ModelProfile { name: name.into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None, frame_size: None })
 }
 
 /// A server running in a thread, spoken to message by message (for tests that change files

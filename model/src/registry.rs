@@ -2,6 +2,7 @@
 
 use cine_ir::ModelProfile;
 
+use crate::vae::VaeConfig;
 use crate::wan::{GeneratorConfig, WanConfig};
 
 /// Video frames per latent frame after the first (the Wan VAE's temporal compression).
@@ -13,6 +14,7 @@ pub const VAE_TEMPORAL: u32 = 4;
 pub fn profile(name: &str) -> Option<ModelProfile> {
     let dit = WanConfig::preset(name)?;
     let gen = GeneratorConfig::for_model(name)?;
+    let vae = vae_config(name)?;
     Some(ModelProfile {
         name: name.into(),
         chunk_frames: gen.chunk_frames as u32 * VAE_TEMPORAL,
@@ -20,6 +22,8 @@ pub fn profile(name: &str) -> Option<ModelProfile> {
         // The tokenizer appends an end token.
         max_prompt_tokens: dit.text_len.saturating_sub(1) as u32,
         vocabulary: vocabulary(name),
+        // The latent grid is fixed per model; the VAE upsamples it.
+        frame_size: Some((gen.latent_width as u32 * vae.spatial_factor() as u32, gen.latent_height as u32 * vae.spatial_factor() as u32)),
     })
 }
 
@@ -53,6 +57,15 @@ pub fn words_of_tokenizer(json: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
+/// The VAE of a known model.
+pub fn vae_config(name: &str) -> Option<VaeConfig> {
+    match name {
+        "cine-tiny" => Some(VaeConfig::cine_tiny()),
+        "wan2.1-1.3b" | "self-forcing" => Some(VaeConfig::wan21()),
+        _ => None,
+    }
+}
+
 /// DiT and sampler settings of a known model.
 pub fn model_configs(name: &str) -> Option<(WanConfig, GeneratorConfig)> {
     Some((WanConfig::preset(name)?, GeneratorConfig::for_model(name)?))
@@ -67,6 +80,8 @@ mod tests {
         let p = profile("cine-tiny").unwrap();
         assert_eq!((p.chunk_frames, p.frame_granularity, p.max_prompt_tokens), (12, 4, 63));
         assert_eq!(profile("wan2.1-1.3b").unwrap().max_prompt_tokens, 511);
+        assert_eq!(p.frame_size, Some((64, 64)));
+        assert_eq!(profile("wan2.1-1.3b").unwrap().frame_size, Some((832, 480)));
         assert!(profile("nope").is_none());
         assert!(profile("wan2.1-1.3b").unwrap().vocabulary.is_none());
     }

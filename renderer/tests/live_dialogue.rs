@@ -10,7 +10,7 @@ use cine_renderer::procedural::ProceduralGenerator;
 use cine_renderer::subtitles::Cue;
 
 fn tiny() -> ModelProfile {
-    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None }
+    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None, frame_size: None }
 }
 
 /// Keeps each frame with the dialogue on screen in it, as the preview captions it.

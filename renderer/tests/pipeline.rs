@@ -15,7 +15,7 @@ use cine_renderer::sample::{film, ten_shots};
 use cine_renderer::schedule::plan;
 
 fn tiny() -> ModelProfile {
-    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None }
+    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None, frame_size: None }
 }
 
 #[derive(Default)]

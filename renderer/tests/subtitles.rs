@@ -12,7 +12,7 @@ use cine_renderer::storyboard::Storyboard;
 use cine_renderer::subtitles::{cues, srt, vtt, write_sidecar};
 
 fn tiny() -> ModelProfile {
-    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None }
+    ModelProfile { name: "cine-tiny".into(), chunk_frames: 12, frame_granularity: 4, max_prompt_tokens: 64, vocabulary: None, frame_size: None }
 }
 
 fn line(speaker: &str, text: &str, start_frame: u32, frames: u32) -> Line {

@@ -15,6 +15,7 @@ pub fn tiny(name: &str) -> Option<ModelProfile> {
             frame_granularity: 4,
             max_prompt_tokens: 64,
             vocabulary: None,
+            frame_size: Some((64, 64)),
         }),
         "vocab-model" => Some(ModelProfile {
             name: name.into(),
@@ -22,6 +23,7 @@ pub fn tiny(name: &str) -> Option<ModelProfile> {
             frame_granularity: 4,
             max_prompt_tokens: 64,
             vocabulary: Some(["wide", "shot", "a", "pier", "man", "walks"].iter().map(|s| s.to_string()).collect()),
+            frame_size: None,
         }),
         _ => None,
     }

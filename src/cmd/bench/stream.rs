@@ -67,11 +67,7 @@ fn policy(name: &str, blocks: usize, bank: usize) -> anyhow::Result<MemoryPolicy
 }
 
 fn vae_config(name: &str) -> anyhow::Result<VaeConfig> {
-    match name {
-        "wan2.1-1.3b" | "self-forcing" => Ok(VaeConfig::wan21()),
-        "cine-tiny" => Ok(VaeConfig::cine_tiny()),
-        _ => anyhow::bail!("--config `{name}`: use wan2.1-1.3b (alias self-forcing) or cine-tiny"),
-    }
+    cine_model::registry::vae_config(name).ok_or_else(|| anyhow::anyhow!("--config `{name}`: use wan2.1-1.3b (alias self-forcing) or cine-tiny"))
 }
 
 fn load_dit(args: &Args, cfg: &WanConfig, dtype: DType, dev: &Device) -> anyhow::Result<(WanModel, String)> {
