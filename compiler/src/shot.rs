@@ -80,7 +80,7 @@ impl Cx<'_> {
             }
         }
         let length = duration.as_ref().and_then(|d| self.frames(lw, d));
-        if duration.is_none() {
+        if duration.is_none() && !self.broken_duration(shot.span) {
             self.diags.push(
                 Diagnostic::new(Rule::MissingDuration, 0, shot.head, "this shot has no duration")
                     .label("how long is it?")
@@ -306,6 +306,16 @@ impl Cx<'_> {
             params.insert(a.name.text.clone(), v);
         }
         Some(Camera { name: c.name.text.clone(), params, phrase })
+    }
+
+    /// Whether a `duration` line in `span` failed to parse (a syntax error already says so).
+    fn broken_duration(&self, span: Span) -> bool {
+        let unit = &self.units[0];
+        let text = &self.sources[unit.file].text;
+        unit.parse.lines.iter().filter(|l| l.kind == cine_grammar::LineKind::Error && span.start <= l.span.start && l.span.end <= span.end).any(|l| {
+            let rest = text.get(l.span.start..l.span.end).unwrap_or("").trim_start().strip_prefix("duration");
+            rest.is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+        })
     }
 
     /// The shot's recalls; `(start, frames)` place it in the film, for timed ones.

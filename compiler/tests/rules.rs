@@ -257,3 +257,15 @@ fn subject_listed_twice() {
     assert!(fixed.contains("    subjects mara, keeper\n"), "{fixed}");
     assert!(common::check(&fixed, &Config::default()).diagnostics.is_empty());
 }
+
+#[test]
+fn a_duration_that_does_not_parse_is_one_syntax_error() {
+    // Not also missing-duration: the line is there, and the syntax error says what is wrong.
+    for d in ["-2s", "1e9s", "3x", "2", ""] {
+        let c = common::check(&format!("set pier \"a pier\"\nscene pier {{\n  shot {{\n    duration {d}\n  }}\n}}\n"), &Config::default());
+        assert_eq!(common::codes(&c), ["cine::syntax"], "duration {d}:\n{}", rendered(&c));
+    }
+    // A shot whose only broken line is something else still misses its duration.
+    let c = common::check("set pier \"a pier\"\nscene pier {\n  shot {\n    durations 2s\n  }\n}\n", &Config::default());
+    assert_eq!(common::codes(&c), ["cine::missing-duration", "cine::syntax"], "{}", rendered(&c));
+}
