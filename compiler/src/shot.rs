@@ -299,8 +299,12 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            if !v.is_finite() || v < 0.0 && frames_param {
-                self.diags.push(Diagnostic::new(Rule::BadValue, 0, a.value.span(), format!("`{}` cannot be {v}", a.name.text)).label("out of range").help("use a number of zero or more"));
+            // A parameter whose default is zero or more is a magnitude (speed, degrees,
+            // frames): a negative value would not reverse the move, so it is refused.
+            let default = params.get(&a.name.text).copied().unwrap_or(0.0);
+            if !v.is_finite() || v < 0.0 && (frames_param || default >= 0.0) {
+                let help = if v.is_finite() { format!("use a number of zero or more (the default is {default})") } else { "use a number of zero or more".into() };
+                self.diags.push(Diagnostic::new(Rule::BadValue, 0, a.value.span(), format!("`{}` cannot be {v}", a.name.text)).label("out of range").help(help));
                 continue;
             }
             params.insert(a.name.text.clone(), v);

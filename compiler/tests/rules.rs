@@ -269,3 +269,16 @@ fn a_duration_that_does_not_parse_is_one_syntax_error() {
     let c = common::check("set pier \"a pier\"\nscene pier {\n  shot {\n    durations 2s\n  }\n}\n", &Config::default());
     assert_eq!(common::codes(&c), ["cine::missing-duration", "cine::syntax"], "{}", rendered(&c));
 }
+
+#[test]
+fn negative_magnitudes_are_refused() {
+    let cam = |call: &str| common::check(&format!("use camera\nset pier \"a pier\"\nscene pier {{\n  shot {{\n    duration 2s\n    camera {call}\n  }}\n}}\n"), &Config::default());
+    let c = cam("pan_left(speed: -5)");
+    let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).unwrap_or_else(|| panic!("speed -5 accepted:\n{}", rendered(&c)));
+    assert_eq!((d.message.as_str(), d.help.as_deref()), ("`speed` cannot be -5", Some("use a number of zero or more (the default is 1)")));
+    assert!(cam("pan_left(speed: 0.5, degrees: 0)").diagnostics.is_empty());
+    // A parameter defined with a negative default may be negative.
+    let own = "define camera drift \"the camera drifts\" {\n  offset: -1\n}\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    camera drift(offset: -3)\n  }\n}\n";
+    let c = common::check(own, &Config::default());
+    assert!(c.diagnostics.is_empty(), "{}", rendered(&c));
+}
