@@ -37,7 +37,18 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Longest film in seconds (`film-too-long`).
+    #[serde(default, deserialize_with = "positive_seconds")]
     pub max_seconds: Option<f64>,
+}
+
+/// A number of seconds above zero: `-5` or `nan` would make every film too long, or none.
+fn positive_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && v > 0.0 {
+        Ok(Some(v))
+    } else {
+        Err(serde::de::Error::custom(format!("max_seconds must be a number of seconds above zero, like 120 (not {v})")))
+    }
 }
 
 /// Why a `cine.toml` cannot be used: what toml says, and where in the file when it can tell.

@@ -35,6 +35,24 @@ fn config_rejects_unknown_keys_and_levels() {
 }
 
 #[test]
+fn max_seconds_must_be_above_zero() {
+    let dir = std::env::temp_dir().join(format!("cine-levels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cine.toml");
+    for bad in ["-5", "0", "nan", "inf"] {
+        std::fs::write(&path, format!("[limits]\nmax_seconds = {bad}\n")).unwrap();
+        let e = Config::load(&path).expect_err(bad);
+        assert!(e.message.contains("above zero"), "{bad}: {}", e.message);
+        assert_eq!(e.span, Some(23..23 + bad.len()), "{bad}: points at the value");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for good in ["120", "0.5"] {
+        let c = Config::parse(&format!("[limits]\nmax_seconds = {good}\n")).unwrap();
+        assert_eq!(c.limits.max_seconds, Some(good.parse().unwrap()));
+    }
+}
+
+#[test]
 fn suppress_one_line() {
     let src = SHORT.replacen("duration 8f\n", "duration 8f // cine:allow(short-shot)\n", 1);
     let c = common::check(&src, &Config::default());
