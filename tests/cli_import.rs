@@ -102,3 +102,30 @@ fn an_existing_out_file_is_kept_unless_forced() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(std::fs::read_to_string(&out).unwrap().contains("title \"The Last Ferry\""));
 }
+
+#[test]
+fn warnings_name_the_generated_text_and_the_source_is_never_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("long.txt");
+    let long = "a detective walks slowly through the rain ".repeat(10);
+    let text = format!("[global caption] A rainy city. [per shot caption] {long}");
+    std::fs::write(&src, &text).unwrap();
+    let path = src.to_str().unwrap();
+    // To stdout, the warning quotes the generated screenplay, so it is not named as the input.
+    let o = cine(&["import", "holocine", path]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("cine::prompt-too-long") && err.contains("<imported>:") && !err.contains("long.txt"), "{err}");
+    // `-o` naming the input is refused even with --force, and the input is kept.
+    for extra in [&[][..], &["--force"][..]] {
+        let o = cine(&[&["import", "holocine", path, "-o", path][..], extra].concat());
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("is the file being imported"), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(std::fs::read_to_string(&src).unwrap(), text);
+    }
+    for fps in ["0", "241"] {
+        let o = cine(&["import", "holocine", path, "--fps", fps]);
+        assert_eq!(o.status.code(), Some(2), "--fps {fps}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("1..=240"), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}

@@ -24,8 +24,8 @@ pub struct Args {
     /// Model the screenplay targets (its frame steps round the shot lengths).
     #[arg(long, default_value = "cine-tiny")]
     pub model: String,
-    /// Frame rate of the screenplay.
-    #[arg(long, default_value_t = 16)]
+    /// Frame rate of the screenplay (1 to 240).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub fps: u32,
     /// Title (default: a Fountain title page's `Title`, else the input file's name).
     #[arg(long)]
@@ -42,6 +42,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    // Not even with --force: the source would be lost.
+    if let Some(p) = args.out.as_ref().filter(|p| same_file(p, &args.input)) {
+        eprintln!("error: --out {} is the file being imported; choose another --out", p.display());
+        return 2;
+    }
     // An imported screenplay is a source the writer goes on editing: never replace one silently.
     if let Some(p) = args.out.as_ref().filter(|p| !args.force && p.exists()) {
         eprintln!("error: {} already exists; pass --force to replace it, or choose another --out", p.display());
@@ -76,7 +81,8 @@ pub fn run(args: Args) -> i32 {
     };
     // The result must compile; model limits it breaks (prompt length) are shown as warnings.
     let opts = super::compile_options(None);
-    let name = args.out.as_ref().unwrap_or(&args.input).display().to_string();
+    // Line numbers are in the generated text: name it as the --out file, or as what it is.
+    let name = args.out.as_ref().map_or_else(|| "<imported>".to_string(), |p| p.display().to_string());
     let out = cine_compiler::compile(&name, &text, None, &opts, &Default::default());
     if !out.diagnostics.is_empty() {
         eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
@@ -95,4 +101,9 @@ pub fn run(args: Args) -> i32 {
     } else {
         0
     }
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
