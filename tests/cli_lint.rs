@@ -252,3 +252,22 @@ fn explain_lists_every_rule_and_shows_each_example_with_todays_diagnostic() {
     assert_eq!(typo.status.code(), Some(2));
     assert!(text(&typo.stderr).contains("did you mean `fast-line`?"), "{}", text(&typo.stderr));
 }
+
+#[test]
+fn every_format_counts_columns_in_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    // `size` starts at character 17 of line 5 (byte 19: `é` is two bytes).
+    let f = write(dir.path(), "my film é.cine", "set pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    action \"éé\" size wide\n  }\n}\n".as_bytes());
+    let human = text(&cine(&["lint", &f]).stderr);
+    assert!(human.contains("my film é.cine:5:17]"), "{human}");
+    let json: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "json", &f]).stdout).unwrap();
+    assert_eq!(json["diagnostics"][0]["location"]["column"], 17);
+    assert!(text(&cine(&["lint", "--format", "github", &f]).stdout).contains(",line=5,col=17,"));
+    let sarif: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "sarif", &f]).stdout).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let loc = &run["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["region"]["startColumn"], 17);
+    let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("file:///") && uri.ends_with("/my%20film%20%C3%A9.cine"), "{uri}");
+}

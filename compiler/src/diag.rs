@@ -220,12 +220,16 @@ impl SourceCode for SourceFile {
         let local: SourceSpan = (span.offset() - ws, span.len()).into();
         let inner = rest.read_span(&local, before, after)?;
         let data: &'a [u8] = inner.data();
+        let start = inner.span().offset() + ws;
+        // The column in characters, as the JSON, SARIF and GitHub outputs count it
+        // (miette counts bytes).
+        let column = self.line_col(start).1 - 1;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             data,
-            (inner.span().offset() + ws, inner.span().len()).into(),
+            (start, inner.span().len()).into(),
             inner.line() + first,
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }

@@ -93,6 +93,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
         .iter()
         .map(|d| {
             let loc = location(d, sources);
+            let uri = sarif_uri(loc["file"].as_str().unwrap_or(""));
             let message = d.message_with_help();
             let fixes: Vec<Value> = d
                 .fix
@@ -101,7 +102,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
                     json!({
                         "description": { "text": format!("replace with `{}`", f.replacement) },
                         "artifactChanges": [{
-                            "artifactLocation": { "uri": loc["file"] },
+                            "artifactLocation": { "uri": uri },
                             "replacements": [{
                                 "deletedRegion": { "byteOffset": f.span.start, "byteLength": f.span.end - f.span.start },
                                 "insertedContent": { "text": f.replacement },
@@ -117,7 +118,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
                 "message": { "text": message },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": loc["file"] },
+                        "artifactLocation": { "uri": uri },
                         "region": {
                             "startLine": loc["line"], "startColumn": loc["column"],
                             "endLine": loc["end_line"], "endColumn": loc["end_column"],
@@ -139,9 +140,22 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     })
+}
+
+/// A file name as a SARIF URI reference: percent-encoded, and `file://` for an absolute path.
+fn sarif_uri(path: &str) -> String {
+    let mut out = String::from(if path.starts_with('/') { "file://" } else { "" });
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Renders diagnostics in a format, ready to print.
