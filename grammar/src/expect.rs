@@ -193,7 +193,21 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
     if expected.is_empty() {
         expected.push("the end of the line".into());
     }
-    let (_, found) = first_word(text, pos);
+    // A text that opens but does not close on its line.
+    let wants_text = matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives.contains(&Rule::string));
+    if wants_text && text[pos..].starts_with('"') {
+        return SyntaxError {
+            span: Span::new(base + pos, base + text.trim_end().len().max(pos + 1)),
+            message: "this text has no closing `\"`".into(),
+            help: Some("close the quote on the same line; a text cannot run over lines".into()),
+        };
+    }
+    let (_, mut found) = first_word(text, pos);
+    // A number is shown whole (`16.5`, `-2s`), not up to its first non-letter.
+    if text[pos..].starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        let len = text[pos..].find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))).unwrap_or(text.len() - pos);
+        found = &text[pos..pos + len];
+    }
     let end = if found.is_empty() { (pos + text[pos..].chars().next().map_or(0, char::len_utf8)).min(text.len()) } else { pos + found.len() };
     let found_desc = if pos >= text.len() {
         "the end of the line".to_string()

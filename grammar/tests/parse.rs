@@ -87,6 +87,21 @@ fn errors_use_plain_words_and_parsing_goes_on() {
 }
 
 #[test]
+fn an_open_quote_and_a_broken_number_are_named_as_written() {
+    let src = "title \"Harbor\nfps 16.5\nscene pier {\n  shot {\n    duration -2s\n  }\n}\n";
+    let p = parse(src);
+    let shown: Vec<(&str, &str)> = p.errors.iter().map(|e| (e.message.as_str(), &src[e.span.start..e.span.end])).collect();
+    assert_eq!(
+        shown,
+        [
+            ("this text has no closing `\"`", "\"Harbor"),
+            ("expected a whole number, found `16.5`", "16.5"),
+            ("expected a duration like 3s or 48f, found `-2s`", "-2s"),
+        ]
+    );
+}
+
+#[test]
 fn missing_brace_is_reported_once_and_recovered() {
     let src = "scene a {\n  shot {\n    duration 1s\n  shot {\n    duration 2s\n  }\n}\n";
     let p = parse(src);
