@@ -174,6 +174,15 @@ impl Cx<'_> {
             return None;
         }
         match joined.canonicalize() {
+            Ok(c) if c.is_dir() => {
+                let what = if raw.trim().is_empty() { "the path is empty".to_string() } else { format!("`{raw}` is a folder") };
+                self.diags.push(
+                    Diagnostic::new(Rule::UseNotFound, file, span, format!("cannot use `{raw}`: {what}, not a file"))
+                        .label("not a file")
+                        .help("name a screenplay file, like use \"cast.cine\""),
+                );
+                None
+            }
             Ok(c) if c.starts_with(root) => Some(c),
             Ok(_) => {
                 self.diags.push(outside("the path links out of the project root"));

@@ -151,6 +151,8 @@ fn use_outside_project() {
 #[test]
 fn use_not_found() {
     file_case(Rule::UseNotFound, &[("lib.cine", LIB)], &format!("use \"lbi.cine\"\n{BASE}"), &format!("use \"lib.cine\"\n{BASE}"));
+    // A folder (or the empty path, the using file's folder) is named as one, not as an OS error.
+    file_case_named("use-not-found-folder", Rule::UseNotFound, &[("lib/a.cine", LIB)], &format!("use \"lib\"\nuse \"\"\n{BASE}"), &format!("use \"lib/a.cine\"\n{BASE}"));
 }
 
 #[test]
