@@ -87,6 +87,8 @@ fn bad_input_and_output_fail_clearly() {
         (vec!["-o", "films"], "cannot write films: it is a directory; give a file name, e.g. films/film.mp4"),
         (vec!["-o", "y.mp4", "--storyboard", "films"], "cannot write films: it is a directory; give a file name, e.g. films/storyboard.png"),
         (vec!["-o", "y.mp4", "--subtitles", "nowhere/y.srt"], "--subtitles: cannot write nowhere/y.srt: the directory nowhere does not exist"),
+        (vec!["-o", "a.cine/y.mp4"], "cannot write a.cine/y.mp4: a.cine is a file, not a folder"),
+        (vec!["-o", "a.cine/deeper/y.mp4"], "cannot write a.cine/deeper/y.mp4: a.cine is a file, not a folder"),
     ];
     for (extra, says) in refused {
         let o = cine(&[&["render", "a.cine", "--generator", "procedural", "--no-cache"], &extra[..]].concat(), dir.path());
@@ -406,7 +408,7 @@ fn bad_scales_and_subtitle_files_are_rejected_before_rendering() {
     std::fs::write(dir.path().join("q.cine"), SCRIPT).unwrap();
     let o = cine(&["render", "q.cine", "-o", "q.mp4", "--generator", "procedural", "--no-cache", "--subtitles", "q.srt"], dir.path());
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("wrote subtitles q.srt (empty: the film has no `say` lines)"), "{}", text(&o));
+    assert!(text(&o).contains("wrote subtitles q.srt (empty: no `say` lines in what was rendered)"), "{}", text(&o));
     assert_eq!(std::fs::read_to_string(dir.path().join("q.srt")).unwrap(), "");
     assert_eq!(cine_renderer::probe::read(&dir.path().join("q.mp4")).unwrap().subtitle_codec, None);
 }

@@ -9,6 +9,11 @@ use anyhow::{ensure, Result};
 /// the directory (`.` for a bare file name), where a temporary file for it belongs.
 pub fn check_output<'a>(path: &'a Path, example: &str) -> Result<&'a Path> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // A file where a folder should be: the parent, or a folder above it.
+    let file = dir.ancestors().find(|a| a.is_file());
+    if let Some(f) = file {
+        anyhow::bail!("cannot write {}: {} is a file, not a folder", path.display(), f.display());
+    }
     ensure!(dir.is_dir(), "cannot write {}: the directory {} does not exist; create it first", path.display(), dir.display());
     ensure!(!path.is_dir(), "cannot write {}: it is a directory; give a file name, e.g. {}", path.display(), path.join(example).display());
     // `cine batch --report *.cine` would otherwise turn the first screenplay into a report.

@@ -80,7 +80,7 @@ impl VideoArgs {
         if let Some(p) = &self.subtitles {
             subtitles::write_sidecar(p, cues, fps)?;
             match cues.len() {
-                0 => eprintln!("wrote subtitles {} (empty: the film has no `say` lines)", p.display()),
+                0 => eprintln!("wrote subtitles {} (empty: no `say` lines in what was rendered)", p.display()),
                 n => eprintln!("wrote subtitles {} ({n} line(s))", p.display()),
             }
         }
