@@ -55,6 +55,23 @@ fn stdin_to_stdout() {
 }
 
 #[test]
+fn check_of_stdin_lists_it_and_prints_no_text() {
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cine")).arg("fmt").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        child.wait_with_output().unwrap()
+    };
+    let messy = run(&["--check", "-"], MESSY);
+    assert_eq!((messy.status.code(), String::from_utf8_lossy(&messy.stdout).as_ref()), (Some(1), "<stdin>\n"));
+    let clean = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/screenplays/harbor.cine")).unwrap();
+    let ok = run(&["--check", "-"], &clean);
+    assert_eq!((ok.status.code(), ok.stdout.len()), (Some(0), 0));
+    let twice = run(&["-", "-"], MESSY);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("stdin can be read once"));
+}
+
+#[test]
 fn rewriting_keeps_links_permissions_and_read_only_files() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

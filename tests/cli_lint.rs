@@ -271,3 +271,34 @@ fn every_format_counts_columns_in_characters() {
     let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
     assert!(uri.starts_with("file:///") && uri.ends_with("/my%20film%20%C3%A9.cine"), "{uri}");
 }
+
+/// `cine lint` with stdin fed `input`.
+fn lint_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+        .arg("lint")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The process may refuse before reading; a closed pipe is then fine.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_in_another_encoding_or_misused() {
+    let out = lint_stdin(&["-", "--stdin-name", "film.cine"], b"\xff\xfe title");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cine::not-utf8") && text(&out.stderr).contains("film.cine is not UTF-8 text: invalid byte 0xff at offset 0"), "{}", text(&out.stderr));
+    let harbor = std::fs::read("screenplays/harbor.cine").unwrap();
+    let twice = lint_stdin(&["-", "-"], &harbor);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(text(&twice.stderr).contains("`-` is given 2 times; stdin can be read once"), "{}", text(&twice.stderr));
+    let unnamed = lint_stdin(&["--stdin-name", "x.cine", "screenplays/harbor.cine"], b"");
+    assert_eq!(unnamed.status.code(), Some(2));
+    assert!(text(&unnamed.stderr).contains("no `-` is given"), "{}", text(&unnamed.stderr));
+}

@@ -19,6 +19,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    let dashes = args.files.iter().filter(|f| f.as_os_str() == "-").count();
+    if dashes > 1 {
+        eprintln!("error: `-` is given {dashes} times; stdin can be read once");
+        return 2;
+    }
     let mut files = Vec::new();
     for f in &args.files {
         if f.as_os_str() == "-" {
@@ -76,14 +81,11 @@ pub fn run(args: Args) -> i32 {
                 continue;
             }
         };
-        if stdin {
+        if stdin && !args.check {
             out!("{formatted}");
-            if args.check && formatted != text {
-                code = code.max(1);
-            }
         } else if formatted != text {
             if args.check {
-                outln!("{}", f.display());
+                outln!("{name}");
                 code = code.max(1);
             } else if let Err(e) = super::rewrite(f, &formatted) {
                 eprintln!("error: cannot write {}: {e}", f.display());

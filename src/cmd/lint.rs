@@ -41,6 +41,15 @@ pub fn run(args: Args) -> i32 {
         return super::explain::run(rule);
     }
     let format: Format = args.format.parse().unwrap_or(Format::Human);
+    let dashes = args.files.iter().filter(|f| f.as_os_str() == "-").count();
+    if dashes > 1 {
+        eprintln!("error: `-` is given {dashes} times; stdin can be read once");
+        return 2;
+    }
+    if let (Some(n), 0) = (&args.stdin_name, dashes) {
+        eprintln!("error: --stdin-name {} names the text read from stdin, but no `-` is given; add `-`", n.display());
+        return 2;
+    }
     let mut files = Vec::new();
     for f in &args.files {
         if f.as_os_str() == "-" {
@@ -66,12 +75,16 @@ pub fn run(args: Args) -> i32 {
         let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(f));
         let opts = super::compile_options(Some(root));
         let mut out = if stdin {
-            let mut text = String::new();
-            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
                 eprintln!("error: cannot read stdin: {e}");
                 return 2;
             }
-            cine_compiler::compile_text(f, &text, &opts, None)
+            // Text in another encoding is an error in it, as for a file.
+            match cine_compiler::decode(&f.display().to_string(), bytes) {
+                Ok(text) => cine_compiler::compile_text(f, &text, &opts, None),
+                Err(failed) => failed,
+            }
         } else {
             cine_compiler::compile_file(f, &opts, None)
         };
