@@ -177,6 +177,20 @@ fn fix_applies_every_suggestion_and_reports_what_is_left() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!text(&out.stderr).contains("fixed"), "{}", text(&out.stderr));
     assert_eq!(std::fs::metadata(&g).unwrap().modified().unwrap(), before);
+    // A removal is listed as one; a read-only file is refused and nothing is listed as fixed.
+    let twice = write(dir.path(), "twice.cine", b"cast mara \"a fisherwoman\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    subjects mara, mara\n  }\n}\n");
+    let mut perms = std::fs::metadata(&twice).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&twice, perms.clone()).unwrap();
+    let out = cine(&["lint", "--fix", &twice]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("the file is read-only") && !text(&out.stderr).contains("fixed"), "{}", text(&out.stderr));
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&twice, perms).unwrap();
+    let out = cine(&["lint", "--fix", &twice]);
+    assert!(text(&out.stderr).contains("twice.cine:6:18: removed `, mara`"), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 #[test]

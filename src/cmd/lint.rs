@@ -136,10 +136,15 @@ fn fix(path: &std::path::Path, out: &cine_compiler::Compiled) -> std::io::Result
     if applied.is_empty() {
         return Ok(false);
     }
+    // Listed once written: a read-only file is not "fixed".
+    super::rewrite(path, &text)?;
     for f in &applied {
         let (line, col) = src.line_col(f.span.start);
-        eprintln!("fixed {}:{line}:{col}: `{}` -> `{}`", path.display(), &src.text[f.span.start..f.span.end], f.replacement);
+        let old = &src.text[f.span.start..f.span.end];
+        match f.replacement.as_str() {
+            "" => eprintln!("fixed {}:{line}:{col}: removed `{old}`", path.display()),
+            new => eprintln!("fixed {}:{line}:{col}: `{old}` -> `{new}`", path.display()),
+        }
     }
-    super::rewrite(path, &text)?;
     Ok(true)
 }
