@@ -91,6 +91,14 @@ fn unreadable_and_usage_errors_exit_2() {
     assert_eq!(cine(&["lint", "no/such/file.cine"]).status.code(), Some(2));
     assert_eq!(cine(&["lint"]).status.code(), Some(2));
     assert_eq!(cine(&["lint", "--format", "xml", "screenplays"]).status.code(), Some(2));
+    // A mistyped --root is refused, not reported as an error in every `use`.
+    for (root, says) in [("no/such/folder", "as the project root"), ("README.md", "is a file")] {
+        for cmd in ["lint", "plan"] {
+            let out = cine(&[cmd, "--root", root, "screenplays/harbor.cine"]);
+            assert_eq!(out.status.code(), Some(2), "{cmd} --root {root}");
+            assert!(text(&out.stderr).contains(says) && !text(&out.stderr).contains("cine::"), "{}", text(&out.stderr));
+        }
+    }
 }
 
 /// A folder is walked once: hidden entries are skipped and a symlink back up the tree is

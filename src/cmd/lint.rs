@@ -24,7 +24,7 @@ pub struct Args {
     pub deny: Option<String>,
     /// Project root that `use` paths are confined to (default: the folder holding
     /// cine.toml, else each screenplay's folder).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_root)]
     pub root: Option<PathBuf>,
     /// Apply the fixes the diagnostics suggest ("did you mean `x`?") in place, list each one,
     /// then report what is left.

@@ -82,6 +82,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet
     Ok(())
 }
 
+/// `--root`: a folder that exists (a mistyped root would otherwise turn every `use` into
+/// an error of its own).
+pub fn parse_root(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    match std::fs::metadata(&p) {
+        Ok(m) if m.is_dir() => Ok(p),
+        Ok(_) => Err(format!("`{s}` is a file; the root is the project folder")),
+        Err(e) => Err(format!("cannot use `{s}` as the project root: {e}")),
+    }
+}
+
 /// Writes an output file (a report, a recording, an import) through a temporary file in its
 /// folder and a rename: an interrupted write never leaves half a file under its name.
 pub fn write_output(path: &Path, text: &str) -> std::io::Result<()> {

@@ -15,7 +15,7 @@ pub struct Args {
     pub format: String,
     /// Project root that `use` paths are confined to (default: the folder holding
     /// cine.toml, else the screenplay's folder).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_root)]
     pub root: Option<PathBuf>,
 }
 
