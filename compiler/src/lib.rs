@@ -35,6 +35,7 @@ use cine_ir::{Film, ModelProfile};
 pub use config::Config;
 pub use diag::{apply_fixes, Diagnostic, Fix, Severity, SourceFile};
 pub use lower::DEFAULT_MODEL;
+pub use load::{MAX_FILES, MAX_USE_DEPTH};
 pub use rules::{Level, Rule};
 
 /// What a compile needs besides the source.

@@ -15,7 +15,8 @@ use crate::Cx;
 
 /// How deep `use` chains may go.
 pub const MAX_USE_DEPTH: usize = 8;
-/// How many files one compile may load.
+/// How many project files (the screenplay and the files it uses; stdlib modules not
+/// counted) one compile may load.
 pub const MAX_FILES: usize = 64;
 
 /// A parsed file taking part in the compile.
@@ -80,12 +81,13 @@ impl Cx<'_> {
                         self.use_module(file, &name, text.span);
                         continue;
                     }
-                    if chain.len() > MAX_USE_DEPTH || self.units.len() >= MAX_FILES {
-                        self.diags.push(
-                            Diagnostic::new(Rule::UseTooDeep, file, span, "too many nested or used files")
-                                .label("this use goes past the limit")
-                                .help(format!("cine follows at most {MAX_USE_DEPTH} nested uses and {MAX_FILES} files")),
-                        );
+                    let too_many = |what: &str| {
+                        Diagnostic::new(Rule::UseTooDeep, file, span, format!("too many {what}"))
+                            .label("this use goes past the limit")
+                            .help(format!("cine follows at most {MAX_USE_DEPTH} nested uses and loads at most {MAX_FILES} project files (stdlib modules not counted)"))
+                    };
+                    if chain.len() > MAX_USE_DEPTH {
+                        self.diags.push(too_many("nested uses"));
                         continue;
                     }
                     let Some(path) = self.resolve(file, &text.value, text.span, dir.as_deref(), root) else { continue };
@@ -99,6 +101,10 @@ impl Cx<'_> {
                     }
                     if self.units.iter().any(|u| u.path.as_deref() == Some(path.as_path())) {
                         continue; // already loaded through another use
+                    }
+                    if self.units.iter().filter(|u| u.module.is_none()).count() >= MAX_FILES {
+                        self.diags.push(too_many("used files"));
+                        continue;
                     }
                     let unsaved = self.opts.overlay.as_ref().and_then(|o| o.get(&path)).cloned();
                     let text_src = match unsaved.map_or_else(|| read_limited(&path), Ok) {

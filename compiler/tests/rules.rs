@@ -284,3 +284,25 @@ fn negative_magnitudes_are_refused() {
     let c = common::check(own, &Config::default());
     assert!(c.diagnostics.is_empty(), "{}", rendered(&c));
 }
+
+#[test]
+fn the_file_limit_counts_project_files_not_stdlib_modules() {
+    // The screenplay, 63 files and every stdlib module load; a 64th file is one too many.
+    let run = |n: usize| {
+        let files: Vec<(String, String)> = (0..n).map(|i| (format!("f{i}.cine"), format!("cast c{i} \"a person\"\n"))).collect();
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let dir = scratch(&format!("file-limit-{n}"));
+        for (p, t) in &refs {
+            std::fs::write(dir.join(p), t).unwrap();
+        }
+        let uses: String = (0..n).map(|i| format!("use \"f{i}.cine\" // cine:allow(unused-cast)\n")).collect();
+        let modules = "use angles\nuse camera\nuse shots\nuse styles\nuse times\nuse transitions\n";
+        let c = compile_in(&dir, &format!("{modules}{uses}{BASE}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        c
+    };
+    let fits = run(cine_compiler::MAX_FILES - 1);
+    assert!(!has(&fits, Rule::UseTooDeep), "{}", rendered(&fits));
+    let over = run(cine_compiler::MAX_FILES);
+    assert_eq!(over.diagnostics.iter().filter(|d| d.rule == Rule::UseTooDeep).count(), 1, "{}", rendered(&over));
+}
