@@ -177,7 +177,9 @@ impl Film {
             }
         }
         for (name, at) in introduced(&actions, &places) {
-            f.add_cast(&name, &actions[at..]);
+            if !f.is_alias(&name) {
+                f.add_cast(&name, &actions[at..]);
+            }
         }
         let names = Names::new(&f.cast);
         let mut last_time = None;
@@ -280,6 +282,20 @@ impl Film {
         self.keys.insert(key.clone(), self.cast.len());
         self.idents.insert(id.clone());
         self.cast.push(Cast { ident: id, key, name: name.to_string(), description });
+    }
+
+    /// Whether an introduced name is a speaker's full or short name (`DICK STEEL` for the
+    /// cue `STEEL`, or the other way round): its first or last word is the other's whole
+    /// name, for exactly one cast member.
+    fn is_alias(&self, name: &str) -> bool {
+        let key = speaker_key(name);
+        let words: Vec<&str> = key.split(' ').collect();
+        let ends = |w: &[&str], one: &str| w.len() > 1 && (w[0] == one || w[w.len() - 1] == one);
+        let matching = self.cast.iter().filter(|c| {
+            let theirs: Vec<&str> = c.key.split(' ').collect();
+            (words.len() == 1 && ends(&theirs, words[0])) || (theirs.len() == 1 && ends(&words, theirs[0]))
+        });
+        matching.count() == 1
     }
 
     /// The current scene, opening a default one when the script starts without a heading.

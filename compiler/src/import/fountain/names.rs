@@ -84,10 +84,13 @@ impl Location {
         }
         let rest = rest.replace(['\u{2013}', '\u{2014}'], "-").split_whitespace().collect::<Vec<_>>().join(" ");
         let mut place: Vec<String> = rest.split(" - ").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        let mut time = None;
-        if place.len() >= 2 && When::of(place.last().map_or("", |s| s.as_str())) != When::Unknown {
-            time = place.pop();
+        // Trailing parts that read as times (`DAY - CONTINUOUS`) are all the time.
+        let mut times = Vec::new();
+        while place.len() >= 2 && When::of(place.last().map_or("", |s| s.as_str())) != When::Unknown {
+            times.extend(place.pop());
         }
+        times.reverse();
+        let time = (!times.is_empty()).then(|| times.join(" - "));
         Location { kind, place, time }
     }
 

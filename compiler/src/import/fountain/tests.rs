@@ -117,6 +117,8 @@ fn notes_sections_and_synopses_kept_the_rest_dropped() {
 
 #[test]
 fn places_times_and_names() {
+    let l = Location::parse("INT. HOUSE - DAY - CONTINUOUS");
+    assert_eq!((l.place.clone(), l.time.clone(), When::of(l.time.as_deref().unwrap_or(""))), (vec!["HOUSE".into()], Some("DAY - CONTINUOUS".into()), When::Time("noon")));
     let l = Location::parse("INT. LIGHTHOUSE - LAMP ROOM - NIGHT");
     assert_eq!((l.kind, l.place.clone(), l.time.clone()), (Some(Kind::Interior), vec!["LIGHTHOUSE".into(), "LAMP ROOM".into()], Some("NIGHT".into())));
     assert_eq!(l.description(), "the lighthouse lamp room, interior");
@@ -268,6 +270,15 @@ fn silent_characters_are_cast() {
     assert_eq!(cast, [("mara", "mara, a pilot"), ("teo", "teo, 20s, a student")]);
     let subjects: Vec<Vec<usize>> = f.scenes[0].shots.iter().map(|s| s.subjects.clone()).collect();
     assert_eq!(subjects, [vec![1], vec![0, 1], vec![1]]);
+    // Introduced by full name, speaking by the short one (or the other way round): one person.
+    for (intro, cue) in [("DICK STEEL", "STEEL"), ("STEEL", "DICK STEEL")] {
+        let f = Film::new(&parse(&format!("INT. OFFICE - NIGHT\n\n{intro} (40s), a detective, lights a cigarette.\n\n{cue}\nRain again.\n")));
+        let cast: Vec<&str> = f.cast.iter().map(|c| c.ident.as_str()).collect();
+        assert_eq!(cast.len(), 1, "{intro} / {cue}: {cast:?}");
+    }
+    // Two speakers sharing a surname keep the introduction its own (it matches neither alone).
+    let f = Film::new(&parse("INT. OFFICE - NIGHT\n\nSTEEL (40s), a detective, waits.\n\nDICK STEEL\nHi.\n\nANN STEEL\nHello.\n"));
+    assert_eq!(f.cast.len(), 3);
 }
 
 #[test]
