@@ -50,10 +50,8 @@ pub struct ModelParts {
 /// Presets of a model name: DiT, sampler, VAE and text encoder.
 pub fn presets(name: &str) -> Result<(WanConfig, GeneratorConfig, VaeConfig, T5Config)> {
     let (dit, gen) = cine_model::registry::model_configs(name).ok_or_else(|| anyhow!("unknown model `{name}`"))?;
-    let (vae, t5) = match name {
-        "cine-tiny" => (VaeConfig::cine_tiny(), T5Config::cine_tiny()),
-        _ => (VaeConfig::wan21(), T5Config::umt5_xxl()),
-    };
+    let vae = cine_model::registry::vae_config(name).ok_or_else(|| anyhow!("unknown model `{name}`"))?;
+    let t5 = if name == "cine-tiny" { T5Config::cine_tiny() } else { T5Config::umt5_xxl() };
     Ok((dit, gen, vae, t5))
 }
 
