@@ -39,6 +39,18 @@ impl RgbFrame {
         RgbFrame { width: self.width, height: self.height, data }
     }
 
+    /// This frame with its left part, `t` of the width (0..1), replaced by `other`'s: a wipe
+    /// from left to right.
+    pub fn wipe(&self, other: &RgbFrame, t: f32) -> RgbFrame {
+        let edge = ((self.width as f32 * t.clamp(0.0, 1.0)).round() as usize).min(self.width as usize) * 3;
+        let row = self.width as usize * 3;
+        let mut data = self.data.clone();
+        for (dst, src) in data.chunks_mut(row).zip(other.data.chunks(row)) {
+            dst[..edge].copy_from_slice(&src[..edge]);
+        }
+        RgbFrame { width: self.width, height: self.height, data }
+    }
+
     /// Scales brightness by `k` (0 = black).
     pub fn dim(&self, k: f32) -> RgbFrame {
         let k = k.clamp(0.0, 1.0);

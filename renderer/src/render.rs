@@ -155,10 +155,10 @@ fn progress_bar(len: u64, show: bool) -> ProgressBar {
     bar
 }
 
-/// Fades and dissolves between shots, applied to finished frames.
+/// Fades, dissolves and wipes between shots, applied to finished frames.
 #[derive(Default)]
 struct Transitions {
-    /// Last frame of the previous shot (for dissolves).
+    /// Last frame of the previous shot (for dissolves and wipes).
     last: Option<RgbFrame>,
 }
 
@@ -178,20 +178,28 @@ fn emit(
         let n = prev.transition.frames.min(shot.frames);
         match prev.transition.kind.as_str() {
             "fade" if local < n.div_ceil(2) => out = out.dim((local + 1) as f32 / (n.div_ceil(2) + 1) as f32),
-            "dissolve" if local < n => {
+            kind @ ("dissolve" | "wipe") if local < n => {
                 if let Some(last) = fx.last.as_ref().filter(|l| l.width == out.width && l.height == out.height) {
-                    out = last.blend(&out, (local + 1) as f32 / (n + 1) as f32);
+                    let t = (local + 1) as f32 / (n + 1) as f32;
+                    out = if kind == "wipe" { last.wipe(&out, t) } else { last.blend(&out, t) };
                 }
             }
             _ => {}
         }
     }
-    // Out of this shot, into the next.
-    if k + 1 < s.shots.len() && shot.transition.kind == "fade" {
-        let half = shot.transition.frames.min(shot.frames) / 2;
+    // Out of this shot, into the next: a fade goes half its length down to black (the next
+    // shot comes up the other half); a fade to black takes its whole length, and the next
+    // shot cuts in.
+    if k + 1 < s.shots.len() {
+        let n = shot.transition.frames.min(shot.frames);
+        let down = match shot.transition.kind.as_str() {
+            "fade" => n / 2,
+            "fade_to_black" => n,
+            _ => 0,
+        };
         let left = shot.frames - local;
-        if left <= half {
-            out = out.dim((left - 1) as f32 / half.max(1) as f32);
+        if down > 0 && left <= down {
+            out = out.dim((left - 1) as f32 / down as f32);
         }
     }
     if local + 1 == shot.frames {

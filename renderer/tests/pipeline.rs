@@ -196,6 +196,37 @@ fn fades_darken_the_shot_ends() {
 }
 
 #[test]
+fn fade_to_black_dissolve_and_wipe_are_rendered() {
+    let mut f = film("cine-tiny", 2, &[("a bright white room", 24), ("a bright yellow room", 24)]);
+    let (plain, _) = frames_of(&f, None);
+    let sum = |f: &RgbFrame| f.data.iter().map(|&v| v as u64).sum::<u64>();
+    // Fade to black: the shot's last 8 frames go down to black; the next one cuts in.
+    f.shots[0].transition = Transition { kind: "fade_to_black".into(), frames: 8 };
+    let (faded, _) = frames_of(&f, None);
+    assert_eq!(faded[..16], plain[..16]);
+    assert!(sum(&faded[16]) < sum(&plain[16]) && sum(&faded[20]) < sum(&faded[16]));
+    assert_eq!(sum(&faded[23]), 0);
+    assert_eq!(faded[24..], plain[24..]);
+    // Dissolve: the next shot's first frames blend from the last frame of this one.
+    f.shots[0].transition = Transition { kind: "dissolve".into(), frames: 8 };
+    let (dissolved, _) = frames_of(&f, None);
+    assert_eq!(dissolved[..24], plain[..24]);
+    assert_ne!(dissolved[24], plain[24]);
+    assert_eq!(dissolved[24], plain[23].blend(&plain[24], 1.0 / 9.0));
+    assert_eq!(dissolved[32..], plain[32..]);
+    // Wipe: the next shot uncovers from the left, a ninth of the width at its first frame.
+    f.shots[0].transition = Transition { kind: "wipe".into(), frames: 8 };
+    let (wiped, _) = frames_of(&f, None);
+    assert_eq!(wiped[..24], plain[..24]);
+    let w = wiped[24].width;
+    let edge = (w as f32 / 9.0).round() as u32;
+    assert!(plain[23].get(0, 10) != plain[24].get(0, 10) && plain[23].get(w - 1, 10) != plain[24].get(w - 1, 10), "the two shots differ where checked");
+    assert_eq!((wiped[24].get(0, 10), wiped[24].get(w - 1, 10)), (plain[24].get(0, 10), plain[23].get(w - 1, 10)));
+    assert_eq!(wiped[24].get(edge, 10), plain[23].get(edge, 10));
+    assert_eq!(wiped[32..], plain[32..]);
+}
+
+#[test]
 fn storyboard_has_a_row_per_shot() {
     let dir = tempfile::tempdir().unwrap();
     let f = film("cine-tiny", 3, &[("a red ball", 16), ("a blue room", 16), ("a green field", 16)]);
