@@ -65,6 +65,10 @@ pub fn example(rule: Rule) -> Option<Example> {
             let bad = "    duration 2s\n    subjects mara\n    say mara for 1.5s: \"Look.\"\n    say mara at 1s: \"There.\"\n";
             shots(bad, &bad.replace("for 1.5s", "for 1s"))
         }
+        Rule::TransitionClipped => pair(
+            BASE.replace("    subjects mara\n", "    subjects mara\n    transition dissolve(frames: 3s)\n").replace("  }\n}\n", "  }\n  shot b {\n    duration 2s\n  }\n}\n"),
+            BASE.replace("    subjects mara\n", "    subjects mara\n    transition dissolve(frames: 1s)\n").replace("  }\n}\n", "  }\n  shot b {\n    duration 2s\n  }\n}\n"),
+        ),
         Rule::PromptTooLong => {
             let long = "word ".repeat(70);
             shots(&format!("    duration 2s\n    action \"{long}\"\n"), "    duration 2s\n    action \"a short action\"\n")

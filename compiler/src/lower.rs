@@ -37,6 +37,8 @@ pub(crate) struct Lowering {
     /// Shots each cast member / set appeared in so far.
     pub seen_cast: HashMap<String, Vec<usize>>,
     pub seen_set: HashMap<String, Vec<usize>>,
+    /// Each shot's `transition` line, by shot index.
+    pub transition_lines: HashMap<usize, Span>,
 }
 
 impl Cx<'_> {
@@ -54,6 +56,7 @@ impl Cx<'_> {
             labels: HashMap::new(),
             seen_cast: HashMap::new(),
             seen_set: HashMap::new(),
+            transition_lines: HashMap::new(),
         };
         self.collect_labels(&mut lw);
         let mut film = Film {
@@ -105,6 +108,7 @@ impl Cx<'_> {
             film.scenes.push(Scene { index: scene_index, set: set_name, time_of_day: s.time.as_ref().map(|t| t.text.clone()), mood: s.mood.as_ref().map(|m| m.value.clone()), shots });
         }
         self.units[0].parse.file.items = items;
+        self.clipped_transitions(&lw, &film);
         if total > u32::MAX as u64 {
             self.diags.push(Diagnostic::new(Rule::BadValue, 0, Span::new(0, 0), format!("the film is {total} frames long, more than cine can index")).help("split it into several screenplays"));
         }
@@ -133,6 +137,40 @@ impl Cx<'_> {
             film.sets.push(entity(d));
         }
         film
+    }
+
+    /// Transitions the renderer cannot play whole: longer than the shot they play over
+    /// (a fade is clipped to the shorter of its two shots, a fade to black to its own, a
+    /// dissolve or wipe to the next), or a dissolve or
+    /// wipe out of the last shot. Cuts and transitions the renderer does not draw are skipped.
+    fn clipped_transitions(&mut self, lw: &Lowering, film: &Film) {
+        for (k, shot) in film.shots.iter().enumerate() {
+            let Some(&span) = lw.transition_lines.get(&k) else { continue };
+            let (t, next) = (&shot.transition, film.shots.get(k + 1));
+            let kind = t.kind.as_str();
+            let over = match (kind, next) {
+                ("fade", Some(n)) => (shot.frames.min(n.frames), "the shorter of this shot and the next"),
+                ("fade", None) | ("fade_to_black", _) => (shot.frames, "this shot"),
+                ("dissolve" | "wipe", Some(n)) => (n.frames, "the next shot"),
+                ("dissolve" | "wipe", None) => {
+                    self.diags.push(
+                        Diagnostic::new(Rule::TransitionClipped, 0, span, format!("a {kind} out of the last shot has nothing to go into"))
+                            .label("dropped")
+                            .help("end the film with `transition fade_to_black`, or remove the line"),
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            if t.frames > over.0 {
+                let fps = lw.header.fps;
+                self.diags.push(
+                    Diagnostic::new(Rule::TransitionClipped, 0, span, format!("this {kind} is {} frames, longer than {} ({} frames)", t.frames, over.1, over.0))
+                        .label("cut short")
+                        .help(format!("make it at most {} frames (transition {kind}(frames: {}s))", over.0, crate::shot::secs(over.0, fps))),
+                );
+            }
+        }
     }
 
     /// A file of definitions only (no header lines, no scenes) is a library for `use`:

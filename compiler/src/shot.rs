@@ -72,7 +72,10 @@ impl Cx<'_> {
                 Stmt::Subjects(names) => subjects = names.clone(),
                 Stmt::Action(t) => action = t.value.clone(),
                 Stmt::Camera(c) => camera = self.call(lw, "camera", c),
-                Stmt::Transition(c) => transition = self.call(lw, "transition", c),
+                Stmt::Transition(c) => {
+                    transition = self.call(lw, "transition", c);
+                    lw.transition_lines.insert(index, p.span);
+                }
                 Stmt::At { time, text } => ats.push((time.clone(), text.value.clone(), p.span)),
                 Stmt::Recall { kind, name, at } => recalls.push((*kind, name.clone(), at.clone())),
                 Stmt::Say { .. } => says.push(p),

@@ -306,3 +306,20 @@ fn the_file_limit_counts_project_files_not_stdlib_modules() {
     let over = run(cine_compiler::MAX_FILES);
     assert_eq!(over.diagnostics.iter().filter(|d| d.rule == Rule::UseTooDeep).count(), 1, "{}", rendered(&over));
 }
+
+#[test]
+fn transitions_are_measured_against_the_shots_they_play_over() {
+    // Shot a (2s = 32 frames) leads into shot b (1s = 16 frames).
+    let film = |t: &str, b: &str| {
+        let c = common::check(&format!("set pier \"a pier\"\nscene pier {{\n  shot a {{\n    duration 2s\n    transition {t}\n  }}\n  shot b {{\n    duration 1s\n{b}  }}\n}}\n"), &Config::default());
+        c.diagnostics.iter().filter(|d| d.rule == Rule::TransitionClipped).map(|d| d.message.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(film("fade(frames: 20f)", ""), ["this fade is 20 frames, longer than the shorter of this shot and the next (16 frames)"]);
+    assert!(film("fade(frames: 16f)", "").is_empty());
+    assert_eq!(film("dissolve(frames: 20f)", ""), ["this dissolve is 20 frames, longer than the next shot (16 frames)"]);
+    assert!(film("fade_to_black(frames: 32f)", "").is_empty(), "a fade to black plays over its own shot");
+    assert_eq!(film("fade_to_black(frames: 40f)", ""), ["this fade_to_black is 40 frames, longer than this shot (32 frames)"]);
+    assert!(film("cut(frames: 99f)", "").is_empty(), "a cut has no length to clip");
+    assert_eq!(film("cut", "    transition wipe\n"), ["a wipe out of the last shot has nothing to go into"]);
+    assert!(film("cut", "    transition fade_to_black\n").is_empty(), "a film may end on a fade to black");
+}

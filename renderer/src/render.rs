@@ -187,10 +187,10 @@ fn emit(
             _ => {}
         }
     }
-    // Out of this shot, into the next: a fade goes half its length down to black (the next
-    // shot comes up the other half); a fade to black takes its whole length, and the next
-    // shot cuts in.
-    if k + 1 < s.shots.len() {
+    // Out of this shot, into the next (or out of the film): a fade goes half its length
+    // down to black (the next shot comes up the other half); a fade to black takes its
+    // whole length, and the next shot cuts in.
+    {
         let n = shot.transition.frames.min(shot.frames);
         let down = match shot.transition.kind.as_str() {
             "fade" => n / 2,

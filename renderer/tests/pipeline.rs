@@ -207,6 +207,12 @@ fn fade_to_black_dissolve_and_wipe_are_rendered() {
     assert!(sum(&faded[16]) < sum(&plain[16]) && sum(&faded[20]) < sum(&faded[16]));
     assert_eq!(sum(&faded[23]), 0);
     assert_eq!(faded[24..], plain[24..]);
+    // The film's last shot fades out too.
+    let mut end = f.clone();
+    end.shots[1].transition = Transition { kind: "fade_to_black".into(), frames: 8 };
+    let (ended, _) = frames_of(&end, None);
+    assert_eq!(sum(&ended[47]), 0);
+    assert!(sum(&ended[40]) < sum(&plain[40]));
     // Dissolve: the next shot's first frames blend from the last frame of this one.
     f.shots[0].transition = Transition { kind: "dissolve".into(), frames: 8 };
     let (dissolved, _) = frames_of(&f, None);
