@@ -16,7 +16,10 @@ use crate::frame::RgbFrame;
 use crate::generator::{ChunkGenerator, StreamInfo};
 use crate::schedule::ChunkPlan;
 
+mod layout;
 mod state;
+
+pub use layout::ModelFiles;
 
 /// File names of a model directory.
 pub const FILES: [&str; 4] = ["dit.safetensors", "vae.safetensors", "t5.safetensors", "tokenizer.json"];
@@ -65,23 +68,50 @@ fn hash_files(bytes: &[&[u8]]) -> String {
 }
 
 impl ModelParts {
-    /// Loads a model directory holding [`FILES`]; errors name the missing or corrupt file.
+    /// Loads a model directory: [`FILES`], or the published Wan2.1 layout (see
+    /// [`layout::PARTS`]); errors name the missing or corrupt file.
     pub fn load_dir(name: &str, dir: &Path) -> Result<Self> {
-        Self::load_dir_with(name, dir, FILES[0])
+        Self::load_files(name, &ModelFiles::find(dir, None)?)
     }
 
     /// [`Self::load_dir`] with another DiT file of the directory (e.g. [`BASE_DIT`]).
     pub fn load_dir_with(name: &str, dir: &Path, dit_file: &str) -> Result<Self> {
-        let mut bytes = Vec::new();
-        for f in std::iter::once(dit_file).chain(FILES[1..].iter().copied()) {
-            let p = dir.join(f);
-            let b = std::fs::read(&p).map_err(|e| {
-                anyhow!("model file {} cannot be read ({e}); a model directory holds {}", p.display(), FILES.join(", "))
-            })?;
-            bytes.push(b);
+        Self::load_files(name, &ModelFiles::find(dir, Some(dit_file))?)
+    }
+
+    /// Loads the files of a model: small safetensors read whole (their hash is the weights'
+    /// id), others memory-mapped or read as PyTorch checkpoints (identified by name, size
+    /// and modification time, not hashed: the text encoder alone is gigabytes).
+    pub fn load_files(name: &str, files: &ModelFiles) -> Result<Self> {
+        if files.small_safetensors() {
+            let dir = files.dit.parent().unwrap_or(Path::new(".")).display().to_string();
+            let mut bytes = Vec::new();
+            for p in files.all() {
+                bytes.push(std::fs::read(p).map_err(|e| anyhow!("model file {} cannot be read ({e})", p.display()))?);
+            }
+            let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+            return Self::from_bytes(name, &refs).with_context(|| format!("loading the model `{name}` from {dir}"));
         }
-        let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-        Self::from_bytes(name, &refs).with_context(|| format!("loading the model `{name}` from {}", dir.display()))
+        Self::load_paths(name, files)
+    }
+
+    /// Loads each file from its path (safetensors memory-mapped, or a PyTorch checkpoint).
+    pub fn load_paths(name: &str, files: &ModelFiles) -> Result<Self> {
+        let (dit_cfg, gen_cfg, vae_cfg, t5_cfg) = presets(name)?;
+        let dev = Device::Cpu;
+        let ctx = |what: &str, p: &Path| format!("loading the {what} of `{name}` from {}", p.display());
+        let dit = wan::load(&files.dit, &dit_cfg, None, DType::F32, &dev).with_context(|| ctx("DiT", &files.dit))?;
+        let vae = WanVae::load(&files.vae, &vae_cfg, DType::F32, &dev).with_context(|| ctx("VAE", &files.vae))?;
+        let t5 = T5Encoder::load(&files.t5, &t5_cfg, DType::F32, &dev).with_context(|| ctx("text encoder", &files.t5))?;
+        let tokenizer = TextTokenizer::from_file(&files.tokenizer).with_context(|| ctx("tokenizer", &files.tokenizer))?;
+        let mut h = Sha256::new();
+        for p in files.all() {
+            let m = std::fs::metadata(p)?;
+            let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+            h.update(format!("{}\0{}\0{mtime}\0", p.display(), m.len()));
+        }
+        let weights_id = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Ok(Self { name: name.into(), dit, gen_cfg, sampler: Sampler::Renoise, policy: MemoryPolicy::Camr(CamrConfig::default()), vae, t5, tokenizer, weights_id })
     }
 
     /// Loads from the bytes of [`FILES`], in that order (e.g. `include_bytes!`).

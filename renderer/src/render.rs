@@ -79,7 +79,8 @@ pub fn run(
     let keys = opts.cache.as_ref().map(|_| shot_keys(&gen.id(), &info, schedule));
     let bar = progress_bar(schedule.chunks.len() as u64, opts.progress);
     let mut stats = RenderStats { chunks: schedule.chunks.len(), ..Default::default() };
-    let mut fx = Transitions::default();
+    // A film a live session goes on from does not fade out of its last shot: the session cuts.
+    let mut fx = Transitions { last: None, film_ends: !opts.resume };
     let mut reusing = true;
     let mut pending: Option<Vec<u8>> = None;
     for (k, shot) in schedule.shots.iter().enumerate() {
@@ -156,10 +157,11 @@ fn progress_bar(len: u64, show: bool) -> ProgressBar {
 }
 
 /// Fades, dissolves and wipes between shots, applied to finished frames.
-#[derive(Default)]
 struct Transitions {
     /// Last frame of the previous shot (for dissolves and wipes).
     last: Option<RgbFrame>,
+    /// Whether the last shot ends the film (a fade out of it is drawn).
+    film_ends: bool,
 }
 
 fn emit(
@@ -190,7 +192,7 @@ fn emit(
     // Out of this shot, into the next (or out of the film): a fade goes half its length
     // down to black (the next shot comes up the other half); a fade to black takes its
     // whole length, and the next shot cuts in.
-    {
+    if k + 1 < s.shots.len() || fx.film_ends {
         let n = shot.transition.frames.min(shot.frames);
         let down = match shot.transition.kind.as_str() {
             "fade" => n / 2,

@@ -150,3 +150,44 @@ fn a_recall_timed_mid_shot_changes_the_memory_from_its_chunk_on() {
     assert!(a[..45] == b[..45], "before the recall starts the frames are the same");
     assert!(a[45..] != b[45..], "from its chunk on the pinned shot changes what the memory holds");
 }
+
+#[test]
+fn a_model_directory_may_have_the_published_wan_layout() {
+    use cine_renderer::model_gen::ModelFiles;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let touch = |p: &str| {
+        std::fs::create_dir_all(d.join(p).parent().unwrap()).unwrap();
+        std::fs::write(d.join(p), b"").unwrap();
+    };
+    let e = format!("{:#}", ModelFiles::find(d, None).unwrap_err());
+    assert!(e.contains("no the DiT (dit.safetensors or self_forcing_dmd.pt") && e.contains("google/umt5-xxl/tokenizer.json)"), "{e}");
+    for p in ["diffusion_pytorch_model.safetensors", "Wan2.1_VAE.pth", "models_t5_umt5-xxl-enc-bf16.pth", "google/umt5-xxl/tokenizer.json"] {
+        touch(p);
+    }
+    let f = ModelFiles::find(d, None).unwrap();
+    assert_eq!(f.all().map(|p| p.strip_prefix(d).unwrap().display().to_string()), ["diffusion_pytorch_model.safetensors", "Wan2.1_VAE.pth", "models_t5_umt5-xxl-enc-bf16.pth", "google/umt5-xxl/tokenizer.json"]);
+    assert!(!f.small_safetensors(), "checkpoints are read from their paths");
+    // A Self-Forcing generator beside the download is the DiT used (few-step and causal).
+    touch("checkpoints/self_forcing_dmd.pt");
+    assert_eq!(ModelFiles::find(d, None).unwrap().dit, d.join("checkpoints/self_forcing_dmd.pt"));
+    let e = format!("{:#}", ModelParts::load_dir("cine-tiny", &d.join("nowhere")).err().unwrap());
+    assert!(e.contains("does not exist"), "{e}");
+}
+
+#[test]
+fn weights_loaded_from_their_paths_render_as_the_same_weights_read_whole() {
+    let cine = &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/weights/cine-tiny");
+    // cine-tiny's files under published names, loaded path by path (memory-mapped).
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [("dit.safetensors", "diffusion_pytorch_model.safetensors"), ("vae.safetensors", "Wan2.1_VAE.safetensors"), ("t5.safetensors", "models_t5_umt5-xxl-enc-bf16.safetensors"), ("tokenizer.json", "google/umt5-xxl/tokenizer.json")] {
+        std::fs::create_dir_all(dir.path().join(to).parent().unwrap()).unwrap();
+        std::fs::copy(cine.join(from), dir.path().join(to)).unwrap();
+    }
+    let files = cine_renderer::model_gen::ModelFiles::find(dir.path(), None).unwrap();
+    let mapped = ModelParts::load_paths("cine-tiny", &files).unwrap();
+    let whole = ModelParts::load_dir("cine-tiny", cine).unwrap();
+    assert_ne!(mapped.weights_id, whole.weights_id);
+    let f = film("cine-tiny", 3, &[("a keeper on a cliff", 9)]);
+    assert!(render(&mut ModelGenerator::new(mapped), &f) == render(&mut ModelGenerator::new(whole), &f));
+}

@@ -103,8 +103,11 @@ pub struct GenArgs {
     /// a model, for trying the pipeline without weights).
     #[arg(long, default_value = "model", value_parser = ["model", "procedural"])]
     pub generator: String,
-    /// Model directory (dit.safetensors, vae.safetensors, t5.safetensors, tokenizer.json);
-    /// default: $CINE_MODEL_DIR, else the model built into the binary.
+    /// Model directory: dit.safetensors, vae.safetensors, t5.safetensors, tokenizer.json, or
+    /// a Wan2.1-T2V-1.3B download (Wan2.1_VAE.pth, models_t5_umt5-xxl-enc-bf16.pth,
+    /// google/umt5-xxl/tokenizer.json, and self_forcing_dmd.pt or
+    /// diffusion_pytorch_model.safetensors); default: $CINE_MODEL_DIR, else the model built
+    /// into the binary.
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
     /// Render cache directory (default: $CINE_CACHE_DIR, else ~/.cache/cine).
@@ -206,7 +209,7 @@ pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerat
                 None => model_gen::builtin(&film.model).unwrap_or_else(|| {
                     Err(anyhow::anyhow!(
                         "the model `{}` is not built into this binary; pass --model-dir DIR holding {} \
-                         (or `--generator procedural` for a test pattern, not a model)",
+                         (or a Wan2.1-T2V-1.3B download), or `--generator procedural` for a test pattern, not a model",
                         film.model,
                         model_gen::FILES.join(", ")
                     ))
