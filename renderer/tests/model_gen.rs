@@ -161,7 +161,7 @@ fn a_model_directory_may_have_the_published_wan_layout() {
         std::fs::write(d.join(p), b"").unwrap();
     };
     let e = format!("{:#}", ModelFiles::find(d, None).unwrap_err());
-    assert!(e.contains("no the DiT (dit.safetensors or self_forcing_dmd.pt") && e.contains("google/umt5-xxl/tokenizer.json)"), "{e}");
+    assert!(e.contains("is missing the DiT (dit.safetensors or self_forcing_dmd.pt") && e.contains("google/umt5-xxl/tokenizer.json)"), "{e}");
     for p in ["diffusion_pytorch_model.safetensors", "Wan2.1_VAE.pth", "models_t5_umt5-xxl-enc-bf16.pth", "google/umt5-xxl/tokenizer.json"] {
         touch(p);
     }

@@ -43,7 +43,7 @@ impl ModelFiles {
             }
         }
         if !missing.is_empty() {
-            bail!("the model directory {} has no {}", dir.display(), missing.join(", no "));
+            bail!("the model directory {} is missing {}", dir.display(), missing.join(", "));
         }
         let [dit, vae, t5, tokenizer] = <[PathBuf; 4]>::try_from(found).map_err(|_| anyhow::anyhow!("four parts"))?;
         Ok(Self { dit, vae, t5, tokenizer })
