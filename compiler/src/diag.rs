@@ -64,6 +64,18 @@ pub struct Fix {
     pub replacement: String,
 }
 
+impl Fix {
+    /// What the fix does, for editor menus and reports: replace `maar` with `mara`, or
+    /// remove `, mara`. `text` is the file the fix is for.
+    pub fn title(&self, text: &str) -> String {
+        let old = text.get(self.span.start..self.span.end).unwrap_or("");
+        match self.replacement.as_str() {
+            "" => format!("remove `{old}`"),
+            new => format!("replace `{old}` with `{new}`"),
+        }
+    }
+}
+
 /// Applies fixes to a text, in order of position; a fix that overlaps one before it, or
 /// does not fit the text, is skipped. Returns the new text and the fixes applied.
 pub fn apply_fixes<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, Vec<&'a Fix>) {

@@ -100,7 +100,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
                 .iter()
                 .map(|f| {
                     json!({
-                        "description": { "text": format!("replace with `{}`", f.replacement) },
+                        "description": { "text": f.title(sources.get(d.file).map_or("", |s| s.text.as_str())) },
                         "artifactChanges": [{
                             "artifactLocation": { "uri": uri },
                             "replacements": [{

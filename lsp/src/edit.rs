@@ -33,7 +33,7 @@ pub fn code_actions(doc: &Doc, enc: Encoding, params: &Value) -> Value {
         }
         let shown = crate::diagnostics::one(doc, &index, enc, d);
         out.push(json!({
-            "title": format!("replace `{}` with `{}`", &doc.text[fix.span.start.min(doc.text.len())..fix.span.end.min(doc.text.len())], fix.replacement),
+            "title": fix.title(&doc.text),
             "kind": "quickfix",
             "isPreferred": true,
             "diagnostics": [shown],

@@ -234,6 +234,17 @@ fn quick_fixes_apply_the_did_you_mean() {
     assert_eq!(edit["newText"], "pan_left");
     assert_eq!(edit["range"]["start"], json!({ "line": l, "character": c }));
     assert_eq!(r.result(elsewhere), &json!([]));
+    // A fix that deletes text is titled as a removal.
+    let twice = FILM.replacen("subjects mara\n    camera", "subjects mara, mara\n    camera", 1);
+    let mut s = Session::new(json!({}));
+    s.open(URI, &twice);
+    let (l, c) = pos(&twice, "mara, mara");
+    let id = s.request("textDocument/codeAction", json!({ "textDocument": { "uri": URI }, "range": { "start": { "line": l, "character": c + 6 }, "end": { "line": l, "character": c + 6 } }, "context": { "diagnostics": [] } }));
+    let r = s.finish();
+    let actions = r.result(id).as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["title"], "remove `, mara`");
+    assert_eq!(actions[0]["edit"]["changes"][URI][0]["newText"], "");
 }
 
 #[test]
