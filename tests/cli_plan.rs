@@ -101,3 +101,22 @@ fn a_reader_that_stops_early_ends_the_plan_quietly() {
     // The full plan is larger than a pipe's buffer, so the reader really went away mid-write.
     assert!(cine(&["plan", dir.path().join("long.cine").to_str().unwrap()]).stdout.len() > 256 << 10);
 }
+
+#[test]
+fn without_a_resolution_the_film_has_its_models_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("wan.cine");
+    let size = |header: &str| {
+        std::fs::write(&f, format!("{header}set pier \"a pier\"\nscene pier {{\n  shot {{\n    duration 2s\n  }}\n}}\n")).unwrap();
+        let o = cine(&["plan", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let film: cine_ir::Film = serde_json::from_slice(&o.stdout).unwrap();
+        ((film.width, film.height), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    assert_eq!(size("model wan2.1-1.3b\n").0, (832, 480));
+    assert_eq!(size("").0, (64, 64), "cine-tiny's size");
+    // A resolution that is not the model's is kept in the IR, with a warning that the model's wins.
+    let (kept, warned) = size("model wan2.1-1.3b\nresolution 64x64\n");
+    assert_eq!(kept, (64, 64));
+    assert!(warned.contains("cine::model-resolution") && warned.contains("wan2.1-1.3b renders 832x480 frames, not 64x64"), "{warned}");
+}

@@ -43,8 +43,9 @@ pub(crate) struct Lowering {
 
 impl Cx<'_> {
     pub(crate) fn lower(&mut self, name: &str) -> Film {
-        let header = self.header(name);
+        let mut header = self.header(name);
         let profile = self.profile(&header);
+        self.model_size(&mut header, profile.as_ref());
         let vocab = profile
             .as_ref()
             .and_then(|p| p.vocabulary.as_ref())
@@ -251,7 +252,19 @@ impl Cx<'_> {
                     .help("model-aware checks (chunk length, frame rounding, prompt length, vocabulary) are skipped; known models include cine-tiny and wan2.1-1.3b"),
             );
         }
-        if let (Some(p), Some(span)) = (&p, h.resolution_span) {
+        p
+    }
+
+    /// Without a `resolution` line the film has the size its model renders; with one that
+    /// differs, a warning says the model's size wins.
+    fn model_size(&mut self, h: &mut Header, p: Option<&ModelProfile>) {
+        let Some(p) = p else { return };
+        if h.resolution_span.is_none() {
+            if let Some((w, ht)) = p.frame_size {
+                (h.width, h.height) = (w, ht);
+            }
+        }
+        if let Some(span) = h.resolution_span {
             if let Some((w, ht)) = p.frame_size.filter(|&s| s != (h.width, h.height)) {
                 self.diags.push(
                     Diagnostic::new(Rule::ModelResolution, 0, span, format!("{} renders {w}x{ht} frames, not {}x{}", p.name, h.width, h.height))
@@ -260,7 +273,6 @@ impl Cx<'_> {
                 );
             }
         }
-        p
     }
 
     /// Records the named shots; reports duplicates.
