@@ -7,21 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use cine_compiler::{compile, compile_file, fmt::format, Config, Rule};
-
-/// xorshift64*: small, seeded, good enough to drive mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use common::Rng;
 
 fn cases(default: usize) -> usize {
     std::env::var("CINE_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)

@@ -6,18 +6,7 @@ mod common;
 
 use cine_compiler::import::{fountain, Target};
 use cine_compiler::{compile_text, Config};
-
-/// xorshift64.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
+use common::Rng;
 
 /// Fountain markup and names, inserted at random.
 #[rustfmt::skip]

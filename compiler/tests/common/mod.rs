@@ -46,3 +46,18 @@ pub fn check(src: &str, config: &Config) -> Compiled {
 pub fn codes(c: &Compiled) -> Vec<String> {
     c.diagnostics.iter().map(|d| d.rule.code()).collect()
 }
+
+/// xorshift64*: small, seeded, good enough to drive mutations.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
