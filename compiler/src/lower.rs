@@ -39,6 +39,9 @@ pub(crate) struct Lowering {
     pub seen_set: HashMap<String, Vec<usize>>,
     /// Each shot's `transition` line, by shot index.
     pub transition_lines: HashMap<usize, Span>,
+    /// Shots without a valid duration (an error already), lowered with a stand-in length
+    /// that nothing may be measured against.
+    pub stand_ins: HashSet<usize>,
 }
 
 impl Cx<'_> {
@@ -58,6 +61,7 @@ impl Cx<'_> {
             seen_cast: HashMap::new(),
             seen_set: HashMap::new(),
             transition_lines: HashMap::new(),
+            stand_ins: HashSet::new(),
         };
         self.collect_labels(&mut lw);
         let mut film = Film {
@@ -140,13 +144,16 @@ impl Cx<'_> {
         film
     }
 
-    /// Transitions the renderer cannot play whole: longer than the shot they play over
-    /// (a fade is clipped to the shorter of its two shots, a fade to black to its own, a
-    /// dissolve or wipe to the next), or a dissolve or
-    /// wipe out of the last shot. Cuts and transitions the renderer does not draw are skipped.
+    /// Transitions the renderer cannot play whole: longer than the shot they play over (a
+    /// fade is clipped to the shorter of its two shots, a fade to black to its own, a
+    /// dissolve or wipe to the next), or a dissolve or wipe out of the last shot. Cuts,
+    /// transitions the renderer does not draw and shots of stand-in length are skipped.
     fn clipped_transitions(&mut self, lw: &Lowering, film: &Film) {
         for (k, shot) in film.shots.iter().enumerate() {
             let Some(&span) = lw.transition_lines.get(&k) else { continue };
+            if lw.stand_ins.contains(&k) || lw.stand_ins.contains(&(k + 1)) {
+                continue;
+            }
             let (t, next) = (&shot.transition, film.shots.get(k + 1));
             let kind = t.kind.as_str();
             let over = match (kind, next) {

@@ -92,6 +92,9 @@ impl Cx<'_> {
         }
         // Without a valid duration (an error already) the shot gets a stand-in length.
         let frames = length.unwrap_or_else(|| lw.profile.as_ref().map_or(fps, |p| p.chunk_frames.max(1)));
+        if length.is_none() {
+            lw.stand_ins.insert(index);
+        }
         if let (Some(p), Some(d)) = (&lw.profile, &duration) {
             if frames < p.chunk_frames {
                 let need = p.chunk_frames;

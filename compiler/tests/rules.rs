@@ -322,4 +322,7 @@ fn transitions_are_measured_against_the_shots_they_play_over() {
     assert!(film("cut(frames: 99f)", "").is_empty(), "a cut has no length to clip");
     assert_eq!(film("cut", "    transition wipe\n"), ["a wipe out of the last shot has nothing to go into"]);
     assert!(film("cut", "    transition fade_to_black\n").is_empty(), "a film may end on a fade to black");
+    // A shot without a valid duration has only a stand-in length: nothing is measured against it.
+    let c = common::check("set pier \"a pier\"\nscene pier {\n  shot a {\n    duration 2s\n    transition dissolve(frames: 3s)\n  }\n  shot b {\n    duration 0s\n  }\n}\n", &Config::default());
+    assert!(!has(&c, Rule::TransitionClipped), "{}", rendered(&c));
 }
