@@ -112,6 +112,7 @@ pub fn line_before(text: &str, offset: usize) -> &str {
 /// The identifier that ends at the offset (possibly empty), as a span.
 pub fn word_before(text: &str, offset: usize) -> Span {
     let offset = offset.min(text.len());
-    let start = text[..offset].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    // After the last character that is not part of a name (it may be more than one byte).
+    let start = text[..offset].char_indices().rev().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_')).map_or(0, |(i, c)| i + c.len_utf8());
     Span::new(start, offset)
 }

@@ -516,3 +516,37 @@ fn a_shots_hover_lists_what_it_keeps_in_memory_and_from_when() {
     // The second shot starts at frame 32: 0.5 s in is frame 40.
     assert!(shown.contains("kept in memory (recall):\n\n- shot `arrival`, for the whole shot\n- cast `mara` (shots `arrival`), from 0.50 s (frame 40)"), "{shown}");
 }
+
+/// Every position of a document with multi-byte text (accents, emoji, a byte-order mark), in
+/// both column encodings, for every request that takes one: an answer, never a failure.
+#[test]
+fn no_position_in_non_ascii_text_fails_a_request() {
+    let text = format!(
+        "\u{feff}{}",
+        FILM.replace("    at 1s: \"gulls rise\"\n", "    action \"café crème 🌊🌊 she stands\"\n    say mara: \"Ça va? 日本語\"\n")
+            .replace("cast mara \"a fisherwoman in a red coat\"", "cast mara \"a fisherwoman, élégante\" // Ça\n// ünï 🌊")
+    );
+    let methods = ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/references", "textDocument/documentHighlight", "textDocument/signatureHelp"];
+    for caps in [json!({}), json!({ "general": { "positionEncodings": ["utf-8"] } })] {
+        let mut s = Session::new(caps);
+        s.open(URI, &text);
+        let mut ids = Vec::new();
+        for (line, l) in text.lines().enumerate() {
+            // Past the end of the line too (clients may send that).
+            for character in 0..=l.len() as u32 + 2 {
+                for m in methods {
+                    let params = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character }, "context": { "includeDeclaration": true } });
+                    ids.push((s.request(m, params), m, line, character));
+                }
+                let rename = json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character }, "newName": "x" });
+                ids.push((s.request("textDocument/rename", rename), "rename", line, character));
+            }
+        }
+        let r = s.finish();
+        for (id, m, line, character) in ids {
+            let a = r.answer(id);
+            let failed = a["error"]["code"] == json!(-32603);
+            assert!(!failed, "{m} at {line}:{character} failed: {a}");
+        }
+    }
+}
