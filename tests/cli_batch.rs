@@ -191,3 +191,19 @@ fn a_report_named_like_a_screenplay_is_refused() {
     assert_eq!(std::fs::read_to_string(dir.path().join("a.cine")).unwrap(), script(1), "the script is untouched");
     assert!(!dir.path().join("out/b.mp4").exists(), "nothing rendered");
 }
+
+#[test]
+fn a_report_cannot_take_an_mp4_or_the_other_reports_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), script(1)).unwrap();
+    for (extra, says) in [
+        (&["--report", "films/a.mp4"][..], "--report: cannot write films/a.mp4: cine writes JSON files; name it films/a.json"),
+        (&["--report", "r.json", "--junit", "r.json"][..], "--junit: cannot write r.json: cine writes JUnit XML files; name it r.xml"),
+    ] {
+        let o = cine(&[&["batch", "a.cine", "--generator", "procedural", "--no-cache", "--out-dir", "films"][..], extra].concat(), dir.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(!dir.path().join("films/a.mp4").exists(), "nothing rendered");
+    }
+}

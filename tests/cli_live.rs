@@ -396,3 +396,15 @@ fn a_session_goes_on_from_a_screenplay_and_its_recording_renders_back() {
     assert!(differ.is_empty(), "the recording renders to the session's frames; frames {differ:?} differ");
     assert_eq!(again.subtitles, a.subtitles);
 }
+
+#[test]
+fn the_recording_cannot_take_the_videos_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_live(dir.path(), &["-o", "same.mp4", "--record", "same.mp4"]);
+    let _ = child.stdin.take().unwrap().write_all(b"prompt \"x\"\nwait 1\nstop\n");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--record: cannot write same.mp4: cine writes JSON files; name it same.json"), "{err}");
+    assert!(!dir.path().join("same.mp4").exists());
+}

@@ -38,10 +38,10 @@ pub struct Args {
     /// Draw the dialogue into the MP4s' frames.
     #[arg(long)]
     pub burn_subtitles: bool,
-    /// Write a JSON report here.
+    /// Write a JSON report here (a `.json` name).
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Write a JUnit XML report here.
+    /// Write a JUnit XML report here (a `.xml` name).
     #[arg(long)]
     pub junit: Option<PathBuf>,
     #[command(flatten)]
@@ -68,8 +68,10 @@ pub fn run(args: Args) -> i32 {
         return 2;
     }
     // The reports are written at the end: their places are checked before the renders.
-    for (flag, p, example) in [("--report", &args.report, "report.json"), ("--junit", &args.junit, "junit.xml")] {
-        if let Some(e) = p.as_deref().and_then(|p| cine_renderer::files::check_output(p, example).err()) {
+    // Each has its own extension, so neither can take the other's file or an MP4's.
+    for (flag, p, example, ext, what) in [("--report", &args.report, "report.json", "json", "JSON"), ("--junit", &args.junit, "junit.xml", "xml", "JUnit XML")] {
+        let checked = p.as_deref().map(|p| cine_renderer::files::check_output(p, example).and_then(|_| cine_renderer::files::check_extension(p, ext, what)));
+        if let Some(Err(e)) = checked {
             eprintln!("error: {flag}: {e}");
             return 2;
         }

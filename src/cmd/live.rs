@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(short, long, default_value = "out/live.mp4")]
     pub output: PathBuf,
     /// Also write the session as a film IR (JSON) that `cine render` reproduces (saved while
-    /// the session runs too, so a killed session leaves it).
+    /// the session runs too, so a killed session leaves it); a `.json` name.
     #[arg(long)]
     pub record: Option<PathBuf>,
     /// Go on from a film: a screenplay (.cine) or a session's recording (.json), played first
@@ -201,7 +201,10 @@ fn next_line(rx: &mpsc::Receiver<Option<String>>) -> Option<String> {
 fn session(args: &Args) -> anyhow::Result<()> {
     args.video.check()?;
     if let Some(r) = &args.record {
-        cine_renderer::files::check_output(r, "session.json").map_err(|e| anyhow::anyhow!("--record: {e}"))?;
+        // A .json name also keeps the recording off the MP4 (`-o x.mp4 --record x.mp4`).
+        cine_renderer::files::check_output(r, "session.json")
+            .and_then(|_| cine_renderer::files::check_extension(r, "json", "JSON"))
+            .map_err(|e| anyhow::anyhow!("--record: {e}"))?;
     }
     // Ctrl-C (or SIGTERM) ends the session as `stop` does: the MP4 and the recording are
     // written; a second one kills at once.
