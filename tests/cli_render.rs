@@ -314,7 +314,7 @@ fn watch_follows_the_used_files_and_cine_toml() {
 #[test]
 fn shots_writes_only_the_selected_shots_after_generating_what_they_need() {
     let dir = tempfile::tempdir().unwrap();
-    let three = SCRIPT.replace("  shot {\n    duration 1s", "  shot harbor {\n    duration 1s").replace("  }\n}\n", "  }\n  shot {\n    duration 2s\n  }\n}\n");
+    let three = SCRIPT.replace("  shot {\n    duration 1s", "  shot harbor {\n    duration 1s").replace("  }\n}\n", "  }\n  shot {\n    duration 2s\n    recall shot harbor\n  }\n}\n");
     std::fs::write(dir.path().join("a.cine"), &three).unwrap();
     let render = |extra: &[&str]| {
         let mut args = vec!["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--cache-dir", "cache"];
@@ -339,10 +339,13 @@ fn shots_writes_only_the_selected_shots_after_generating_what_they_need() {
     let o = render(&[]);
     assert!(text(&o).contains("3 shot(s) from cache"), "{}", text(&o));
     assert_eq!(probe(&dir.path().join("a.mp4")).0, 80);
-    // Bad selections are input errors that name the shots.
+    // After the whole film, any selection is all from its cache.
+    let o = render(&["--shots", "harbor"]);
+    assert!(text(&o).contains("0 of 5 chunks generated"), "{}", text(&o));
+    // Bad selections are usage errors that name the shots.
     for (spec, want) in [("4", "there is no shot 4: the film has 3 shots"), ("habor", "the shots are: 1.1, harbor, 1.3"), ("3..1", "runs backwards")] {
         let o = render(&["--shots", spec]);
-        assert_eq!(o.status.code(), Some(1), "{spec}: {}", text(&o));
+        assert_eq!(o.status.code(), Some(2), "{spec}: {}", text(&o));
         assert!(text(&o).contains(want), "{spec}: {}", text(&o));
     }
 }
@@ -411,4 +414,29 @@ fn bad_scales_and_subtitle_files_are_rejected_before_rendering() {
     assert!(text(&o).contains("wrote subtitles q.srt (empty: no `say` lines in what was rendered)"), "{}", text(&o));
     assert_eq!(std::fs::read_to_string(dir.path().join("q.srt")).unwrap(), "");
     assert_eq!(cine_renderer::probe::read(&dir.path().join("q.mp4")).unwrap().subtitle_codec, None);
+}
+
+#[test]
+fn selected_shots_come_from_the_whole_films_cache() {
+    // The lighthouse's last shot recalls earlier ones; a selection without it must still be
+    // the whole film's shots (same plan, same cache keys), not a re-generated variant.
+    let dir = tempfile::tempdir().unwrap();
+    let film = concat!(env!("CARGO_MANIFEST_DIR"), "/screenplays/lighthouse.cine");
+    let render = |extra: &[&str]| {
+        let o = cine(&[&["render", film, "-o", "l.mp4", "--generator", "procedural", "--cache-dir", "cache", "-q"][..], extra].concat(), dir.path());
+        assert!(o.status.success(), "{}", text(&o));
+        text(&o)
+    };
+    assert!(render(&[]).contains("20 of 20 chunks generated"));
+    for (shots, says) in [("door", "0 of 8 chunks generated"), ("2..4", "0 of 16 chunks generated")] {
+        let out = render(&["--shots", shots]);
+        assert!(out.contains(says), "--shots {shots}: {out}");
+    }
+    // The storyboard shows the selected shots only, a row each, as the MP4 holds them.
+    render(&["--storyboard", "all.png"]);
+    render(&["--shots", "door", "--storyboard", "door.png"]);
+    render(&["--shots", "2..4", "--storyboard", "three.png"]);
+    let height = |f: &str| image::image_dimensions(dir.path().join(f)).unwrap().1;
+    assert_eq!(height("all.png"), 5 * height("door.png"));
+    assert_eq!(height("three.png"), 3 * height("door.png"));
 }

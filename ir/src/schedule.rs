@@ -209,6 +209,20 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
     }
 }
 
+impl Schedule {
+    /// The plan of the shots that start before film frame `end`: the chunks those shots
+    /// need, planned with the whole film in view, so they are the chunks (and cache keys)
+    /// of the whole film's render (a later shot's recall still protects their memory).
+    pub fn until_frame(&self, end: u32) -> Schedule {
+        let mut s = self.clone();
+        s.shots.retain(|p| p.start_frame < end);
+        let last = s.shots.last().map(|p| p.shot);
+        s.chunks.retain(|c| last.is_some_and(|l| c.shot <= l));
+        s.total_frames = s.shots.iter().map(|p| p.frames).sum();
+        s
+    }
+}
+
 /// The film frame a chunk stands for when timed changes are snapped to chunk boundaries:
 /// its middle generated frame, or the shot's last frame when that comes first.
 fn middle(film_start: u32, len: u32, shot_end: u32) -> u32 {

@@ -24,7 +24,8 @@ pub struct RenderOptions<'a> {
     pub progress: bool,
     /// Set by a signal handler: the render stops at the next chunk with an error.
     pub interrupt: Option<&'a AtomicBool>,
-    /// Film frames written to the MP4 (all when `None`); the storyboard still shows every shot.
+    /// Film frames written to the MP4 and shown on the storyboard (all when `None`); the
+    /// film is generated up to the last shot the range reaches.
     pub keep: Option<std::ops::Range<u32>>,
     /// Leave the generator where the film ends, restoring the cached state when the last
     /// shots came from the cache: for a live session that goes on from the film.
@@ -236,7 +237,11 @@ pub fn render_film_with(
     opts: &RenderOptions,
     video: &VideoOptions,
 ) -> Result<RenderStats> {
-    let schedule = plan(film, profile);
+    // With a range of frames to keep, generation stops after the last shot it reaches.
+    let schedule = match &opts.keep {
+        Some(r) => plan(film, profile).until_frame(r.end),
+        None => plan(film, profile),
+    };
     anyhow::ensure!(!schedule.chunks.is_empty(), "the film has no frames to render");
     if let Some(p) = storyboard {
         crate::files::check_output(p, "storyboard.png")?;
@@ -247,7 +252,10 @@ pub fn render_film_with(
     let cues = crate::subtitles::cues(film, range.clone());
     let mo = Mp4Options { scale: video.scale, cues, burn: video.burn_subtitles };
     let mut mp4 = Mp4Writer::create_with(output, w, h, schedule.fps, &mo)?;
-    let mut board = storyboard.map(|_| Storyboard::new(&schedule).with_lines(film));
+    // The storyboard shows the shots that are kept, as the MP4 does.
+    let mut shown = schedule.clone();
+    shown.shots.retain(|p| p.start_frame + p.frames > range.start && p.start_frame < range.end);
+    let mut board = storyboard.map(|_| Storyboard::new(&shown).with_lines(film));
     let mut kept = Kept { sink: &mut mp4, range };
     let stats = {
         let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut kept];

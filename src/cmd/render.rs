@@ -267,10 +267,12 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     if let Some(spec) = &args.shots {
         let (a, b) = match film.select_shots(spec) {
             Ok(ab) => ab,
-            Err(e) => return LoadError::Input(format!("error: --shots {spec}: {e}")).report(),
+            // A selection that names no shot is a usage error (exit 2), not one in the film.
+            Err(e) => return LoadError::Other(format!("--shots {spec}: {e}")).report(),
         };
-        film = film.until_shot(b);
-        keep = Some(film.shots[a].start_frame..film.total_frames);
+        // Planned as part of the whole film, so the shots are the full render's (and come
+        // from its cache); generation stops after shot `b`.
+        keep = Some(film.shots[a].start_frame..film.shots[b].start_frame + film.shots[b].frames);
     }
     let frames = keep.as_ref().map_or(film.total_frames, |r| r.end - r.start);
     let seconds = frames as f64 / film.fps.max(1) as f64;
