@@ -94,6 +94,10 @@ fn options_of_one_benchmark_are_refused_by_the_other() {
     for (args, want) in [
         (&["bench", "--size", "64x64"][..], "required arguments were not provided"),
         (&["bench", "--json", "b.json"][..], "required arguments were not provided"),
+        // With a chunk-benchmark option given too (clap waived the requirement then).
+        (&["bench", "--chunks", "1", "--size", "64x64"][..], "required arguments were not provided"),
+        (&["bench", "--model", "cine-tiny", "--memory", "full"][..], "required arguments were not provided"),
+        (&["bench", "--config", "cine-tiny", "--model", "cine-tiny"][..], "cannot be used with"),
         (&["bench", "--config", "cine-tiny", "--chunks", "3"][..], "cannot be used with"),
     ] {
         let out = cine(args);

@@ -20,18 +20,20 @@ use super::render::{make_generator, GenArgs};
 /// Arguments of `cine bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model whose chunk grid and networks are timed.
-    #[arg(long, conflicts_with = "config", default_value = "cine-tiny")]
-    pub model: String,
-    /// Chunks to generate (of a ten-shot film, 2 s per shot).
-    #[arg(long, conflicts_with = "config", default_value_t = 12)]
-    pub chunks: usize,
+    // The chunk benchmark's options are refused with --config in `run`, not by clap: a
+    // `conflicts_with` there makes clap waive the scale options' `requires = "config"`.
+    /// Model whose chunk grid and networks are timed [default: cine-tiny].
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Chunks to generate (of a ten-shot film, 2 s per shot) [default: 12].
+    #[arg(long)]
+    pub chunks: Option<usize>,
     /// Time the networks with seeded random weights (speed does not depend on the values).
-    #[arg(long, conflicts_with = "config")]
+    #[arg(long)]
     pub random_weights: bool,
     /// Also measure the incremental re-render: cold render of the ten-shot film, then a
     /// render after editing its last shot, with a fresh cache.
-    #[arg(long, conflicts_with = "config")]
+    #[arg(long)]
     pub incremental: bool,
     #[command(flatten)]
     pub gen: GenArgs,
@@ -97,7 +99,18 @@ pub struct Args {
     pub json: Option<std::path::PathBuf>,
 }
 
+impl Args {
+    fn model(&self) -> &str {
+        self.model.as_deref().unwrap_or("cine-tiny")
+    }
+}
+
 pub fn run(args: Args) -> i32 {
+    let chunk_options = [("--model", args.model.is_some()), ("--chunks", args.chunks.is_some()), ("--random-weights", args.random_weights), ("--incremental", args.incremental)];
+    if let (Some(_), Some((flag, _))) = (&args.config, chunk_options.iter().find(|(_, given)| *given)) {
+        eprintln!("error: the argument '{flag}' cannot be used with '--config': it is an option of the chunk benchmark\n\nFor more information, try '--help'.");
+        return 2;
+    }
     if args.check_kernels {
         return match check_kernels(&args.device) {
             Ok(true) => 0,
@@ -134,7 +147,7 @@ fn check_kernels(device: &str) -> anyhow::Result<bool> {
 fn generator(args: &Args, film: &cine_ir::Film) -> anyhow::Result<Box<dyn ChunkGenerator>> {
     if args.random_weights {
         let words = ["a", "the", "red", "ball", "woman", "walks", "city", "night"];
-        return Ok(Box::new(ModelGenerator::new(ModelParts::random(&args.model, 0, &words)?)));
+        return Ok(Box::new(ModelGenerator::new(ModelParts::random(args.model(), 0, &words)?)));
     }
     make_generator(&args.gen, film).map_err(|e| anyhow::anyhow!("{}", e.message()))
 }
@@ -151,8 +164,8 @@ fn bench(args: &Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let profile = cine_model::registry::profile(&args.model).ok_or_else(|| anyhow::anyhow!("unknown model `{}`", args.model))?;
-    let film = ten_shots(&args.model, 0);
+    let profile = cine_model::registry::profile(args.model()).ok_or_else(|| anyhow::anyhow!("unknown model `{}`", args.model()))?;
+    let film = ten_shots(args.model(), 0);
     let schedule = plan(&film, &profile);
     let t = Instant::now();
     let mut gen = generator(args, &film)?;
@@ -160,7 +173,7 @@ fn bench(args: &Args) -> anyhow::Result<()> {
     gen.start(&stream_info(&schedule))?;
     let mut times = Vec::new();
     let mut frames = 0;
-    for c in schedule.chunks.iter().take(args.chunks) {
+    for c in schedule.chunks.iter().take(args.chunks.unwrap_or(12)) {
         let t = Instant::now();
         frames += step(gen.as_mut(), c)?.len();
         times.push(t.elapsed().as_secs_f64());
