@@ -440,3 +440,17 @@ fn selected_shots_come_from_the_whole_films_cache() {
     assert_eq!(height("all.png"), 5 * height("door.png"));
     assert_eq!(height("three.png"), 3 * height("door.png"));
 }
+
+#[test]
+fn a_cache_that_cannot_be_written_is_given_up_and_the_film_still_made() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), SCRIPT).unwrap();
+    std::fs::write(dir.path().join("afile"), b"").unwrap();
+    let o = cine(&["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--cache-dir", "afile"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("warning: the render cache cannot be written (afile is a file, not a folder)"), "{}", text(&o));
+    assert_eq!(probe(&dir.path().join("a.mp4")).0, 48);
+    let o = cine(&["cache", "--cache-dir", "afile", "info"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("afile is a file, not a folder"), "{}", text(&o));
+}

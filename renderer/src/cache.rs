@@ -115,6 +115,9 @@ impl RenderCache {
 
     /// Writes an entry atomically, then evicts old entries beyond the size bound.
     pub fn put(&self, key: &str, entry: &Entry) -> Result<()> {
+        if self.dir.is_file() {
+            anyhow::bail!("{} is a file, not a folder", self.dir.display());
+        }
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create the render cache {}", self.dir.display()))?;
         let (w, h) = entry.frames.first().map(|f| (f.width, f.height)).unwrap_or((0, 0));

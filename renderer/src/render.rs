@@ -53,6 +53,9 @@ pub struct RenderStats {
     pub seconds: f64,
     /// Seconds until the first film frame was ready.
     pub first_frame_seconds: f64,
+    /// Why the render cache could not be written (the render went on without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_error: Option<String>,
 }
 
 impl RenderStats {
@@ -121,9 +124,13 @@ pub fn run(
                 frames.extend(out);
                 bar.inc(1);
             }
-            if let (Some(cache), Some(key)) = (&opts.cache, key) {
+            // The cache only saves time: a cache that cannot be written (a file in its place,
+            // a full disk) is given up, and the film is still made.
+            if let (Some(cache), Some(key), None) = (&opts.cache, key, &stats.cache_error) {
                 if let Some(state) = gen.snapshot()? {
-                    cache.put(key, &Entry { state, frames }).context("cannot write the render cache")?;
+                    if let Err(e) = cache.put(key, &Entry { state, frames }) {
+                        stats.cache_error = Some(format!("{e:#}"));
+                    }
                 }
             }
             continue;

@@ -166,6 +166,9 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
         }
         Ok(s)
     });
+    if let Ok(Some(e)) = result.as_ref().map(|s| &s.cache_error) {
+        eprintln!("warning: {}: the render cache cannot be written ({e}); rendered without it", script.display());
+    }
     match result {
         Ok(s) => JobReport {
             script: script.display().to_string(),

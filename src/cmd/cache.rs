@@ -28,6 +28,10 @@ pub enum Action {
 
 pub fn run(args: Args) -> i32 {
     let dir = args.cache_dir.unwrap_or_else(cache::default_dir);
+    if dir.is_file() {
+        eprintln!("error: the render cache {} is a file, not a folder", dir.display());
+        return 2;
+    }
     let c = RenderCache::new(dir.clone(), u64::MAX);
     match args.action {
         Action::Info => {

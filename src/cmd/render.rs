@@ -308,6 +308,9 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
             if let Some(p) = &args.storyboard {
                 eprintln!("wrote storyboard {}", p.display());
             }
+            if let Some(e) = &s.cache_error {
+                eprintln!("warning: the render cache cannot be written ({e}); the film was made without it: give another --cache-dir, or --no-cache");
+            }
             if let Err(e) = args.video.finish(&cues, film.fps) {
                 eprintln!("error: {e:#}");
                 return 2;
