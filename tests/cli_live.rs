@@ -408,3 +408,16 @@ fn the_recording_cannot_take_the_videos_file() {
     assert!(err.contains("--record: cannot write same.mp4: cine writes JSON files; name it same.json"), "{err}");
     assert!(!dir.path().join("same.mp4").exists());
 }
+
+#[test]
+fn a_from_screenplay_with_errors_exits_1_as_its_render_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.cine"), "set pier \"a pier\"\nscene pier {\n  shot {\n    subjects nobody\n  }\n}\n").unwrap();
+    let mut child = spawn_live(dir.path(), &["-o", "x.mp4", "--from", "bad.cine"]);
+    let _ = child.stdin.take().unwrap().write_all(b"stop\n");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("cine::missing-duration") && err.contains("bad.cine has 2 error(s)"), "{err}");
+    assert!(!dir.path().join("x.mp4").exists());
+}

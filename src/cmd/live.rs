@@ -15,7 +15,7 @@ use cine_renderer::preview::Preview;
 use cine_renderer::render::{self, RenderOptions};
 use cine_renderer::subtitles;
 
-use super::render::{load_film, make_generator, GenArgs, VideoArgs};
+use super::render::{load_film, make_generator, GenArgs, LoadError, VideoArgs};
 
 /// The directions, for `cine live --help`.
 pub const DIRECTIONS: &str = "Directions (one a line on stdin, applied at the next chunk boundary; # starts a comment):
@@ -96,6 +96,10 @@ pub fn run(args: Args) -> i32 {
             eprintln!("{e}");
             130
         }
+        Err(e) if e.is::<FilmErrors>() => {
+            eprintln!("{e}");
+            1
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             2
@@ -147,6 +151,18 @@ impl std::fmt::Display for Interrupted {
 }
 
 impl std::error::Error for Interrupted {}
+
+/// The `--from` screenplay has errors (exit 1, as `cine render` of it), shown as they are.
+#[derive(Debug)]
+struct FilmErrors(String);
+
+impl std::fmt::Display for FilmErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FilmErrors {}
 
 /// Plays `film` into the sinks (from the render cache when it can) and returns a session that
 /// goes on from its last frame.
@@ -211,7 +227,10 @@ fn session(args: &Args) -> anyhow::Result<()> {
     interrupt::install();
     // The film so far: the one the session goes on from, else an empty one of the arguments.
     let film = match &args.from {
-        Some(p) => load_film(p).map_err(|e| anyhow::anyhow!("{}", e.message().trim_start_matches("error: ")))?,
+        Some(p) => load_film(p).map_err(|e| match e {
+            LoadError::Input(m) => anyhow::Error::new(FilmErrors(m)),
+            other => anyhow::anyhow!("{}", other.message().trim_start_matches("error: ")),
+        })?,
         None => {
             let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
             (film.width, film.height, film.fps, film.global_caption) = (args.width, args.height, args.fps, args.caption.clone());
