@@ -324,3 +324,15 @@ fn stdin_in_another_encoding_or_misused() {
     assert_eq!(unnamed.status.code(), Some(2));
     assert!(text(&unnamed.stderr).contains("no `-` is given"), "{}", text(&unnamed.stderr));
 }
+
+#[test]
+fn fix_corrects_a_misspelt_lint_in_a_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "s.cine", b"set pier \"a pier\"\nscene pier {\n  shot {\n    duration 8f // cine:allow(frame-rounding, short-shott)\n  }\n}\n");
+    let out = cine(&["lint", "--fix", &f]);
+    let err = text(&out.stderr);
+    assert!(err.contains("`short-shott` -> `short-shot`"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(std::fs::read_to_string(&f).unwrap().contains("// cine:allow(frame-rounding, short-shot)\n"));
+    assert!(err.contains("0 errors, 0 warnings"), "the fixed suppression silences short-shot: {err}");
+}

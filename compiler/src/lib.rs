@@ -208,7 +208,7 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
         for name in cx.config.lints.keys() {
             if !Rule::from_name(name).is_some_and(Rule::is_lint) {
                 let at = text.find(name.as_str()).unwrap_or(0);
-                bad.push(lint_name_diag(file, cine_grammar::Span::new(at, at + name.len()), name));
+                bad.push(lint_name_diag(file, cine_grammar::Span::new(at, at + name.len()), name, true));
             }
         }
         if !bad.is_empty() {
@@ -220,7 +220,10 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
         for s in &u.parse.suppressions {
             for r in &s.rules {
                 if !Rule::from_name(r).is_some_and(Rule::is_lint) {
-                    extra.push(lint_name_diag(u.file, s.directive, r));
+                    // The name itself, so the did-you-mean can be applied there.
+                    let text = &cx.sources[u.file].text;
+                    let named = name_in(text, s.directive, r);
+                    extra.push(lint_name_diag(u.file, named.unwrap_or(s.directive), r, named.is_some()));
                 }
             }
         }
@@ -248,11 +251,22 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
     out
 }
 
-fn lint_name_diag(file: usize, span: cine_grammar::Span, name: &str) -> Diagnostic {
+/// Where `name` is written as a whole word inside `within`.
+fn name_in(text: &str, within: cine_grammar::Span, name: &str) -> Option<cine_grammar::Span> {
+    let hay = text.get(within.start..within.end)?;
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':');
+    hay.match_indices(name).map(|(i, _)| i).find(|&i| {
+        !hay[..i].ends_with(part) && !hay[i + name.len()..].starts_with(part)
+    }).map(|i| cine_grammar::Span::new(within.start + i, within.start + i + name.len()))
+}
+
+/// `span` is the name as written when `exact` (a did-you-mean then comes with its fix).
+fn lint_name_diag(file: usize, span: cine_grammar::Span, name: &str, exact: bool) -> Diagnostic {
     let lints: Vec<&str> = Rule::ALL.iter().filter(|r| r.is_lint()).map(|r| r.name()).collect();
     let d = Diagnostic::new(Rule::UnknownLint, file, span, format!("`{name}` is not a lint that can be allowed or denied")).label("unknown lint");
     match (Rule::from_name(name), cine_grammar::suggest(name, &lints)) {
         (Some(_), _) => d.help("this rule is an error, not a lint: fix the screenplay instead"),
+        (None, Some(s)) if exact => d.suggest(s),
         (None, Some(s)) => d.help(format!("did you mean `{s}`?")),
         (None, None) => d.help(format!("the lints are: {}", lints.join(", "))),
     }
