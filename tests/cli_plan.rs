@@ -38,6 +38,27 @@ fn human_plan() {
     assert_eq!(out.status.code(), Some(0));
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("Harbor Morning") && s.contains("scene 1 at pier") && s.contains("prompt:"), "{s}");
+    // Recalled cast and sets name the shots they were seen in, as the screenplay does.
+    let out = cine(&["plan", "screenplays/lighthouse.cine", "--format", "human"]);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("recall cast keeper (seen in door)") && s.contains("recall set cliff (seen in establishing, door)"), "{s}");
+}
+
+#[test]
+fn a_film_ir_plans_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let ir = dir.path().join("l.json");
+    let a = cine(&["plan", "screenplays/lighthouse.cine"]);
+    std::fs::write(&ir, &a.stdout).unwrap();
+    let b = cine(&["plan", ir.to_str().unwrap()]);
+    assert_eq!(b.status.code(), Some(0), "{}", String::from_utf8_lossy(&b.stderr));
+    assert!(a.stdout == b.stdout, "the plan of a plan is the plan");
+    let h = cine(&["plan", ir.to_str().unwrap(), "--format", "human"]);
+    assert!(String::from_utf8_lossy(&h.stdout).starts_with("The Lighthouse: 216 frames"));
+    std::fs::write(&ir, "{\"title\": 1}").unwrap();
+    let bad = cine(&["plan", ir.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a film IR"), "{}", String::from_utf8_lossy(&bad.stderr));
 }
 
 #[test]

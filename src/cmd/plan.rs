@@ -8,7 +8,7 @@ use cine_ir::{Film, ModelProfile, RecallTarget};
 /// Arguments of `cine plan`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The screenplay to plan.
+    /// The screenplay to plan, or a film IR (`.json`: a plan, or a `live --record` file).
     pub file: PathBuf,
     /// Output: `json` (the IR, deterministic) or `human` (a readable summary).
     #[arg(long, default_value = "json", value_parser = ["json", "human"])]
@@ -20,6 +20,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    // A film IR (a `live --record` file, or an earlier plan) is shown as it is, checked.
+    if args.file.extension().is_some_and(|e| e == "json") {
+        return match super::render::load_film(&args.file) {
+            Ok(film) => show(&args, film),
+            Err(e) => e.report(),
+        };
+    }
     let root = args.root.clone().unwrap_or_else(|| cine_compiler::project_root(&args.file));
     let opts = super::compile_options(Some(root));
     let out = cine_compiler::compile_file(&args.file, &opts, None);
@@ -34,6 +41,11 @@ pub fn run(args: Args) -> i32 {
         eprintln!("error: {} has {} error(s); no plan", args.file.display(), out.errors);
         return 1;
     };
+    show(&args, film)
+}
+
+/// Prints the plan of a film in the format asked for.
+fn show(args: &Args, film: Film) -> i32 {
     let profile = cine_model::registry::profile(&film.model);
     match args.format.as_str() {
         "human" => out!("{}", human(&film, profile.as_ref())),
@@ -120,12 +132,14 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
                     l.text.split_whitespace().collect::<Vec<_>>().join(" ")
                 );
             }
+            // Shots by label, as `--shots` and the screenplay name them (not IR indexes).
+            let labels = |shots: &[usize]| shots.iter().filter_map(|&i| film.shots.get(i)).map(|s| s.label.as_str()).collect::<Vec<_>>().join(", ");
             for r in &shot.recalls {
                 let from = r.from_frame.map_or(String::new(), |f| format!(" from frame {f}"));
                 s += &match &r.target {
                     RecallTarget::Shot { shot } => format!("    recall shot {}{from}\n", film.shots[*shot].label),
-                    RecallTarget::Cast { name, shots } => format!("    recall cast {name} (shots {shots:?}){from}\n"),
-                    RecallTarget::Set { name, shots } => format!("    recall set {name} (shots {shots:?}){from}\n"),
+                    RecallTarget::Cast { name, shots } => format!("    recall cast {name} (seen in {}){from}\n", labels(shots)),
+                    RecallTarget::Set { name, shots } => format!("    recall set {name} (seen in {}){from}\n", labels(shots)),
                 };
             }
         }
