@@ -128,6 +128,8 @@ fn say_parses_or_explains() {
     assert_eq!(say("say \"Hi\""), Direction::Say { speaker: String::new(), text: "Hi".into(), hold: None });
     assert_eq!(say("say teo for 1.5s: unquoted words"), Direction::Say { speaker: "teo".into(), text: "unquoted words".into(), hold: Some(Hold::Seconds(1.5)) });
     assert_eq!(say("say for 30f: \"x\""), Direction::Say { speaker: String::new(), text: "x".into(), hold: Some(Hold::Frames(30)) });
+    // `say [NAME]: "TEXT"` with the name left out.
+    assert_eq!(say("say: \"hi\""), Direction::Say { speaker: String::new(), text: "hi".into(), hold: None });
     for (bad, why) in [
         ("say", "expected `say NAME"),
         ("say mara \"hi\"", "expected `say NAME"),

@@ -72,7 +72,11 @@ pub fn parse(line: &str) -> Result<Option<Direction>> {
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
     }
-    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let (word, rest) = match line.strip_prefix("say:") {
+        // `say: "Hi"`: the speaker left out.
+        Some(_) => ("say", &line[3..]),
+        None => line.split_once(char::is_whitespace).unwrap_or((line, "")),
+    };
     let rest = rest.trim();
     let d = match word {
         "prompt" => Direction::Prompt(quoted(rest)?.0),
