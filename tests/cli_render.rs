@@ -392,6 +392,11 @@ fn dialogue_goes_into_the_mp4_a_sidecar_and_the_frames_at_the_chosen_scale() {
     // At the film's own 64x64, burning works and suggests a scale.
     let o = run(&["-o", "c.mp4", "--burn-subtitles"]);
     assert!(text(&o).contains("note: burned-in subtitles at 64x64 are tiny; --scale 4 or more reads better"), "{}", text(&o));
+    assert!(!text(&o).contains("Latin letters only"), "{}", text(&o));
+    // Characters the burned-in font lacks are named (accents it folds are not).
+    std::fs::write(dir.path().join("t.cine"), talking_script().replace("Home.", "Ça va? 日本語")).unwrap();
+    let o = run(&["-o", "d.mp4", "--scale", "4", "--burn-subtitles"]);
+    assert!(text(&o).contains("note: the burned-in font draws Latin letters only: 日本語 will show as ?"), "{}", text(&o));
 }
 
 #[test]

@@ -75,6 +75,11 @@ const FOLDS: &[(&str, char, u8)] = &[
     ("¿", '?', NONE), ("¡", '!', NONE),
 ];
 
+/// Whether `c` is drawn as itself (ASCII) or as a folded Latin letter; others come out `?`.
+pub fn drawable(c: char) -> bool {
+    c.is_ascii() || FOLDS.iter().any(|(from, _, _)| from.contains(c))
+}
+
 /// The ASCII character `c` is drawn as, and its accent.
 fn fold(c: char) -> (char, u8) {
     if c.is_ascii() {

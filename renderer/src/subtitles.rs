@@ -211,3 +211,15 @@ mod tests {
         assert_eq!(Sidecar::of(Path::new("a.SRT")).unwrap(), Sidecar::Srt);
     }
 }
+
+/// The characters of the cues that burned-in subtitles cannot draw (they show as `?`), each
+/// once, in order of appearance.
+pub fn undrawable(cues: &[Cue]) -> String {
+    let mut out = String::new();
+    for c in cues.iter().flat_map(|q| q.speaker.chars().chain(q.text.chars())) {
+        if !crate::font::drawable(c) && !out.contains(c) {
+            out.push(c);
+        }
+    }
+    out
+}
