@@ -53,6 +53,12 @@ fn unknown_model_and_options_exit_2() {
     let (code, _, err) = cine(&["eval", "--model", "cine-tiny", "--dit", "huge"]);
     assert_eq!(code, 2);
     assert!(err.contains("[possible values: distilled, base, vae]"), "{err}");
+    // A model's options with the ground truth were ignored and its row printed as if they held.
+    for flag in [&["--memory", "window"][..], &["--steps", "9"], &["--random-weights"], &["--dit", "base"]] {
+        let (code, out, err) = cine(&[&["eval", "--suite", "smoke"][..], flag].concat());
+        assert_eq!(code, 2, "{flag:?}");
+        assert!(err.contains(&format!("{} applies to a model", flag[0])) && out.is_empty(), "{flag:?}: {err}");
+    }
 }
 
 /// The real pipeline (compiler -> schedule -> text encoder -> causal DiT with a bounded

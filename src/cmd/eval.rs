@@ -152,6 +152,19 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
     if let Some(n) = args.limit {
         stories.truncate(n);
     }
+    // Options of a model, given with the ground truth, would be ignored without a word.
+    let model_options = [
+        ("--model-dir", args.model_dir.is_some()),
+        ("--dit", args.dit != "distilled"),
+        ("--steps", args.steps.is_some()),
+        ("--sampler", args.sampler.is_some()),
+        ("--memory", args.memory != "camr"),
+        ("--budget", args.budget.is_some()),
+        ("--random-weights", args.random_weights),
+    ];
+    if let ("ground-truth", Some((flag, _))) = (args.model.as_str(), model_options.iter().find(|(_, given)| *given)) {
+        return usage(format!("{flag} applies to a model (--model cine-tiny), not to the ground truth"));
+    }
     let mut source: Box<dyn VideoSource> = match (args.model.as_str(), &args.corrupt) {
         ("ground-truth", None) => Box::new(GroundTruth),
         ("ground-truth", Some(c)) => match Corruption::from_name(c) {
