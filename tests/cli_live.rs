@@ -421,3 +421,17 @@ fn a_from_screenplay_with_errors_exits_1_as_its_render_does() {
     assert!(err.starts_with("cine::missing-duration") && err.contains("bad.cine has 2 error(s)"), "{err}");
     assert!(!dir.path().join("x.mp4").exists());
 }
+
+#[test]
+fn a_from_film_brings_its_settings_and_given_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let film = concat!(env!("CARGO_MANIFEST_DIR"), "/screenplays/lighthouse.cine");
+    for flag in [&["--fps", "24"][..], &["--width", "128"], &["--seed", "5"], &["--caption", "x"], &["--model", "cine-tiny"]] {
+        let mut child = spawn_live(dir.path(), &[&["-o", "f.mp4", "--from", film][..], flag].concat());
+        let _ = child.stdin.take().unwrap().write_all(b"stop\n");
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag:?}: {err}");
+        assert!(err.contains("cannot be used with") && err.contains("--from"), "{flag:?}: {err}");
+    }
+}

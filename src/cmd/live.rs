@@ -47,19 +47,22 @@ pub struct Args {
     /// caption are the session's. The first prompt or cut then starts a new shot.
     #[arg(long, value_name = "FILM")]
     pub from: Option<PathBuf>,
+    // The film's settings: a --from film brings its own, so these cannot be given with it.
     /// Model (its chunk grid and default size).
-    #[arg(long, default_value = "cine-tiny")]
+    #[arg(long, default_value = "cine-tiny", conflicts_with = "from")]
     pub model: String,
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "from")]
     pub seed: u64,
-    #[arg(long, default_value_t = 64)]
-    pub width: u32,
-    #[arg(long, default_value_t = 64)]
-    pub height: u32,
-    #[arg(long, default_value_t = 16)]
+    /// Frame width (default: the size the model renders, 64 for cine-tiny).
+    #[arg(long, conflicts_with = "from")]
+    pub width: Option<u32>,
+    /// Frame height (default: the size the model renders).
+    #[arg(long, conflicts_with = "from")]
+    pub height: Option<u32>,
+    #[arg(long, default_value_t = 16, conflicts_with = "from")]
     pub fps: u32,
     /// Caption that is part of every prompt.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", conflicts_with = "from")]
     pub caption: String,
     /// First prompt (otherwise the session waits for a `prompt` or `cut` direction).
     #[arg(long)]
@@ -233,7 +236,9 @@ fn session(args: &Args) -> anyhow::Result<()> {
         })?,
         None => {
             let mut film = cine_renderer::sample::film(&args.model, args.seed, &[]);
-            (film.width, film.height, film.fps, film.global_caption) = (args.width, args.height, args.fps, args.caption.clone());
+            let native = cine_model::registry::profile(&args.model).and_then(|p| p.frame_size).unwrap_or((64, 64));
+            (film.width, film.height) = (args.width.unwrap_or(native.0), args.height.unwrap_or(native.1));
+            (film.fps, film.global_caption) = (args.fps, args.caption.clone());
             film
         }
     };
