@@ -79,7 +79,8 @@ pub struct Args {
     /// Do not slow generation down to the film's frame rate.
     #[arg(long)]
     pub no_pace: bool,
-    /// Stop after this many frames.
+    /// Stop after this many frames (at the end of the chunk that reaches them: a chunk is
+    /// generated whole).
     #[arg(long)]
     pub max_frames: Option<u32>,
     /// What makes the frames: `model` or `procedural` (a test pattern, not a model).
