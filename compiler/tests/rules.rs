@@ -326,3 +326,19 @@ fn transitions_are_measured_against_the_shots_they_play_over() {
     let c = common::check("set pier \"a pier\"\nscene pier {\n  shot a {\n    duration 2s\n    transition dissolve(frames: 3s)\n  }\n  shot b {\n    duration 0s\n  }\n}\n", &Config::default());
     assert!(!has(&c, Rule::TransitionClipped), "{}", rendered(&c));
 }
+
+#[test]
+fn language_md_lists_every_rule_with_its_default_level() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../grammar/LANGUAGE.md")).unwrap();
+    let section = &doc[doc.find("## Diagnostics").expect("a Diagnostics section")..];
+    for r in Rule::ALL {
+        if r.is_lint() {
+            let row = section.lines().find(|l| l.starts_with('|') && l.contains(&format!("`{}`", r.name())));
+            let row = row.unwrap_or_else(|| panic!("LANGUAGE.md's lint table has no row for {}", r.name()));
+            assert!(row.contains(&format!("| {} |", r.default_level().name())), "{}: the row says another level: {row}", r.name());
+        } else {
+            let errors = &section[..section.find("Lints, with default levels").unwrap()];
+            assert!(errors.contains(&format!("`{}`", r.name())), "LANGUAGE.md does not list the error {}", r.name());
+        }
+    }
+}
