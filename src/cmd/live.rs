@@ -96,13 +96,9 @@ pub struct Args {
 pub fn run(args: Args) -> i32 {
     match session(&args) {
         Ok(()) => 0,
-        Err(e) if e.is::<Interrupted>() => {
+        Err(e) if e.is::<Exit>() => {
             eprintln!("{e}");
-            130
-        }
-        Err(e) if e.is::<FilmErrors>() => {
-            eprintln!("{e}");
-            1
+            e.downcast_ref::<Exit>().map_or(2, |x| x.0)
         }
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -144,29 +140,19 @@ fn write_recording(path: &Path, film: &Film) -> anyhow::Result<()> {
     super::write_output(path, &json).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }
 
-/// Ctrl-C while the film a session goes on from still plays: nothing live happened yet.
+/// An end of the session with its own exit code, its message shown as it is: 130 for Ctrl-C
+/// while the `--from` film still plays (nothing live happened yet), 1 for a `--from`
+/// screenplay with errors (as `cine render` of it).
 #[derive(Debug)]
-struct Interrupted(String);
+struct Exit(i32, String);
 
-impl std::fmt::Display for Interrupted {
+impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.1)
     }
 }
 
-impl std::error::Error for Interrupted {}
-
-/// The `--from` screenplay has errors (exit 1, as `cine render` of it), shown as they are.
-#[derive(Debug)]
-struct FilmErrors(String);
-
-impl std::fmt::Display for FilmErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FilmErrors {}
+impl std::error::Error for Exit {}
 
 /// Plays `film` into the sinks (from the render cache when it can) and returns a session that
 /// goes on from its last frame.
@@ -188,10 +174,10 @@ fn go_on_from(
         Ok(s) => s,
         Err(_) if interrupt::requested() => {
             let film = path.display();
-            return Err(Interrupted(format!(
+            let why = format!(
                 "interrupted while playing {film}, before any direction: nothing written (the shots it finished stay in the render cache: `cine live --from {film}` again goes on from them)"
-            ))
-            .into());
+            );
+            return Err(Exit(130, why).into());
         }
         Err(e) => return Err(e),
     };
@@ -232,7 +218,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     // The film so far: the one the session goes on from, else an empty one of the arguments.
     let film = match &args.from {
         Some(p) => load_film(p).map_err(|e| match e {
-            LoadError::Input(m) => anyhow::Error::new(FilmErrors(m)),
+            LoadError::Input(m) => anyhow::Error::new(Exit(1, m)),
             other => anyhow::anyhow!("{}", other.message().trim_start_matches("error: ")),
         })?,
         None => {
