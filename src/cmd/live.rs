@@ -81,7 +81,7 @@ pub struct Args {
     pub no_pace: bool,
     /// Stop after this many frames (at the end of the chunk that reaches them: a chunk is
     /// generated whole).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_frames: Option<u32>,
     /// What makes the frames: `model` or `procedural` (a test pattern, not a model).
     #[arg(long, default_value = "model", value_parser = ["model", "procedural"])]
