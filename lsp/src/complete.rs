@@ -110,7 +110,11 @@ fn candidates(doc: &Doc, offset: usize) -> Vec<Candidate> {
         "recall" if words.len() == 1 => out = ["shot", "cast", "set"].iter().map(|k| cand(k, KEYWORD, "")).collect(),
         "recall" if words.len() == 2 => {
             out = match words[1] {
-                "shot" => defs(SymbolKind::Shot, REFERENCE),
+                // Only shots before the one being written can be recalled.
+                "shot" => {
+                    let here = crate::analysis::shots(&doc.parse).find(|s| s.span.start <= offset && offset <= s.span.end).map_or(offset, |s| s.span.start);
+                    symbols.of_kind(&SymbolKind::Shot).iter().filter(|d| d.file == 0 && d.span.end <= here).map(|d| cand(&d.name, REFERENCE, &d.detail)).collect()
+                }
                 "cast" => defs(SymbolKind::Cast, VARIABLE),
                 "set" => defs(SymbolKind::Set, VARIABLE),
                 _ => vec![],

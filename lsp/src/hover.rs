@@ -101,7 +101,7 @@ fn shot(doc: &Doc, i: usize) -> String {
         }
     }
     if s.transition.frames > 0 {
-        out.push_str(&format!("\n\ntransition in: {} over {} frames", s.transition.kind, s.transition.frames));
+        out.push_str(&format!("\n\ntransition out, into the next shot: {} over {} frames", s.transition.kind, s.transition.frames));
     }
     out
 }

@@ -87,7 +87,7 @@ pub fn outline(doc: &Doc, enc: Encoding) -> Value {
         json!({ "name": name, "detail": detail, "kind": kind, "range": index.range(whole), "selectionRange": index.range(sel), "children": children })
     };
     let mut out = Vec::new();
-    let mut shot_no = 0;
+    let mut scene_no = 0;
     for item in &parse.file.items {
         match item {
             Item::Cast(d) => out.push(sym(&d.name.text, &d.description.value, CLASS, d.span, d.name.span, vec![])),
@@ -95,12 +95,15 @@ pub fn outline(doc: &Doc, enc: Encoding) -> Value {
             Item::Const { name, value, span } => out.push(sym(&name.text, &value.to_string(), CONSTANT, *span, name.span, vec![])),
             Item::Define(e) => out.push(sym(&e.name.text, &e.kind.text, ENUM_MEMBER, e.span, e.name.span, vec![])),
             Item::Scene(scene) => {
+                scene_no += 1;
                 let shots = scene
                     .shots
                     .iter()
-                    .map(|s| {
-                        shot_no += 1;
-                        let label = s.name.as_ref().map_or(format!("shot {shot_no}"), |n| n.text.clone());
+                    .enumerate()
+                    .map(|(k, s)| {
+                        let shot_no = k + 1;
+                        // Unnamed shots by the label plan, hover and `--shots` use: scene.shot.
+                        let label = s.name.as_ref().map_or(format!("{scene_no}.{shot_no}"), |n| n.text.clone());
                         let sel = s.name.as_ref().map_or(s.head, |n| n.span);
                         sym(&label, "shot", FUNCTION, s.span, sel, vec![])
                     })

@@ -125,6 +125,12 @@ fn completion_offers_what_the_grammar_allows_where_the_cursor_is() {
     };
     // Names already listed are left out, with or without indentation.
     assert_eq!(listed("    subjects mar, "), vec!["mara"]);
+    // `recall shot` offers only the shots before this one (a later one is recall-forward).
+    let text = "set pier \"p\"\nscene pier {\n  shot a {\n    duration 1s\n  }\n  shot b {\n    duration 1s\n    recall shot \n  }\n  shot c {\n    duration 1s\n  }\n}\n";
+    let mut s = Session::new(json!({}));
+    s.open(URI, text);
+    let id = s.at("textDocument/completion", URI, 7, 16);
+    assert_eq!(label_list(s.finish().result(id)), vec!["a"]);
     assert_eq!(listed("subjects mara, "), vec!["mar"]);
     let stdlib = cine_compiler::compile_str("x.cine", "", &Default::default()).symbols;
     let pan = stdlib.definition(&cine_compiler::symbols::SymbolKind::Entry("camera".into()), "pan_left").unwrap();
@@ -194,7 +200,7 @@ fn outline_lists_scenes_with_their_shots() {
     let names: Vec<&str> = r.result(id).as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["mara", "pier", "scene pier"]);
     let shots: Vec<&str> = r.result(id)[2]["children"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
-    assert_eq!(shots, vec!["arrival", "shot 2"]);
+    assert_eq!(shots, vec!["arrival", "1.2"]);
 }
 
 #[test]
