@@ -208,7 +208,8 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
         for name in cx.config.lints.keys() {
             if !Rule::from_name(name).is_some_and(Rule::is_lint) {
                 let at = text.find(name.as_str()).unwrap_or(0);
-                bad.push(lint_name_diag(file, cine_grammar::Span::new(at, at + name.len()), name, true));
+                // No fix: `lint --fix` and editors change the screenplay, not cine.toml.
+                bad.push(lint_name_diag(file, cine_grammar::Span::new(at, at + name.len()), name, false));
             }
         }
         if !bad.is_empty() {

@@ -137,13 +137,14 @@ impl Cx<'_> {
             }
             None => {
                 let names: Vec<&str> = stdlib::MODULES.iter().map(|m| m.name).collect();
-                let mut d = Diagnostic::new(Rule::UnknownModule, file, span, format!("there is no stdlib module `{name}`"))
-                    .label("unknown module");
-                d.help = Some(match cine_grammar::suggest(name, &names) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the stdlib modules are {}; a file is used with quotes: use \"path.cine\"", names.join(", ")),
+                let d = Diagnostic::new(Rule::UnknownModule, file, span, format!("there is no stdlib module `{name}`")).label("unknown module");
+                // A fix only where the span is the bare name (not `"stdlib/x.cine"`).
+                let bare = self.sources.get(file).and_then(|s| s.text.get(span.start..span.end)) == Some(name);
+                self.diags.push(match cine_grammar::suggest(name, &names) {
+                    Some(s) if bare => d.suggest(s),
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!("the stdlib modules are {}; a file is used with quotes: use \"path.cine\"", names.join(", "))),
                 });
-                self.diags.push(d);
             }
         }
     }

@@ -351,7 +351,7 @@ impl Cx<'_> {
     pub(crate) fn unknown_entry(&self, file: usize, kind: &str, name: &str, span: Span) -> Diagnostic {
         let names = self.names.entry_names(kind);
         let kind_word = if kind == "size" { "shot size" } else if kind == "time" { "time of day" } else { kind };
-        let d = Diagnostic::new(Rule::UnknownEntry, file, span, format!("unknown {kind_word} `{name}`")).label(format!("not a {kind_word} in the vocabulary"));
+        let d = Diagnostic::new(Rule::UnknownEntry, file, span, format!("unknown {kind_word} `{name}`")).label(format!("not {} {kind_word} in the vocabulary", if kind_word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }));
         if let Some(s) = cine_grammar::suggest(name, &names) {
             return d.suggest(s);
         }

@@ -274,7 +274,8 @@ impl Cx<'_> {
                 continue;
             }
             if !known.contains(&a.name.text) {
-                let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+                // A parameter the call already gives is no suggestion (the fix would repeat it).
+                let refs: Vec<&str> = known.iter().map(String::as_str).filter(|k| !c.args.iter().any(|b| b.name.text == *k)).collect();
                 let d = Diagnostic::new(Rule::UnknownParam, 0, a.name.span, format!("`{}` has no parameter `{}`", c.name.text, a.name.text)).label("unknown parameter");
                 let d = match cine_grammar::suggest(&a.name.text, &refs) {
                     Some(s) => d.suggest(s),

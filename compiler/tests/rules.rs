@@ -342,3 +342,21 @@ fn language_md_lists_every_rule_with_its_default_level() {
         }
     }
 }
+
+#[test]
+fn did_you_means_that_would_make_another_error_are_not_fixes() {
+    // `sped` next to `speed`: offering `speed` again would be a duplicate parameter.
+    let cam = |call: &str| common::check(&format!("set pier \"a pier\"\nscene pier {{\n  shot {{\n    duration 2s\n    camera {call}\n  }}\n}}\n"), &Config::default());
+    let c = cam("pan_left(speed: 1, sped: 2)");
+    let d = c.diagnostics.iter().find(|d| d.rule == Rule::UnknownParam).expect("unknown-param");
+    assert!(d.fix.as_ref().is_none_or(|f| f.replacement != "speed"), "{:?}", d.fix);
+    let c = cam("pan_left(sped: 2)");
+    assert_eq!(c.diagnostics.iter().find(|d| d.rule == Rule::UnknownParam).and_then(|d| d.fix.as_ref()).map(|f| f.replacement.as_str()), Some("speed"));
+    // A bare module name gets its fix; a quoted stdlib path only the hint.
+    let m = |line: &str| {
+        let c = common::check(&format!("{line}\n{BASE}"), &Config::default());
+        c.diagnostics.iter().find(|d| d.rule == Rule::UnknownModule).map(|d| (d.fix.clone().map(|f| f.replacement), d.help.clone()))
+    };
+    assert_eq!(m("use style"), Some((Some("styles".into()), Some("did you mean `styles`?".into()))));
+    assert_eq!(m("use \"stdlib/style.cine\""), Some((None, Some("did you mean `styles`?".into()))));
+}
