@@ -69,7 +69,7 @@ rules! {
     ShortShot = "short-shot", true, Warn, "A shot is shorter than one chunk of the model.";
     FrameRounding = "frame-rounding", true, Warn, "A duration is not a whole number of the model's frames and will be rounded.";
     EventOutsideShot = "event-outside-shot", true, Deny, "A timed prompt change (`at`) or a timed `recall ... at` falls outside its shot.";
-    LateChange = "late-change", true, Warn, "A timed prompt change or recall comes after the middle of its shot's last chunk, so it never takes effect.";
+    LateChange = "late-change", true, Warn, "A timed prompt change or recall never takes effect: it comes after the middle of its shot's last chunk, or another change takes over at the same chunk (an early one hides the shot's action).";
     LineOutsideShot = "line-outside-shot", true, Deny, "A line of dialogue (`say`) starts or runs past the end of its shot.";
     SpeakerOffScreen = "speaker-off-screen", true, Warn, "A line is said by a cast member who is not among the shot's subjects.";
     FastLine = "fast-line", true, Warn, "A line is on screen too briefly to be read (over 20 characters a second).";

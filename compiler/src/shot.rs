@@ -149,12 +149,16 @@ impl Cx<'_> {
         let compose = |act: &str| sentences(&[&lw.header.caption, prefix, &subjects_joined, &framing, act, &camera.phrase]);
         let prompt = compose(&action);
         let mut events = Vec::new();
+        let mut timed = Vec::new();
         for (t, text, span) in ats {
             if let Some(rel) = self.at_frame(lw, &t, (start, frames), span, "this prompt change never happens") {
                 events.push(PromptEvent { frame: start + rel, prompt: compose(&text) });
+                timed.push((rel, t));
             }
         }
         events.sort_by_key(|e| e.frame);
+        timed.sort_by_key(|(rel, _)| *rel);
+        self.hidden_changes(lw, (start, frames), &timed, !action.trim().is_empty());
         self.model_checks(lw, shot.head, &prompt, &events);
         let lines = self.lines(fps, start, frames, &subject_names, &says);
         if length.is_none() {
@@ -210,6 +214,37 @@ impl Cx<'_> {
             );
         }
         Some(rel)
+    }
+
+    /// Prompt changes the model never sees: each chunk takes the prompt in force at its
+    /// middle frame, so a change followed by another before the next chunk's middle is
+    /// skipped, and one in force before the first chunk's middle replaces the `action`
+    /// before it shows. (Changes past the last chunk's middle are late-change already.)
+    fn hidden_changes(&mut self, lw: &Lowering, (start, frames): (u32, u32), timed: &[(u32, Duration)], has_action: bool) {
+        let Some(p) = &lw.profile else { return };
+        let mids = cine_ir::schedule::Grid::from_profile(p).chunk_middles(start, frames);
+        let Some(&last) = mids.last() else { return };
+        if let (true, Some((first, t))) = (has_action, timed.first()) {
+            if !mids.iter().any(|&m| m < *first) {
+                self.diags.push(
+                    Diagnostic::new(Rule::LateChange, 0, t.span, format!("`at {t}` takes effect from the shot's first chunk, so the shot's `action` never reaches the model"))
+                        .label("in force before the first chunk's middle")
+                        .help(format!("put this text in `action`, or move the change past frame {} of the shot (the first chunk's middle)", mids[0])),
+                );
+            }
+        }
+        for (i, (rel, t)) in timed.iter().enumerate() {
+            let next = timed.get(i + 1).map_or(frames, |(r, _)| *r);
+            if *rel <= last && !mids.iter().any(|&m| *rel <= m && m < next) {
+                let (_, later) = &timed[i + 1];
+                self.diags.push(
+                    Diagnostic::new(Rule::LateChange, 0, t.span, format!("`at {t}` is replaced by `at {later}` before any chunk takes it, so it never reaches the model"))
+                        .label("skipped")
+                        .also(later.span, "takes effect instead")
+                        .help(format!("changes take effect at chunk boundaries ({} frames apart); move them further apart, or keep one", p.chunk_frames)),
+                );
+            }
+        }
     }
 
     /// Frames of a duration, rounded to the model's granularity (with a warning).

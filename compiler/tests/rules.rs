@@ -360,3 +360,16 @@ fn did_you_means_that_would_make_another_error_are_not_fixes() {
     assert_eq!(m("use style"), Some((Some("styles".into()), Some("did you mean `styles`?".into()))));
     assert_eq!(m("use \"stdlib/style.cine\""), Some((None, Some("did you mean `styles`?".into()))));
 }
+
+#[test]
+fn prompt_changes_that_no_chunk_takes_are_warned() {
+    // 3 s = 48 frames on cine-tiny's grid: chunks of 9, 12, 12, 12, 3; middles 4, 15, 27, 39, 46.
+    let shot = |ats: &str| {
+        let c = common::check(&format!("set sea \"a sea\"\nscene sea {{\n  shot a {{\n    duration 3s\n    action \"the boat rocks\"\n{ats}  }}\n}}\n"), &Config::default());
+        c.diagnostics.iter().filter(|d| d.rule == Rule::LateChange).map(|d| d.message.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(shot("    at 0.25s: \"a storm\"\n"), ["`at 0.25s` takes effect from the shot's first chunk, so the shot's `action` never reaches the model"]);
+    assert_eq!(shot("    at 1s: \"a storm\"\n    at 1.1s: \"calm\"\n"), ["`at 1s` is replaced by `at 1.1s` before any chunk takes it, so it never reaches the model"]);
+    assert_eq!(shot("    at 1s: \"a storm\"\n    at 1s: \"calm\"\n").len(), 1, "two changes at one time: the first is hidden");
+    assert!(shot("    at 0.5s: \"a storm\"\n    at 1.5s: \"calm\"\n").is_empty(), "each change has a chunk of its own");
+}

@@ -45,15 +45,20 @@ impl Grid {
     /// shot's last chunk, as [`plan`] snaps changes to the nearest chunk boundary. `None`
     /// for a shot without frames.
     pub fn last_change_frame(&self, shot_start: u32, frames: u32) -> Option<u32> {
-        if frames == 0 {
-            return None;
-        }
+        self.chunk_middles(shot_start, frames).last().copied()
+    }
+
+    /// The frame (counted from the shot's start) whose prompt each chunk of the shot gets:
+    /// the middle of the chunk, or the shot's last frame, as [`plan`] reads them.
+    pub fn chunk_middles(&self, shot_start: u32, frames: u32) -> Vec<u32> {
+        let mut out = Vec::new();
         let (mut off, mut len) = (0u32, if shot_start == 0 { self.first_chunk_frames } else { self.chunk_frames });
-        while off.saturating_add(len) < frames {
-            off += len;
+        while off < frames && len > 0 {
+            out.push(middle(off, len, frames));
+            off = off.saturating_add(len);
             len = self.chunk_frames;
         }
-        Some(middle(off, len, frames))
+        out
     }
 
     /// First stream frame of chunk `index`.
