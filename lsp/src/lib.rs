@@ -30,6 +30,7 @@ mod edit;
 mod hints;
 mod hover;
 mod navigate;
+mod project;
 pub mod rpc;
 mod server;
 pub mod text;

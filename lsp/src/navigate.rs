@@ -2,11 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use cine_compiler::symbols::Symbol;
+use std::path::PathBuf;
+
+use cine_compiler::symbols::{Definition, Symbol};
 use cine_grammar::{Item, Span};
 use serde_json::{json, Value};
 
 use crate::analysis::Doc;
+use crate::project::{Project, Uses};
 use crate::server::{Failure, INVALID_PARAMS, REQUEST_FAILED};
 use crate::text::{Encoding, LineIndex};
 
@@ -28,21 +31,42 @@ pub fn definition(doc: &Doc, enc: Encoding, params: &Value) -> Value {
     location(doc, enc, def.file, def.span).unwrap_or(Value::Null)
 }
 
-/// Every place a name is used (and defined, when the client asks for declarations).
-pub fn references(doc: &Doc, enc: Encoding, params: &Value) -> Value {
+/// Every place a name is used (and defined, when the client asks for declarations), in
+/// the document's compile and in the project's other screenplays that use its definition.
+pub fn references(doc: &Doc, enc: Encoding, params: &Value, project: &Project) -> Value {
     let Some(sym) = symbol_at(doc, enc, params) else { return Value::Null };
     let symbols = &doc.compiled.symbols;
     let mut spans: Vec<(usize, Span)> = symbols.references(sym.kind(), sym.name()).map(|r| (r.file, r.span)).collect();
+    let def = symbols.definition(sym.kind(), sym.name());
     if params.pointer("/context/includeDeclaration").and_then(Value::as_bool).unwrap_or(true) {
-        spans.extend(symbols.definition(sym.kind(), sym.name()).map(|d| (d.file, d.span)));
+        spans.extend(def.map(|d| (d.file, d.span)));
     }
     spans.sort_by_key(|&(f, s)| (f, s.start));
-    Value::Array(spans.into_iter().filter_map(|(f, s)| location(doc, enc, f, s)).collect())
+    let mut out: Vec<Value> = spans.into_iter().filter_map(|(f, s)| location(doc, enc, f, s)).collect();
+    if let Some(def) = def {
+        for u in elsewhere(doc, project, def, None).unwrap_or_default() {
+            let index = LineIndex::new(&u.text, enc);
+            out.extend(u.spans.iter().map(|&s| json!({ "uri": crate::text::from_path(&u.path), "range": index.range(s) })));
+        }
+    }
+    Value::Array(out)
+}
+
+/// The uses of a definition in the project's screenplays outside the document's compile
+/// (`Err(file)`: `taken` is already defined in that file's compile).
+fn elsewhere(doc: &Doc, project: &Project, def: &Definition, taken: Option<&str>) -> Result<Vec<Uses>, PathBuf> {
+    let def_path = if def.file == 0 { doc.path.clone() } else { doc.compiled.sources.get(def.file).and_then(|s| s.path.clone()) };
+    let (Some(def_path), Some(here)) = (def_path, doc.path.as_ref()) else { return Ok(Vec::new()) };
+    let root = cine_compiler::project_root(here);
+    let root = root.canonicalize().unwrap_or(root);
+    let mut skip: Vec<PathBuf> = doc.compiled.sources.iter().filter_map(|s| s.path.clone()).collect();
+    skip.push(here.clone());
+    project.uses_elsewhere(&root, &def_path, &def.kind, &def.name, &skip, taken)
 }
 
 /// Renames a cast member, set, shot or constant in every file of the compile that has a
 /// URI. Vocabulary from the stdlib cannot be renamed.
-pub fn rename(doc: &Doc, enc: Encoding, params: &Value) -> Result<Value, Failure> {
+pub fn rename(doc: &Doc, enc: Encoding, params: &Value, project: &Project) -> Result<Value, Failure> {
     let new = params.get("newName").and_then(Value::as_str).ok_or((INVALID_PARAMS, "missing newName".to_string()))?;
     let valid = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
@@ -60,12 +84,19 @@ pub fn rename(doc: &Doc, enc: Encoding, params: &Value) -> Result<Value, Failure
     }
     let mut spans: Vec<(usize, Span)> = symbols.references(sym.kind(), sym.name()).map(|r| (r.file, r.span)).collect();
     spans.push((def.file, def.span));
+    // Other screenplays that use the same definition (through a shared file) change too.
+    let others = elsewhere(doc, project, def, Some(new)).map_err(|f| (REQUEST_FAILED, format!("a {} named `{new}` already exists in {}", sym.kind().word(), f.display())))?;
     let mut changes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (file, span) in spans {
         if let Some(loc) = location(doc, enc, file, span) {
             let uri = loc["uri"].as_str().unwrap_or_default().to_string();
             changes.entry(uri).or_default().push(json!({ "range": loc["range"], "newText": new }));
         }
+    }
+    for u in others {
+        let index = LineIndex::new(&u.text, enc);
+        let edits = changes.entry(crate::text::from_path(&u.path)).or_default();
+        edits.extend(u.spans.iter().map(|&s| json!({ "range": index.range(s), "newText": new })));
     }
     Ok(json!({ "changes": changes }))
 }

@@ -96,13 +96,16 @@ impl<W: Write> Server<W> {
         }
         let doc = self.doc(params)?;
         let enc = self.enc;
+        // The unsaved texts of the open documents, for rename and references across files.
+        let open: HashMap<std::path::PathBuf, String> = self.docs.values().filter_map(|d| Some((d.path.clone()?, d.text.clone()))).collect();
+        let project = crate::project::Project { profiles: self.profiles, open: &open };
         match method {
             "textDocument/hover" => Ok(hover::hover(doc, enc, params)),
             "textDocument/completion" => Ok(crate::complete::complete(doc, enc, params)),
             "textDocument/definition" => Ok(navigate::definition(doc, enc, params)),
-            "textDocument/references" => Ok(navigate::references(doc, enc, params)),
+            "textDocument/references" => Ok(navigate::references(doc, enc, params, &project)),
             "textDocument/documentSymbol" => Ok(navigate::outline(doc, enc)),
-            "textDocument/rename" => navigate::rename(doc, enc, params),
+            "textDocument/rename" => navigate::rename(doc, enc, params, &project),
             "textDocument/formatting" => edit::format(doc, enc),
             "textDocument/codeAction" => Ok(edit::code_actions(doc, enc, params)),
             "textDocument/semanticTokens/full" => Ok(crate::tokens::full(doc, enc)),

@@ -556,3 +556,47 @@ fn no_position_in_non_ascii_text_fails_a_request() {
         }
     }
 }
+
+/// A project of three screenplays sharing `shared/defs.cine`: a rename or a search for a
+/// shared name reaches all of them, from any of them or from the shared file.
+#[test]
+fn rename_and_references_reach_every_screenplay_that_uses_a_shared_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("cine.toml"), "[lints]\n").unwrap();
+    std::fs::create_dir(root.join("shared")).unwrap();
+    let defs = root.join("shared/defs.cine");
+    std::fs::write(&defs, "cast ann \"a girl\"\n").unwrap();
+    let film = "use \"shared/defs.cine\"\nset park \"a park\"\nscene park {\n  shot a {\n    duration 1s\n    subjects ann\n  }\n}\n";
+    for f in ["one.cine", "two.cine"] {
+        std::fs::write(root.join(f), film).unwrap();
+    }
+    // A screenplay that does not use the shared file has its own `ann`: untouched.
+    std::fs::write(root.join("other.cine"), "cast ann \"another girl\"\nset park \"a park\"\nscene park {\n  shot {\n    duration 1s\n    subjects ann\n  }\n}\n").unwrap();
+    let uri = |f: &str| cine_lsp::text::from_path(&root.join(f));
+    let edited = |answer: &Value| {
+        let mut files: Vec<String> = answer["changes"].as_object().unwrap().keys().map(|k| k.rsplit('/').next().unwrap().to_string()).collect();
+        files.sort();
+        files
+    };
+    let mut s = Session::new(json!({}));
+    s.open(&uri("one.cine"), film);
+    let from_use = s.request("textDocument/rename", json!({ "textDocument": { "uri": uri("one.cine") }, "position": { "line": 5, "character": 14 }, "newName": "anna" }));
+    s.open(&uri("shared/defs.cine"), "cast ann \"a girl\"\n");
+    let from_def = s.request("textDocument/rename", json!({ "textDocument": { "uri": uri("shared/defs.cine") }, "position": { "line": 0, "character": 6 }, "newName": "anna" }));
+    let refs = s.request("textDocument/references", json!({ "textDocument": { "uri": uri("shared/defs.cine") }, "position": { "line": 0, "character": 6 }, "context": { "includeDeclaration": true } }));
+    let r = s.finish();
+    assert_eq!(edited(r.result(from_use)), ["defs.cine", "one.cine", "two.cine"]);
+    assert_eq!(edited(r.result(from_def)), ["defs.cine", "one.cine", "two.cine"]);
+    let two = &r.result(from_def)["changes"][uri("two.cine")];
+    assert_eq!(two, &json!([{ "range": { "start": { "line": 5, "character": 13 }, "end": { "line": 5, "character": 16 } }, "newText": "anna" }]));
+    assert_eq!(r.result(refs).as_array().unwrap().len(), 3, "the definition and a use in each screenplay");
+    // A name taken in one of them is refused, naming the file.
+    std::fs::write(root.join("three.cine"), film.replace("set park", "cast bob \"a boy\" // cine:allow(unused-cast)\nset park")).unwrap();
+    let mut s = Session::new(json!({}));
+    s.open(&uri("one.cine"), film);
+    let id = s.request("textDocument/rename", json!({ "textDocument": { "uri": uri("one.cine") }, "position": { "line": 5, "character": 14 }, "newName": "bob" }));
+    let r = s.finish();
+    let msg = r.answer(id)["error"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(msg.contains("a cast member named `bob` already exists in") && msg.contains("three.cine"), "{msg}");
+}
