@@ -159,7 +159,7 @@ impl Cx<'_> {
         events.sort_by_key(|e| e.frame);
         timed.sort_by_key(|(rel, _)| *rel);
         self.hidden_changes(lw, (start, frames), &timed, !action.trim().is_empty());
-        self.model_checks(lw, shot.head, &prompt, &events);
+        self.model_checks(lw, (shot.head, shot.span), &prompt, &events);
         let lines = self.lines(fps, start, frames, &subject_names, &says);
         if length.is_none() {
             // Times measured against the stand-in length say nothing about the real shot.
@@ -433,7 +433,7 @@ impl Cx<'_> {
     }
 
     /// Prompt length and vocabulary against the model.
-    fn model_checks(&mut self, lw: &Lowering, head: Span, prompt: &str, events: &[PromptEvent]) {
+    fn model_checks(&mut self, lw: &Lowering, (head, shot): (Span, Span), prompt: &str, events: &[PromptEvent]) {
         let Some(p) = &lw.profile else { return };
         let all = std::iter::once(prompt).chain(events.iter().map(|e| e.prompt.as_str()));
         let longest = all.clone().map(count_tokens).max().unwrap_or(0);
@@ -454,15 +454,52 @@ impl Cx<'_> {
                     }
                 }
             }
-            if !unknown.is_empty() {
-                let shown: Vec<&str> = unknown.iter().take(12).map(String::as_str).collect();
-                let more = if unknown.len() > 12 { format!(" and {} more", unknown.len() - 12) } else { String::new() };
+            // Each word where it is written (the shot's lines first, then the rest of the
+            // screenplay: caption, descriptions), so a `cine:allow` on that line silences it
+            // and a caption's word is reported once, not in every shot; the shot's head when
+            // it comes from elsewhere (the stdlib's phrases).
+            let text = &self.sources[self.units[0].file].text;
+            let mut at: Vec<(Span, Vec<String>)> = Vec::new();
+            for w in unknown {
+                let found = find_word(text, shot, &w).or_else(|| find_word(text, Span::new(0, text.len()), &w));
+                let line = found.map_or(head, |f| line_of(text, f));
+                match at.iter_mut().find(|(l, _)| *l == line) {
+                    Some((_, ws)) => ws.push(w),
+                    None => at.push((line, vec![w])),
+                }
+            }
+            for (line, ws) in at {
+                let span = if line == head { head } else { find_word(text, line, &ws[0]).unwrap_or(line) };
+                if self.diags.iter().any(|d| d.rule == Rule::UnknownWord && d.span == span) {
+                    continue;
+                }
+                let shown: Vec<&str> = ws.iter().take(12).map(String::as_str).collect();
+                let more = if ws.len() > 12 { format!(" and {} more", ws.len() - 12) } else { String::new() };
                 self.diags.push(
-                    Diagnostic::new(Rule::UnknownWord, 0, head, format!("{} does not know these words: {}{more}", p.name, shown.join(", ")))
+                    Diagnostic::new(Rule::UnknownWord, 0, span, format!("{} does not know these words: {}{more}", p.name, shown.join(", ")))
                         .label("words the model never saw")
                         .help("the model will likely ignore them; use words from its vocabulary"),
                 );
             }
         }
     }
+}
+
+/// The first place in `within` where `word` (lowercase) is written as a whole word, in any
+/// case.
+fn find_word(text: &str, within: Span, word: &str) -> Option<Span> {
+    let hay = text.get(within.start..within.end)?;
+    let lower = hay.to_lowercase();
+    if lower.len() != hay.len() {
+        return None; // case folding moved the bytes: positions would not match
+    }
+    let part = |c: char| c.is_alphanumeric() || c == '_';
+    lower.match_indices(word).map(|(i, _)| i).find(|&i| !lower[..i].ends_with(part) && !lower[i + word.len()..].starts_with(part)).map(|i| Span::new(within.start + i, within.start + i + word.len()))
+}
+
+/// The line holding a span (without its newline).
+fn line_of(text: &str, s: Span) -> Span {
+    let start = text[..s.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[s.start..].find('\n').map_or(text.len(), |i| s.start + i);
+    Span::new(start, end)
 }

@@ -373,3 +373,19 @@ fn prompt_changes_that_no_chunk_takes_are_warned() {
     assert_eq!(shot("    at 1s: \"a storm\"\n    at 1s: \"calm\"\n").len(), 1, "two changes at one time: the first is hidden");
     assert!(shot("    at 0.5s: \"a storm\"\n    at 1.5s: \"calm\"\n").is_empty(), "each change has a chunk of its own");
 }
+
+#[test]
+fn unknown_words_are_reported_where_written_once_and_can_be_allowed_there() {
+    let src = "model vocab-model\ncaption \"a zorbly pier\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 1s\n    size wide\n    action \"a man flurbs\"\n  }\n  shot {\n    duration 1s\n    size wide\n  }\n}\n";
+    let c = common::check(src, &Config::default());
+    let found: Vec<(usize, String)> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == Rule::UnknownWord)
+        .map(|d| (c.sources[0].line_col(d.span.start).0, src[d.span.start..d.span.end].to_string()))
+        .collect();
+    assert_eq!(found, [(2, "zorbly".to_string()), (8, "flurbs".to_string())], "the caption's word once, not once per shot");
+    let allowed = src.replace("pier\"\nset", "pier\" // cine:allow(unknown-word)\nset").replace("flurbs\"\n", "flurbs\" // cine:allow(unknown-word)\n");
+    let c = common::check(&allowed, &Config::default());
+    assert!(!has(&c, Rule::UnknownWord), "{}", rendered(&c));
+}
