@@ -168,7 +168,18 @@ impl Cx<'_> {
                     );
                     continue;
                 }
-                _ => continue,
+                ("cut" | "match_cut" | "smash_cut", _) => continue,
+                (_, _) => {
+                    // A transition defined in the screenplay: the renderer draws only the stdlib's.
+                    if t.frames > 0 {
+                        self.diags.push(
+                            Diagnostic::new(Rule::TransitionClipped, 0, span, format!("the renderer does not draw `{kind}`; it plays as a cut"))
+                                .label("a cut in the film")
+                                .help("use fade, fade_to_black, dissolve or wipe"),
+                        );
+                    }
+                    continue;
+                }
             };
             if t.frames > over.0 {
                 let fps = lw.header.fps;

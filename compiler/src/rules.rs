@@ -74,7 +74,7 @@ rules! {
     SpeakerOffScreen = "speaker-off-screen", true, Warn, "A line is said by a cast member who is not among the shot's subjects.";
     FastLine = "fast-line", true, Warn, "A line is on screen too briefly to be read (over 20 characters a second).";
     OverlappingLines = "overlapping-lines", true, Warn, "A line starts while an earlier line of the shot is still on screen.";
-    TransitionClipped = "transition-clipped", true, Warn, "A transition is longer than the shot it plays over (it is cut short), or a dissolve or wipe leads out of the last shot (it is dropped).";
+    TransitionClipped = "transition-clipped", true, Warn, "A transition is longer than the shot it plays over (it is cut short), a dissolve or wipe leads out of the last shot (it is dropped), or the renderer does not draw it (a transition defined in the screenplay plays as a cut).";
     PromptTooLong = "prompt-too-long", true, Warn, "An expanded prompt is longer than the model's text limit.";
     FilmTooLong = "film-too-long", true, Deny, "The film is longer than the limit set in cine.toml.";
     UnknownWord = "unknown-word", true, Warn, "A prompt uses words the selected model does not know.";

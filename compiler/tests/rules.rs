@@ -322,6 +322,9 @@ fn transitions_are_measured_against_the_shots_they_play_over() {
     assert!(film("cut(frames: 99f)", "").is_empty(), "a cut has no length to clip");
     assert_eq!(film("cut", "    transition wipe\n"), ["a wipe out of the last shot has nothing to go into"]);
     assert!(film("cut", "    transition fade_to_black\n").is_empty(), "a film may end on a fade to black");
+    let own = common::check("define transition slide \"slide to\" {\n  frames: 4\n}\nset pier \"a pier\"\nscene pier {\n  shot a {\n    duration 2s\n    transition slide\n  }\n  shot b {\n    duration 1s\n  }\n}\n", &Config::default());
+    let msgs: Vec<&str> = own.diagnostics.iter().filter(|d| d.rule == Rule::TransitionClipped).map(|d| d.message.as_str()).collect();
+    assert_eq!(msgs, ["the renderer does not draw `slide`; it plays as a cut"]);
     // A shot without a valid duration has only a stand-in length: nothing is measured against it.
     let c = common::check("set pier \"a pier\"\nscene pier {\n  shot a {\n    duration 2s\n    transition dissolve(frames: 3s)\n  }\n  shot b {\n    duration 0s\n  }\n}\n", &Config::default());
     assert!(!has(&c, Rule::TransitionClipped), "{}", rendered(&c));
