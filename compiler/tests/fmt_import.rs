@@ -68,6 +68,10 @@ fn holocine_errors() {
     assert!(holocine::import(&bad_cuts.to_string(), &Target::default()).is_err());
     let wrong_count = serde_json::json!({"prompt": HOLO, "shot_cut_frames": [100]});
     assert!(holocine::import(&wrong_count.to_string(), &Target::default()).unwrap_err().contains("need 2 cut frames"));
+    let frames = |n: serde_json::Value| holocine::import(&serde_json::json!({"prompt": HOLO, "num_frames": n}).to_string(), &Target::default()).unwrap_err();
+    assert_eq!(frames(serde_json::json!(1_000_001)), "`num_frames` is 1000001; cine imports films of at most 1000000 frames");
+    assert_eq!(frames(serde_json::json!(81.5)), "`num_frames` must be a whole number of frames from 1 to 1000000, not 81.5");
+    assert!(frames(serde_json::json!(0)).contains("from 1 to 1000000, not 0"));
 }
 
 #[test]

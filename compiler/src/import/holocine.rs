@@ -77,6 +77,9 @@ fn unbracket(s: &str) -> String {
 }
 
 /// Reads raw text or JSON.
+/// The longest film a HoloCine prompt may ask for.
+const MAX_FRAMES: u64 = 1_000_000;
+
 pub fn read(input: &str) -> Result<Prompt, String> {
     let t = input.trim_start();
     if !t.starts_with('{') {
@@ -86,7 +89,11 @@ pub fn read(input: &str) -> Result<Prompt, String> {
     let v: Value = serde_json::from_str(t).map_err(|e| format!("invalid JSON: {e}"))?;
     let num_frames = match v.get("num_frames") {
         None => DEFAULT_FRAMES,
-        Some(n) => n.as_u64().filter(|&n| n > 0 && n <= 1_000_000).ok_or("`num_frames` must be a positive whole number")?,
+        Some(n) => match n.as_u64() {
+            Some(n @ 1..=MAX_FRAMES) => n,
+            Some(n) if n > MAX_FRAMES => return Err(format!("`num_frames` is {n}; cine imports films of at most {MAX_FRAMES} frames")),
+            _ => return Err(format!("`num_frames` must be a whole number of frames from 1 to {MAX_FRAMES}, not {n}")),
+        },
     };
     let cuts = match v.get("shot_cut_frames") {
         None | Some(Value::Null) => vec![],
