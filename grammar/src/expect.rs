@@ -42,7 +42,7 @@ pub fn usage(keyword: &str) -> Option<&'static str> {
         "caption" => "caption \"a stormy coast\"",
         "style" => "style noir",
         "use" => "use styles, or use \"shared/cast.cine\"",
-        "cast" => "cast keeper \"an old keeper in a raincoat\" (optionally followed by `{` and attributes)",
+        "cast" => "cast keeper \"an old keeper in a raincoat\", or cast keeper \"an old keeper\" { (then attributes)",
         "set" => "set cliff \"a white lighthouse on a cliff\"",
         "const" => "const slow = 0.5",
         "define" => "define camera drift \"the camera drifts\" {",
@@ -59,7 +59,7 @@ pub fn usage(keyword: &str) -> Option<&'static str> {
         "at" => "at 1.5s: \"the lamp flares\"",
         "say" => "say keeper: \"Hold on!\", or say keeper at 1.5s for 2s: \"Hold on!\"",
         "transition" => "transition dissolve(frames: 8)",
-        "recall" => "recall shot door, recall cast keeper, or recall set cliff at 1.5s",
+        "recall" => "recall shot door, or recall cast keeper, or recall set cliff at 1.5s",
         _ => return None,
     })
 }

@@ -21,7 +21,11 @@ pub fn hover(doc: &Doc, enc: Encoding, params: &Value) -> Value {
         None => match shot_at(&doc.parse, offset) {
             Some((i, head)) => (shot(doc, i), head),
             None => match keyword_at(&doc.text, offset) {
-                Some((word, span)) => (format!("**`{}`**: write it like `{}`", &doc.text[span.start..span.end], word), span),
+                Some((usage, span)) => {
+                    // Each form in a code span of its own (the usage lists them with ", or ").
+                    let forms: Vec<String> = usage.split(", or ").map(|f| format!("`{f}`")).collect();
+                    (format!("**`{}`**: write it like {}", &doc.text[span.start..span.end], forms.join(" or ")), span)
+                }
                 None => return Value::Null,
             },
         },
