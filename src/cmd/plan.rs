@@ -101,7 +101,7 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
         s += &format!("caption: {}\n", film.global_caption);
     }
     for scene in &film.scenes {
-        let when: Vec<&str> = [scene.time_of_day.as_deref(), scene.mood.as_deref()].into_iter().flatten().collect();
+        let when: Vec<&str> = [scene.time_of_day.as_deref(), scene.mood.as_deref()].into_iter().flatten().filter(|s| !s.trim().is_empty()).collect();
         s += &format!("\nscene {} at {}{}\n", scene.index + 1, scene.set, if when.is_empty() { String::new() } else { format!(" ({})", when.join(", ")) });
         for &i in &scene.shots {
             let shot = &film.shots[i];
