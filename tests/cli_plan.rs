@@ -42,6 +42,14 @@ fn human_plan() {
     let out = cine(&["plan", "screenplays/lighthouse.cine", "--format", "human"]);
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("recall cast keeper (seen in door)") && s.contains("recall set cliff (seen in establishing, door)"), "{s}");
+    // A prompt change says where it reaches the model (it snaps to a chunk boundary), or that it never does.
+    assert!(s.contains("at frame 104 (from frame 104, chunk 10): "), "{s}");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.cine");
+    std::fs::write(&f, "set sea \"a sea\"\nscene sea {\n  shot a {\n    duration 3s\n    at 1s: \"the boat rocks\"\n    at 1.1s: \"the boat sinks\"\n  }\n}\n").unwrap();
+    let out = cine(&["plan", f.to_str().unwrap(), "--format", "human"]);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("at frame 16 (no chunk takes it: it never reaches the model)") && s.contains("at frame 18 (from frame 21, chunk 2)"), "{s}");
 }
 
 #[test]

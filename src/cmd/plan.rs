@@ -84,6 +84,21 @@ fn schedule(film: &Film, profile: &ModelProfile) -> Option<serde_json::Value> {
 fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
     let mut s = String::new();
     let secs = |f: u32| f as f64 / film.fps.max(1) as f64;
+    let sched = profile.map(|p| cine_renderer::schedule::plan(film, p));
+    // Where a shot's `k`th prompt change reaches the model: the first chunk whose middle
+    // frame (which picks its prompt) falls between it and the next change.
+    let effect = |shot: &cine_ir::Shot, k: usize| -> Option<String> {
+        let sched = sched.as_ref()?;
+        let chunks: Vec<&cine_renderer::schedule::ChunkPlan> = sched.chunks.iter().filter(|c| c.shot == shot.index).collect();
+        let mids = sched.grid.chunk_middles(shot.start_frame, shot.frames);
+        let from = shot.events[k].frame - shot.start_frame;
+        let until = shot.events.get(k + 1).map_or(shot.frames, |e| e.frame - shot.start_frame);
+        let took = mids.iter().position(|&m| from <= m && m < until).and_then(|i| chunks.get(i));
+        Some(match took {
+            Some(c) => format!(" (from frame {}, chunk {})", c.film_start, c.index),
+            None => " (no chunk takes it: it never reaches the model)".to_string(),
+        })
+    };
     s += &format!(
         "{}: {} frames ({:.2}s) at {} fps, {}x{}, seed {}, model {}\n",
         film.title, film.total_frames, film.seconds(), film.fps, film.width, film.height, film.seed, film.model
@@ -120,8 +135,8 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
                 s += &format!(" {}f", shot.transition.frames);
             }
             s += &format!("\n    prompt: {}\n", shot.prompt);
-            for e in &shot.events {
-                s += &format!("    at frame {}: {}\n", e.frame, e.prompt);
+            for (k, e) in shot.events.iter().enumerate() {
+                s += &format!("    at frame {}{}: {}\n", e.frame, effect(shot, k).unwrap_or_default(), e.prompt);
             }
             for l in &shot.lines {
                 s += &format!(
