@@ -215,6 +215,21 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
 }
 
 impl Schedule {
+    /// The chunk where each of a shot's prompt changes reaches the model, in order: the
+    /// first chunk whose middle frame (which picks its prompt) falls between the change and
+    /// the next one; `None` for a change no chunk takes.
+    pub fn change_chunks(&self, shot: &crate::Shot) -> Vec<Option<&ChunkPlan>> {
+        let chunks: Vec<&ChunkPlan> = self.chunks.iter().filter(|c| c.shot == shot.index).collect();
+        let mids = self.grid.chunk_middles(shot.start_frame, shot.frames);
+        (0..shot.events.len())
+            .map(|k| {
+                let from = shot.events[k].frame.saturating_sub(shot.start_frame);
+                let until = shot.events.get(k + 1).map_or(shot.frames, |e| e.frame.saturating_sub(shot.start_frame));
+                mids.iter().position(|&m| from <= m && m < until).and_then(|i| chunks.get(i).copied())
+            })
+            .collect()
+    }
+
     /// The plan of the shots that start before film frame `end`: the chunks those shots
     /// need, planned with the whole film in view, so they are the chunks (and cache keys)
     /// of the whole film's render (a later shot's recall still protects their memory).

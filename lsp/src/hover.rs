@@ -77,8 +77,16 @@ fn shot(doc: &Doc, i: usize) -> String {
         film.fps,
         s.prompt
     );
-    for e in &s.events {
-        out.push_str(&format!("\n\nfrom frame {}:\n\n> {}", e.frame, e.prompt));
+    // Changes reach the model at chunk boundaries: say where, when the model is known.
+    let sched = doc.profile.as_ref().map(|p| cine_ir::schedule::plan(film, p));
+    let took = sched.as_ref().map(|sc| sc.change_chunks(s));
+    for (k, e) in s.events.iter().enumerate() {
+        let at = match took.as_ref().map(|t| t.get(k).copied().flatten()) {
+            None => format!("frame {}", e.frame),
+            Some(Some(c)) => format!("frame {} (written at frame {})", c.film_start, e.frame),
+            Some(None) => format!("frame {}: no chunk takes this change, it never reaches the model", e.frame),
+        };
+        out.push_str(&format!("\n\nfrom {at}:\n\n> {}", e.prompt));
     }
     if !s.lines.is_empty() {
         out.push_str("\n\ndialogue (subtitles, not in the prompt):\n");

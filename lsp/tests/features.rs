@@ -94,6 +94,16 @@ fn hover_explains_names_and_shows_a_shots_frames_and_prompt() {
     assert!(shown.contains(&first.events[0].prompt) && shown.contains(&format!("from frame {}", first.events[0].frame)), "{shown}");
     assert_eq!(text(recalled), shown, "a recalled shot's name shows the same");
     assert_eq!(r.result(nothing), &Value::Null);
+    // With the model's chunk grid, a change shows where it reaches the model: `at 1s` (frame
+    // 16) is taken by the chunk from frame 21 (middles 4, 15, 26 of 9 + 12 + 11 frames).
+    let mut s = Session::new(json!({}));
+    s.profiles = Some(tiny_profile);
+    s.open(URI, FILM);
+    let (l, c) = pos(FILM, "shot arrival");
+    let id = s.at("textDocument/hover", URI, l, c);
+    let r = s.finish();
+    let shown = r.result(id)["contents"]["value"].as_str().unwrap().to_string();
+    assert!(shown.contains("from frame 21 (written at frame 16):"), "{shown}");
 }
 
 #[test]

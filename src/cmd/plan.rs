@@ -85,16 +85,9 @@ fn human(film: &Film, profile: Option<&ModelProfile>) -> String {
     let mut s = String::new();
     let secs = |f: u32| f as f64 / film.fps.max(1) as f64;
     let sched = profile.map(|p| cine_renderer::schedule::plan(film, p));
-    // Where a shot's `k`th prompt change reaches the model: the first chunk whose middle
-    // frame (which picks its prompt) falls between it and the next change.
+    // Where a shot's prompt changes reach the model (they snap to chunk boundaries).
     let effect = |shot: &cine_ir::Shot, k: usize| -> Option<String> {
-        let sched = sched.as_ref()?;
-        let chunks: Vec<&cine_renderer::schedule::ChunkPlan> = sched.chunks.iter().filter(|c| c.shot == shot.index).collect();
-        let mids = sched.grid.chunk_middles(shot.start_frame, shot.frames);
-        let from = shot.events[k].frame - shot.start_frame;
-        let until = shot.events.get(k + 1).map_or(shot.frames, |e| e.frame - shot.start_frame);
-        let took = mids.iter().position(|&m| from <= m && m < until).and_then(|i| chunks.get(i));
-        Some(match took {
+        Some(match sched.as_ref()?.change_chunks(shot).get(k).copied().flatten() {
             Some(c) => format!(" (from frame {}, chunk {})", c.film_start, c.index),
             None => " (no chunk takes it: it never reaches the model)".to_string(),
         })
