@@ -323,6 +323,10 @@ impl Cx<'_> {
             let fps = lw.header.fps as f64;
             let frames_param = a.name.text == "frames";
             let v = match &a.value {
+                Value::Number { value, span, text } if frames_param && value.fract() != 0.0 => {
+                    self.diags.push(Diagnostic::new(Rule::BadValue, 0, *span, format!("`frames` is a whole number of frames, not {text}")).label("fractional frames").help("write whole frames like 8, or seconds like 0.5s"));
+                    continue;
+                }
                 Value::Number { value, .. } => *value,
                 Value::Duration(d) => match (d.unit, frames_param) {
                     (Unit::Seconds, true) => (d.value * fps).round(),

@@ -279,6 +279,11 @@ fn negative_magnitudes_are_refused() {
     let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).unwrap_or_else(|| panic!("speed -5 accepted:\n{}", rendered(&c)));
     assert_eq!((d.message.as_str(), d.help.as_deref()), ("`speed` cannot be -5", Some("use a number of zero or more (the default is 1)")));
     assert!(cam("pan_left(speed: 0.5, degrees: 0)").diagnostics.is_empty());
+    // A transition's frames are whole (`frames: 1.5` was rounded to 2 without a word).
+    let c = cam("static\n    transition fade(frames: 1.5)");
+    let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).unwrap_or_else(|| panic!("frames 1.5 accepted:\n{}", rendered(&c)));
+    assert_eq!(d.message, "`frames` is a whole number of frames, not 1.5");
+    assert!(!has(&cam("static\n    transition fade(frames: 0.5s)"), Rule::BadValue), "seconds are converted");
     // A parameter defined with a negative default may be negative.
     let own = "define camera drift \"the camera drifts\" {\n  offset: -1\n}\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    camera drift(offset: -3)\n  }\n}\n";
     let c = common::check(own, &Config::default());
