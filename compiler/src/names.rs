@@ -22,6 +22,9 @@ pub(crate) struct Def {
 pub(crate) struct Entry {
     pub phrase: String,
     pub params: Vec<(String, f64)>,
+    /// Defined in the stdlib, whose parameters are amounts (speed, degrees, ...) except
+    /// `frames`: a time given to one of them means nothing.
+    pub stdlib: bool,
 }
 
 #[derive(Default)]
@@ -90,7 +93,7 @@ impl Cx<'_> {
                             continue;
                         }
                         let params = e.params.iter().filter_map(|a| self.number(a, file)).collect();
-                        let entry = Entry { phrase: e.phrase.value.clone(), params };
+                        let entry = Entry { phrase: e.phrase.value.clone(), params, stdlib: self.units[u].module.is_some() };
                         self.names.entries.insert((kind, e.name.text.clone()), entry);
                     }
                     _ => {}

@@ -300,6 +300,7 @@ impl Cx<'_> {
             return None;
         };
         let phrase = entry.phrase.clone();
+        let stdlib = entry.stdlib;
         let mut params: BTreeMap<String, f64> = entry.params.iter().cloned().collect();
         let known: Vec<String> = entry.params.iter().map(|(k, _)| k.clone()).collect();
         let mut given = HashMap::new();
@@ -328,6 +329,14 @@ impl Cx<'_> {
                     continue;
                 }
                 Value::Number { value, .. } => *value,
+                Value::Duration(d) if stdlib && !frames_param => {
+                    self.diags.push(
+                        Diagnostic::new(Rule::BadValue, 0, d.span, format!("`{}` is not a time; write a number", a.name.text))
+                            .label("a duration")
+                            .help(format!("give `{}` a plain number (its default is {})", a.name.text, entry_default(&params, &a.name.text))),
+                    );
+                    continue;
+                }
                 Value::Duration(d) => match (d.unit, frames_param) {
                     (Unit::Seconds, true) => (d.value * fps).round(),
                     (Unit::Frames, false) => d.value / fps,
@@ -506,4 +515,9 @@ fn line_of(text: &str, s: Span) -> Span {
     let start = text[..s.start].rfind('\n').map_or(0, |i| i + 1);
     let end = text[s.start..].find('\n').map_or(text.len(), |i| s.start + i);
     Span::new(start, end)
+}
+
+/// A parameter's default as written in its definition.
+fn entry_default(params: &BTreeMap<String, f64>, name: &str) -> f64 {
+    params.get(name).copied().unwrap_or(0.0)
 }

@@ -284,6 +284,10 @@ fn negative_magnitudes_are_refused() {
     let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).unwrap_or_else(|| panic!("frames 1.5 accepted:\n{}", rendered(&c)));
     assert_eq!(d.message, "`frames` is a whole number of frames, not 1.5");
     assert!(!has(&cam("static\n    transition fade(frames: 0.5s)"), Rule::BadValue), "seconds are converted");
+    // A time for a stdlib amount (`speed: 1s` became 1, `degrees: 2f` 0.125) is refused.
+    let c = cam("pan_left(speed: 1s, degrees: 2f)");
+    let msgs: Vec<&str> = c.diagnostics.iter().filter(|d| d.rule == Rule::BadValue).map(|d| d.message.as_str()).collect();
+    assert_eq!(msgs, ["`speed` is not a time; write a number", "`degrees` is not a time; write a number"]);
     // A parameter defined with a negative default may be negative.
     let own = "define camera drift \"the camera drifts\" {\n  offset: -1\n}\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    camera drift(offset: -3)\n  }\n}\n";
     let c = common::check(own, &Config::default());
