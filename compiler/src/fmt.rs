@@ -44,6 +44,10 @@ pub fn format(source: &str) -> Result<String, Vec<SyntaxError>> {
         out.push('\n');
         after_open = matches!(&line.kind, LineKind::Stmt { stmt, .. } if stmt.opens());
     }
+    // A file written with CRLF line ends keeps them (texts never run over lines).
+    if source.split('\n').next().is_some_and(|first| first.ends_with('\r')) && source.contains('\n') {
+        out = out.replace('\n', "\r\n");
+    }
     Ok(out)
 }
 
@@ -55,6 +59,16 @@ pub fn is_formatted(source: &str) -> Result<bool, Vec<SyntaxError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crlf_line_ends_are_kept() {
+        let lf = "title \"A\"\nset pier \"p\" // a pier\n\nscene pier {\n  shot {\n    duration 1s\n  }\n}\n";
+        let messy = "title   \"A\"\r\nset pier \"p\" // a pier\r\n\r\n\r\nscene pier {\r\nshot {\r\n duration 1s\r\n}\r\n}\r\n";
+        let out = format(messy).unwrap();
+        assert_eq!(out, lf.replace('\n', "\r\n"));
+        assert_eq!(format(&out).unwrap(), out, "idempotent");
+        assert_eq!(format(lf).unwrap(), lf, "LF stays LF");
+    }
 
     #[test]
     fn canonical_and_idempotent() {
