@@ -144,8 +144,8 @@ fn without_a_resolution_the_film_has_its_models_size() {
     };
     assert_eq!(size("model wan2.1-1.3b\n").0, (832, 480));
     assert_eq!(size("").0, (64, 64), "cine-tiny's size");
-    // A resolution that is not the model's is kept in the IR, with a warning that the model's wins.
+    // A resolution that is not the model's gets a warning; the IR holds what comes out.
     let (kept, warned) = size("model wan2.1-1.3b\nresolution 64x64\n");
-    assert_eq!(kept, (64, 64));
+    assert_eq!(kept, (832, 480));
     assert!(warned.contains("cine::model-resolution") && warned.contains("wan2.1-1.3b renders 832x480 frames, not 64x64"), "{warned}");
 }

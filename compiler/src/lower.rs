@@ -273,23 +273,18 @@ impl Cx<'_> {
         p
     }
 
-    /// Without a `resolution` line the film has the size its model renders; with one that
-    /// differs, a warning says the model's size wins.
+    /// The film has the size its model renders (the IR says what comes out); a
+    /// `resolution` line that differs gets a warning saying so.
     fn model_size(&mut self, h: &mut Header, p: Option<&ModelProfile>) {
-        let Some(p) = p else { return };
-        if h.resolution_span.is_none() {
-            if let Some((w, ht)) = p.frame_size {
-                (h.width, h.height) = (w, ht);
-            }
-        }
-        if let Some(span) = h.resolution_span {
-            if let Some((w, ht)) = p.frame_size.filter(|&s| s != (h.width, h.height)) {
-                self.diags.push(
-                    Diagnostic::new(Rule::ModelResolution, 0, span, format!("{} renders {w}x{ht} frames, not {}x{}", p.name, h.width, h.height))
-                        .label(format!("the film will be {w}x{ht}"))
-                        .help(format!("write `resolution {w}x{ht}`, and enlarge the video with `cine render --scale N`")),
-                );
-            }
+        let Some((p, (w, ht))) = p.and_then(|p| Some((p, p.frame_size?))) else { return };
+        let (written_w, written_h) = (h.width, h.height);
+        (h.width, h.height) = (w, ht);
+        if let (Some(span), true) = (h.resolution_span, (written_w, written_h) != (w, ht)) {
+            self.diags.push(
+                Diagnostic::new(Rule::ModelResolution, 0, span, format!("{} renders {w}x{ht} frames, not {written_w}x{written_h}", p.name))
+                    .label(format!("the film will be {w}x{ht}"))
+                    .help(format!("write `resolution {w}x{ht}`, and enlarge the video with `cine render --scale N`")),
+            );
         }
     }
 

@@ -7,9 +7,9 @@ use cine_ir::Recall;
 
 const SRC: &str = r#"title "T"
 fps 16
-resolution 832x480 // cine:allow(model-resolution): the IR keeps the header size
+resolution 832x480
 seed 5
-model cine-tiny
+model any-size
 caption "a harbor town"
 use styles
 style noir

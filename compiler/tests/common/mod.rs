@@ -17,6 +17,8 @@ pub fn tiny(name: &str) -> Option<ModelProfile> {
             vocabulary: None,
             frame_size: Some((64, 64)),
         }),
+        // cine-tiny's grid, rendering at any size (as a model that follows the screenplay).
+        "any-size" => Some(ModelProfile { frame_size: None, ..tiny("cine-tiny")? }),
         "vocab-model" => Some(ModelProfile {
             name: name.into(),
             chunk_frames: 12,
