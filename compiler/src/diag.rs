@@ -76,6 +76,15 @@ impl Fix {
     }
 }
 
+/// Where `word` first stands whole in `hay` (no `part` character right before or after
+/// it), as a span counted from `base`: for pointing a diagnostic at a name in a line.
+pub(crate) fn whole_word(hay: &str, base: usize, word: &str, part: impl Fn(char) -> bool) -> Option<Span> {
+    hay.match_indices(word)
+        .map(|(i, _)| i)
+        .find(|&i| !hay[..i].ends_with(&part) && !hay[i + word.len()..].starts_with(&part))
+        .map(|i| Span::new(base + i, base + i + word.len()))
+}
+
 /// Applies fixes to a text, in order of position; a fix that overlaps one before it, or
 /// does not fit the text, is skipped. Returns the new text and the fixes applied.
 pub fn apply_fixes<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> (String, Vec<&'a Fix>) {

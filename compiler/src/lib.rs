@@ -252,13 +252,10 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
     out
 }
 
-/// Where `name` is written as a whole word inside `within`.
+/// Where `name` is written as a whole lint name (`cine::` and `-` are part of one) in `within`.
 fn name_in(text: &str, within: cine_grammar::Span, name: &str) -> Option<cine_grammar::Span> {
-    let hay = text.get(within.start..within.end)?;
     let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':');
-    hay.match_indices(name).map(|(i, _)| i).find(|&i| {
-        !hay[..i].ends_with(part) && !hay[i + name.len()..].starts_with(part)
-    }).map(|i| cine_grammar::Span::new(within.start + i, within.start + i + name.len()))
+    diag::whole_word(text.get(within.start..within.end)?, within.start, name, part)
 }
 
 /// `span` is the name as written when `exact` (a did-you-mean then comes with its fix).

@@ -146,8 +146,9 @@ impl Cx<'_> {
 
     /// Transitions the renderer cannot play whole: longer than the shot they play over (a
     /// fade is clipped to the shorter of its two shots, a fade to black to its own, a
-    /// dissolve or wipe to the next), or a dissolve or wipe out of the last shot. Cuts,
-    /// transitions the renderer does not draw and shots of stand-in length are skipped.
+    /// dissolve or wipe to the next), a dissolve or wipe out of the last shot, or one the
+    /// renderer does not draw (defined in the screenplay). Cuts and shots of stand-in length
+    /// are skipped.
     fn clipped_transitions(&mut self, lw: &Lowering, film: &Film) {
         for (k, shot) in film.shots.iter().enumerate() {
             let Some(&span) = lw.transition_lines.get(&k) else { continue };

@@ -222,8 +222,11 @@ impl Cx<'_> {
     /// before it shows. (Changes past the last chunk's middle are late-change already.)
     fn hidden_changes(&mut self, lw: &Lowering, (start, frames): (u32, u32), timed: &[(u32, Duration)], has_action: bool) {
         let Some(p) = &lw.profile else { return };
-        let mids = cine_ir::schedule::Grid::from_profile(p).chunk_middles(start, frames);
+        let grid = cine_ir::schedule::Grid::from_profile(p);
+        let mids = grid.chunk_middles(start, frames);
         let Some(&last) = mids.last() else { return };
+        let rels: Vec<u32> = timed.iter().map(|(rel, _)| *rel).collect();
+        let takers = grid.change_takers(start, frames, &rels);
         if let (true, Some((first, t))) = (has_action, timed.first()) {
             if !mids.iter().any(|&m| m < *first) {
                 self.diags.push(
@@ -234,8 +237,7 @@ impl Cx<'_> {
             }
         }
         for (i, (rel, t)) in timed.iter().enumerate() {
-            let next = timed.get(i + 1).map_or(frames, |(r, _)| *r);
-            if *rel <= last && !mids.iter().any(|&m| *rel <= m && m < next) {
+            if *rel <= last && takers[i].is_none() {
                 let (_, later) = &timed[i + 1];
                 self.diags.push(
                     Diagnostic::new(Rule::LateChange, 0, t.span, format!("`at {t}` is replaced by `at {later}` before any chunk takes it, so it never reaches the model"))
@@ -323,6 +325,7 @@ impl Cx<'_> {
             }
             let fps = lw.header.fps as f64;
             let frames_param = a.name.text == "frames";
+            let default = params.get(&a.name.text).copied().unwrap_or(0.0);
             let v = match &a.value {
                 Value::Number { value, span, text } if frames_param && value.fract() != 0.0 => {
                     self.diags.push(Diagnostic::new(Rule::BadValue, 0, *span, format!("`frames` is a whole number of frames, not {text}")).label("fractional frames").help("write whole frames like 8, or seconds like 0.5s"));
@@ -333,7 +336,7 @@ impl Cx<'_> {
                     self.diags.push(
                         Diagnostic::new(Rule::BadValue, 0, d.span, format!("`{}` is not a time; write a number", a.name.text))
                             .label("a duration")
-                            .help(format!("give `{}` a plain number (its default is {})", a.name.text, entry_default(&params, &a.name.text))),
+                            .help(format!("give `{}` a plain number (its default is {default})", a.name.text)),
                     );
                     continue;
                 }
@@ -356,7 +359,6 @@ impl Cx<'_> {
             };
             // A parameter whose default is zero or more is a magnitude (speed, degrees,
             // frames): a negative value would not reverse the move, so it is refused.
-            let default = params.get(&a.name.text).copied().unwrap_or(0.0);
             if !v.is_finite() || v < 0.0 && (frames_param || default >= 0.0) {
                 let help = if v.is_finite() { format!("use a number of zero or more (the default is {default})") } else { "use a number of zero or more".into() };
                 self.diags.push(Diagnostic::new(Rule::BadValue, 0, a.value.span(), format!("`{}` cannot be {v}", a.name.text)).label("out of range").help(help));
@@ -506,8 +508,7 @@ fn find_word(text: &str, within: Span, word: &str) -> Option<Span> {
     if lower.len() != hay.len() {
         return None; // case folding moved the bytes: positions would not match
     }
-    let part = |c: char| c.is_alphanumeric() || c == '_';
-    lower.match_indices(word).map(|(i, _)| i).find(|&i| !lower[..i].ends_with(part) && !lower[i + word.len()..].starts_with(part)).map(|i| Span::new(within.start + i, within.start + i + word.len()))
+    crate::diag::whole_word(&lower, within.start, word, |c: char| c.is_alphanumeric() || c == '_')
 }
 
 /// The line holding a span (without its newline).
@@ -515,9 +516,4 @@ fn line_of(text: &str, s: Span) -> Span {
     let start = text[..s.start].rfind('\n').map_or(0, |i| i + 1);
     let end = text[s.start..].find('\n').map_or(text.len(), |i| s.start + i);
     Span::new(start, end)
-}
-
-/// A parameter's default as written in its definition.
-fn entry_default(params: &BTreeMap<String, f64>, name: &str) -> f64 {
-    params.get(name).copied().unwrap_or(0.0)
 }

@@ -207,19 +207,6 @@ pub struct ModelProfile {
 }
 
 impl Film {
-    /// The film up to and including shot `last` (what generating that shot needs: causal
-    /// generation sees only earlier shots). Scenes keep their shots up to it.
-    pub fn until_shot(&self, last: usize) -> Film {
-        let mut f = self.clone();
-        f.shots.truncate(last + 1);
-        f.total_frames = f.shots.last().map_or(0, |s| s.start_frame + s.frames);
-        for scene in &mut f.scenes {
-            scene.shots.retain(|&i| i <= last);
-        }
-        f.scenes.retain(|s| !s.shots.is_empty());
-        f
-    }
-
     /// Shots by a selection: a label (`door`, or `2.1` for an unnamed one) or a 1-based
     /// number, or a range `A..B` of them (either end may be left open). Returns the first and
     /// last shot index.

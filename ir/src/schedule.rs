@@ -61,6 +61,19 @@ impl Grid {
         out
     }
 
+    /// For each of a shot's prompt changes (frames from the shot's start, ascending), the
+    /// shot's chunk that takes it: the first whose middle frame (which picks its prompt)
+    /// falls between the change and the next one; `None` for a change no chunk takes.
+    pub fn change_takers(&self, shot_start: u32, frames: u32, changes: &[u32]) -> Vec<Option<usize>> {
+        let mids = self.chunk_middles(shot_start, frames);
+        (0..changes.len())
+            .map(|k| {
+                let until = changes.get(k + 1).copied().unwrap_or(frames);
+                mids.iter().position(|&m| changes[k] <= m && m < until)
+            })
+            .collect()
+    }
+
     /// First stream frame of chunk `index`.
     pub fn chunk_start(&self, index: usize) -> u32 {
         if index == 0 {
@@ -215,19 +228,12 @@ pub fn plan(film: &Film, profile: &ModelProfile) -> Schedule {
 }
 
 impl Schedule {
-    /// The chunk where each of a shot's prompt changes reaches the model, in order: the
-    /// first chunk whose middle frame (which picks its prompt) falls between the change and
-    /// the next one; `None` for a change no chunk takes.
+    /// The chunk where each of a shot's prompt changes reaches the model, in order (see
+    /// [`Grid::change_takers`]).
     pub fn change_chunks(&self, shot: &crate::Shot) -> Vec<Option<&ChunkPlan>> {
         let chunks: Vec<&ChunkPlan> = self.chunks.iter().filter(|c| c.shot == shot.index).collect();
-        let mids = self.grid.chunk_middles(shot.start_frame, shot.frames);
-        (0..shot.events.len())
-            .map(|k| {
-                let from = shot.events[k].frame.saturating_sub(shot.start_frame);
-                let until = shot.events.get(k + 1).map_or(shot.frames, |e| e.frame.saturating_sub(shot.start_frame));
-                mids.iter().position(|&m| from <= m && m < until).and_then(|i| chunks.get(i).copied())
-            })
-            .collect()
+        let changes: Vec<u32> = shot.events.iter().map(|e| e.frame.saturating_sub(shot.start_frame)).collect();
+        self.grid.change_takers(shot.start_frame, shot.frames, &changes).into_iter().map(|i| i.and_then(|i| chunks.get(i).copied())).collect()
     }
 
     /// The plan of the shots that start before film frame `end`: the chunks those shots

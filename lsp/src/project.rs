@@ -34,6 +34,7 @@ impl Project<'_> {
     pub fn uses_elsewhere(&self, root: &Path, def_path: &Path, kind: &SymbolKind, name: &str, skip: &[PathBuf], taken: Option<&str>) -> Result<Vec<Uses>, PathBuf> {
         let mut found: HashMap<PathBuf, Vec<Span>> = HashMap::new();
         let mut texts: HashMap<PathBuf, String> = HashMap::new();
+        let overlay = Some(std::sync::Arc::new(self.open.clone()));
         for file in cine_files(root) {
             if skip.contains(&file) {
                 continue;
@@ -42,7 +43,7 @@ impl Project<'_> {
             if !text.contains(name) {
                 continue;
             }
-            let opts = Options { profile: self.profiles, root: Some(root.to_path_buf()), overlay: Some(std::sync::Arc::new(self.open.clone())) };
+            let opts = Options { profile: self.profiles, root: Some(root.to_path_buf()), overlay: overlay.clone() };
             let c = cine_compiler::compile_text(&file, &text, &opts, None);
             let path_of = |f: usize| if f == 0 { Some(file.clone()) } else { c.sources.get(f).and_then(|s| s.path.clone()) };
             let same = c.symbols.definition(kind, name).is_some_and(|d| path_of(d.file).as_deref() == Some(def_path));

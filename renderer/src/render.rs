@@ -260,9 +260,11 @@ pub fn render_film_with(
     let mo = Mp4Options { scale: video.scale, cues, burn: video.burn_subtitles };
     let mut mp4 = Mp4Writer::create_with(output, w, h, schedule.fps, &mo)?;
     // The storyboard shows the shots that are kept, as the MP4 does.
-    let mut shown = schedule.clone();
-    shown.shots.retain(|p| p.start_frame + p.frames > range.start && p.start_frame < range.end);
-    let mut board = storyboard.map(|_| Storyboard::new(&shown).with_lines(film));
+    let mut board = storyboard.map(|_| {
+        let mut shown = schedule.clone();
+        shown.shots.retain(|p| p.start_frame + p.frames > range.start && p.start_frame < range.end);
+        Storyboard::new(&shown).with_lines(film)
+    });
     let mut kept = Kept { sink: &mut mp4, range };
     let stats = {
         let mut sinks: Vec<&mut dyn FrameSink> = vec![&mut kept];

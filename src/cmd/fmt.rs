@@ -19,9 +19,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
-    let dashes = args.files.iter().filter(|f| f.as_os_str() == "-").count();
-    if dashes > 1 {
-        eprintln!("error: `-` is given {dashes} times; stdin can be read once");
+    if let Err(e) = super::stdin_once(&args.files) {
+        eprintln!("error: {e}");
         return 2;
     }
     let mut files = Vec::new();

@@ -41,11 +41,13 @@ pub fn run(args: Args) -> i32 {
         return super::explain::run(rule);
     }
     let format: Format = args.format.parse().unwrap_or(Format::Human);
-    let dashes = args.files.iter().filter(|f| f.as_os_str() == "-").count();
-    if dashes > 1 {
-        eprintln!("error: `-` is given {dashes} times; stdin can be read once");
-        return 2;
-    }
+    let dashes = match super::stdin_once(&args.files) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     if let (Some(n), 0) = (&args.stdin_name, dashes) {
         eprintln!("error: --stdin-name {} names the text read from stdin, but no `-` is given; add `-`", n.display());
         return 2;

@@ -82,6 +82,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet
     Ok(())
 }
 
+/// How many of `files` are `-` (stdin), or the error when it is more than one.
+pub fn stdin_once(files: &[PathBuf]) -> Result<usize, String> {
+    match files.iter().filter(|f| f.as_os_str() == "-").count() {
+        n @ 0..=1 => Ok(n),
+        n => Err(format!("`-` is given {n} times; stdin can be read once")),
+    }
+}
+
 /// `--root`: a folder that exists (a mistyped root would otherwise turn every `use` into
 /// an error of its own).
 pub fn parse_root(s: &str) -> Result<PathBuf, String> {

@@ -279,8 +279,8 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     let interrupt = cine_renderer::interrupt::flag();
     let cues = subtitles::cues(&film, keep.clone().unwrap_or(0..u32::MAX));
     let scale = args.video.scale;
-    let missing = subtitles::undrawable(&cues);
-    if args.video.burn_subtitles && !missing.is_empty() {
+    let missing = if args.video.burn_subtitles { subtitles::undrawable(&cues) } else { String::new() };
+    if !missing.is_empty() {
         eprintln!("note: the burned-in font draws Latin letters only: {missing} will show as ?; the MP4's subtitle track and --subtitles keep every character");
     }
     if args.video.burn_subtitles && !cues.is_empty() && film.height * scale < 256 {

@@ -76,10 +76,10 @@ fn unbracket(s: &str) -> String {
     out
 }
 
-/// Reads raw text or JSON.
 /// The longest film a HoloCine prompt may ask for.
 const MAX_FRAMES: u64 = 1_000_000;
 
+/// Reads raw text or JSON.
 pub fn read(input: &str) -> Result<Prompt, String> {
     let t = input.trim_start();
     if !t.starts_with('{') {
