@@ -97,7 +97,7 @@ fn complete_bash(script: &Path, words: &[&str]) -> Vec<String> {
         quoted.join(" "),
         words[cword]
     );
-    let out = Command::new("bash").arg("-c").arg(&cmd).output().unwrap();
+    let out = Command::new("bash").arg("-c").arg(&cmd).current_dir(script.parent().unwrap()).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     text(&out.stdout).lines().map(str::to_string).collect()
 }
@@ -113,6 +113,9 @@ fn bash_completion_knows_commands_options_and_values() {
     assert_eq!(complete_bash(&script, &["cine", "render", "--sho"]), ["--shots"]);
     assert_eq!(complete_bash(&script, &["cine", "render", "--generator", ""]), ["model", "procedural"]);
     assert_eq!(complete_bash(&script, &["cine", "lint", "--format", "s"]), ["sarif"]);
+    // Rule names, not the files of the folder.
+    std::fs::write(tmp.path().join("fast.txt"), "").unwrap();
+    assert_eq!(complete_bash(&script, &["cine", "lint", "--explain", "fast"]), ["fast-line"]);
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let out = cine_in(tmp.path(), &["completions", shell]);
         assert_eq!(out.status.code(), Some(0), "{shell}");

@@ -32,8 +32,25 @@ pub struct Args {
     pub fix: bool,
     /// Explain a rule (`--explain fast-line`): what it checks, its level, an example and its
     /// fix. `--explain` alone lists every rule.
-    #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "", value_parser = RuleName, hide_possible_values = true)]
     pub explain: Option<String>,
+}
+
+/// A rule name for `--explain`: any text is taken (an unknown one gets a "did you mean" from
+/// `explain::run`), and the rules are offered to shell completion instead of file names.
+#[derive(Clone)]
+struct RuleName;
+
+impl clap::builder::TypedValueParser for RuleName {
+    type Value = String;
+
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &std::ffi::OsStr) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(cine_compiler::Rule::ALL.iter().map(|r| clap::builder::PossibleValue::new(r.name()))))
+    }
 }
 
 pub fn run(args: Args) -> i32 {
