@@ -73,7 +73,7 @@ impl Cx<'_> {
             if rel >= frames as f64 {
                 let t = at.as_ref().expect("only an `at` can start past the end");
                 self.diags.push(
-                    Diagnostic::new(Rule::LineOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
+                    Diagnostic::new(Rule::LineOutsideShot, 0, t.span, crate::shot::past_end(t, rel, frames, fps))
                         .label("after the shot ends")
                         .also(p.span, "this line is never shown")
                         .help(format!("times in `at` count from the start of the shot; use a time below {}s, or move the line to the next shot", secs(frames, fps))),

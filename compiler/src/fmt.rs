@@ -82,6 +82,15 @@ mod tests {
     }
 
     #[test]
+    fn numbers_too_long_for_an_f64_keep_their_digits() {
+        let src = "const big = 123456789012345678901234567890\nscene x {\n  shot a {\n    duration 99999999999999999999.50s\n    camera pan_left(speed: 00012345678901234567.0)\n    at 007.50s: \"x\"\n  }\n}\n";
+        assert_eq!(
+            format(src).unwrap(),
+            "const big = 123456789012345678901234567890\nscene x {\n  shot a {\n    duration 99999999999999999999.50s\n    camera pan_left(speed: 00012345678901234567.0)\n    at 7.5s: \"x\"\n  }\n}\n"
+        );
+    }
+
+    #[test]
     fn refuses_broken_input() {
         assert!(format("scene {\n").is_err());
     }

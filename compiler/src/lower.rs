@@ -236,6 +236,7 @@ impl Cx<'_> {
                 Stmt::Title(t) => h.title = t.value,
                 Stmt::Fps { value, span } => match value {
                     1..=240 => h.fps = value as u32,
+                    u64::MAX => self.diags.push(bad(span, "this frame rate is out of range".into(), "use a frame rate from 1 to 240 (cine-tiny and Wan run at 16)")),
                     _ => self.diags.push(bad(span, format!("frame rate {value} is out of range"), "use a frame rate from 1 to 240 (cine-tiny and Wan run at 16)")),
                 },
                 Stmt::Resolution { width, height, span } => {
@@ -244,7 +245,8 @@ impl Cx<'_> {
                         (h.width, h.height) = (width as u32, height as u32);
                         h.resolution_span = Some(span);
                     } else {
-                        self.diags.push(bad(span, format!("resolution {width}x{height} is not supported"), "width and height must be multiples of 16 from 16 to 4096, e.g. 64x64 or 832x480"));
+                        let what = if width.max(height) == u64::MAX { "this resolution".to_string() } else { format!("resolution {width}x{height}") };
+                        self.diags.push(bad(span, format!("{what} is not supported"), "width and height must be multiples of 16 from 16 to 4096, e.g. 64x64 or 832x480"));
                     }
                 }
                 Stmt::Seed { value, .. } => h.seed = value,

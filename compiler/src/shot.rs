@@ -196,7 +196,7 @@ impl Cx<'_> {
         let rel = t.frames(fps);
         if rel >= frames as f64 {
             self.diags.push(
-                Diagnostic::new(Rule::EventOutsideShot, 0, t.span, format!("`at {t}` is frame {rel} of the shot, but the shot has only {frames} frames ({}s)", secs(frames, fps)))
+                Diagnostic::new(Rule::EventOutsideShot, 0, t.span, crate::shot::past_end(t, rel, frames, fps))
                     .label("after the shot ends")
                     .also(what, never)
                     .help(format!("times in `at` count from the start of the shot; use a time below {}s", secs(frames, fps))),
@@ -262,7 +262,11 @@ impl Cx<'_> {
         }
         if exact.round() < 1.0 || exact > MAX_SHOT_FRAMES {
             self.diags.push(
-                Diagnostic::new(Rule::BadValue, 0, d.span, format!("a shot of {d} is {exact} frames; shots last from 1 to {MAX_SHOT_FRAMES} frames"))
+                Diagnostic::new(Rule::BadValue, 0, d.span, if exact > MAX_SHOT_FRAMES {
+                    format!("a shot of {d} is more than {MAX_SHOT_FRAMES} frames, the longest a shot can be")
+                } else {
+                    format!("a shot of {d} is {exact} frames; shots last from 1 to {MAX_SHOT_FRAMES} frames")
+                })
                     .label("out of range")
                     .help(if exact > MAX_SHOT_FRAMES {
                         format!("split it into shots of at most {}s", secs(MAX_SHOT_FRAMES as u32, lw.header.fps))
@@ -361,7 +365,7 @@ impl Cx<'_> {
             // frames): a negative value would not reverse the move, so it is refused.
             if !v.is_finite() || v < 0.0 && (frames_param || default >= 0.0) {
                 let help = if v.is_finite() { format!("use a number of zero or more (the default is {default})") } else { "use a number of zero or more".into() };
-                self.diags.push(Diagnostic::new(Rule::BadValue, 0, a.value.span(), format!("`{}` cannot be {v}", a.name.text)).label("out of range").help(help));
+                self.diags.push(Diagnostic::new(Rule::BadValue, 0, a.value.span(), format!("`{}` cannot be {}", a.name.text, a.value)).label("out of range").help(help));
                 continue;
             }
             params.insert(a.name.text.clone(), v);
@@ -516,4 +520,11 @@ fn line_of(text: &str, s: Span) -> Span {
     let start = text[..s.start].rfind('\n').map_or(0, |i| i + 1);
     let end = text[s.start..].find('\n').map_or(text.len(), |i| s.start + i);
     Span::new(start, end)
+}
+
+/// "`at 9s` is frame 144 of the shot, but the shot has only 40 frames (2.5s)"; a time too far
+/// out for its frame to be an exact number is just after the end.
+pub(crate) fn past_end(t: &Duration, rel: f64, frames: u32, fps: u32) -> String {
+    let at = if rel < 1e12 { format!("is frame {rel} of the shot") } else { "is far past the end of the shot".to_string() };
+    format!("`at {t}` {at}, but the shot has only {frames} frames ({}s)", secs(frames, fps))
 }

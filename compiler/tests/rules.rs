@@ -78,6 +78,20 @@ fn shot_duration_out_of_range_says_which_way_to_go() {
 }
 
 #[test]
+fn numbers_too_large_for_their_type_are_quoted_as_written() {
+    let messages = |src: &str| -> Vec<String> { common::check(src, &Config::default()).diagnostics.iter().map(|d| d.message.clone()).collect() };
+    let long = "123456789012345678901234567890";
+    let m = messages(&with(&format!("    duration {long}s\n    camera pan_left(degrees: -{long})\n    at {long}s: \"x\"\n")));
+    assert!(m.contains(&format!("a shot of {long}s is more than 1000000 frames, the longest a shot can be")), "{m:?}");
+    assert!(m.contains(&format!("`degrees` cannot be -{long}")), "{m:?}");
+    let m = messages(&with(&format!("    duration 2s\n    at {long}s: \"x\"\n")));
+    assert!(m.iter().any(|m| m.starts_with(&format!("`at {long}s` is far past the end of the shot, but the shot has only 32 frames"))), "{m:?}");
+    // Header numbers past u64 get the range check's message, not a wrong number.
+    let m = messages(&format!("fps {long}\nresolution {long}x64\n{BASE}"));
+    assert!(m.contains(&"this frame rate is out of range".to_string()) && m.contains(&"this resolution is not supported".to_string()), "{m:?}");
+}
+
+#[test]
 fn a_shot_without_a_valid_duration_gets_one_error_not_a_cascade() {
     // Times inside it cannot be judged against the stand-in length the compiler gives it.
     // Past the stand-in's end, near it (late-change) and cut short by it (past the cut, fast).

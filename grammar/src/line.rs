@@ -89,6 +89,7 @@ fn unescape(s: &str) -> String {
     out
 }
 
+/// A seed: any u64.
 fn int(p: Pair<Rule>, base: usize, what: &str) -> Result<(u64, Span), SyntaxError> {
     let sp = span(&p, base);
     match p.as_str().parse::<u64>() {
@@ -96,9 +97,15 @@ fn int(p: Pair<Rule>, base: usize, what: &str) -> Result<(u64, Span), SyntaxErro
         Err(_) => Err(SyntaxError {
             span: sp,
             message: format!("this {what} is too large"),
-            help: Some(format!("write a whole number below {}", u64::MAX)),
+            help: Some(format!("write a whole number from 0 to {}", u64::MAX)),
         }),
     }
+}
+
+/// A frame rate or size: one too large for a u64 is `u64::MAX`, which the compiler's range
+/// check (the one place that knows the range) reports.
+fn saturating_int(p: Pair<Rule>) -> u64 {
+    p.as_str().parse().unwrap_or(u64::MAX)
 }
 
 fn duration(p: Pair<Rule>, base: usize) -> Duration {
@@ -164,10 +171,10 @@ fn stmt(p: Pair<Rule>, base: usize) -> Result<Stmt, SyntaxError> {
     let mut next = || it.next().expect("grammar guarantees this child");
     Ok(match rule {
         Rule::title_stmt => Stmt::Title(text(next(), base)),
-        Rule::fps_stmt => Stmt::Fps { value: int(next(), base, "frame rate")?.0, span: sp },
+        Rule::fps_stmt => Stmt::Fps { value: saturating_int(next()), span: sp },
         Rule::resolution_stmt => {
-            let (width, _) = int(next(), base, "width")?;
-            let (height, _) = int(next(), base, "height")?;
+            let width = saturating_int(next());
+            let height = saturating_int(next());
             Stmt::Resolution { width, height, span: sp }
         }
         Rule::seed_stmt => Stmt::Seed { value: int(next(), base, "seed")?.0, span: sp },

@@ -26,20 +26,35 @@ pub fn number(v: f64) -> String {
     format!("{v}")
 }
 
+/// A number as written, in its shortest form unless that would change its digits: a
+/// literal with more significant digits than an f64 holds keeps its text.
+pub fn literal(v: f64, text: &str) -> String {
+    let digits = text.trim_start_matches('-').replace('.', "");
+    let mut sig = digits.trim_start_matches('0');
+    if text.contains('.') {
+        sig = sig.trim_end_matches('0');
+    }
+    if sig.len() > 15 {
+        text.to_string()
+    } else {
+        number(v)
+    }
+}
+
 impl Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let unit = match self.unit {
             Unit::Seconds => "s",
             Unit::Frames => "f",
         };
-        write!(f, "{}{unit}", number(self.value))
+        write!(f, "{}{unit}", literal(self.value, &self.text))
     }
 }
 
 impl Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Number { value, .. } => f.write_str(&number(*value)),
+            Value::Number { value, text, .. } => f.write_str(&literal(*value, text)),
             Value::Duration(d) => d.fmt(f),
             Value::Name(n) => f.write_str(&n.text),
             Value::Text(t) => f.write_str(&quote(&t.value)),
@@ -101,7 +116,7 @@ impl Display for Stmt {
             Stmt::Set { name, description, open } => {
                 write!(f, "set {} {}{}", name.text, quote(&description.value), brace(*open))
             }
-            Stmt::Const { name, value, .. } => write!(f, "const {} = {}", name.text, number(*value)),
+            Stmt::Const { name, value, text } => write!(f, "const {} = {}", name.text, literal(*value, text)),
             Stmt::Define { kind, name, phrase, open } => {
                 write!(f, "define {} {} {}{}", kind.text, name.text, quote(&phrase.value), brace(*open))
             }
