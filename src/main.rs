@@ -15,6 +15,18 @@ macro_rules! outln {
     ($($t:tt)*) => { out!("{}\n", format_args!($($t)*)) };
 }
 
+/// `eprint!` for progress, messages and diagnostics: a stderr that has gone away (`cine batch
+/// 2>&1 | tee log` with tee killed) is ignored, so the work and its outputs go on.
+macro_rules! eout {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = write!(std::io::stderr(), $($t)*); }};
+}
+
+/// `eprintln!` likewise.
+macro_rules! eoutln {
+    () => { eout!("\n") };
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stderr(), $($t)*); }};
+}
+
 mod cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};

@@ -207,3 +207,23 @@ fn a_report_cannot_take_an_mp4_or_the_other_reports_file() {
         assert!(!dir.path().join("films/a.mp4").exists(), "nothing rendered");
     }
 }
+
+#[test]
+fn a_stderr_that_went_away_loses_no_output() {
+    // `cine batch ... 2>&1 | tee log` with tee gone: every message fails to write.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), script(1).replace("subjects mara\n", "subjects mara\n    say mara: \"Hello.\"\n")).unwrap();
+    let run = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(dir.path()).stderr(writer).status().unwrap()
+    };
+    let status = run(&["batch", "a.cine", "--generator", "procedural", "--no-cache", "--out-dir", "out", "--subtitles", "srt", "--report", "r.json", "--junit", "j.xml"]);
+    assert_eq!(status.code(), Some(0));
+    for f in ["out/a.mp4", "out/a.srt", "r.json", "j.xml"] {
+        assert!(dir.path().join(f).is_file(), "{f} not written");
+    }
+    let status = run(&["render", "a.cine", "-o", "b.mp4", "--generator", "procedural", "--no-cache", "--subtitles", "b.srt"]);
+    assert_eq!(status.code(), Some(0));
+    assert!(dir.path().join("b.srt").is_file());
+}

@@ -23,6 +23,11 @@
 //! assert!(String::from_utf8(out).unwrap().contains("\"hoverProvider\":true"));
 //! ```
 
+/// `eprintln!` that ignores a stderr that has gone away, so the work goes on.
+macro_rules! eoutln {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stderr(), $($t)*); }};
+}
+
 mod analysis;
 mod complete;
 mod diagnostics;
@@ -70,7 +75,7 @@ pub fn serve<R: BufRead + Send + 'static>(input: R, output: impl Write, profiles
         match next? {
             rpc::Incoming::End => return Ok(1),
             rpc::Incoming::Bad(why) => {
-                eprintln!("cine lsp: skipped {why}");
+                eoutln!("cine lsp: skipped {why}");
                 server.send(serde_json::json!({ "jsonrpc": "2.0", "id": null, "error": { "code": server::PARSE_ERROR, "message": why } }))?;
             }
             rpc::Incoming::Message(msg) => {

@@ -221,7 +221,7 @@ impl<W: Write> Server<W> {
         let doc = match catch_unwind(AssertUnwindSafe(|| Doc::new(uri.clone(), text, version, profiles, open))) {
             Ok(doc) => doc,
             Err(_) => {
-                eprintln!("cine lsp: the compiler failed on {uri}; its diagnostics are not updated");
+                eoutln!("cine lsp: the compiler failed on {uri}; its diagnostics are not updated");
                 return Ok(());
             }
         };

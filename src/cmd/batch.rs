@@ -53,18 +53,18 @@ pub fn run(args: Args) -> i32 {
     let all = match find_all(&args.scripts) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             return 2;
         }
     };
     let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
     let scripts = shard.select(&all);
     if args.out_dir.exists() && !args.out_dir.is_dir() {
-        eprintln!("error: --out-dir {} is a file, not a directory; give a folder for the MP4s", args.out_dir.display());
+        eoutln!("error: --out-dir {} is a file, not a directory; give a folder for the MP4s", args.out_dir.display());
         return 2;
     }
     if let Err(e) = std::fs::create_dir_all(&args.out_dir) {
-        eprintln!("error: cannot create {}: {e}", args.out_dir.display());
+        eoutln!("error: cannot create {}: {e}", args.out_dir.display());
         return 2;
     }
     // The reports are written at the end: their places are checked before the renders.
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> i32 {
     for (flag, p, example, ext, what) in [("--report", &args.report, "report.json", "json", "JSON"), ("--junit", &args.junit, "junit.xml", "xml", "JUnit XML")] {
         let checked = p.as_deref().map(|p| cine_renderer::files::check_output(p, example).and_then(|_| cine_renderer::files::check_extension(p, ext, what)));
         if let Some(Err(e)) = checked {
-            eprintln!("error: {flag}: {e}");
+            eoutln!("error: {flag}: {e}");
             return 2;
         }
     }
@@ -82,7 +82,7 @@ pub fn run(args: Args) -> i32 {
     let jobs = match jobs {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             return 2;
         }
     };
@@ -97,7 +97,7 @@ pub fn run(args: Args) -> i32 {
     };
     for j in &report.jobs {
         match &j.error {
-            None => eprintln!(
+            None => eoutln!(
                 "ok   {} -> {} ({} frames, {}/{} chunks generated, {:.2} s)",
                 j.script,
                 j.output.as_deref().unwrap_or("?"),
@@ -106,28 +106,28 @@ pub fn run(args: Args) -> i32 {
                 j.chunks,
                 j.seconds
             ),
-            Some(e) => eprintln!("FAIL {}\n{}", j.script, indent(e)),
+            Some(e) => eoutln!("FAIL {}\n{}", j.script, indent(e)),
         }
     }
-    eprintln!(
+    eoutln!(
         "batch shard {}: {} script(s), {} passed, {} failed, {:.2} s",
         report.shard, report.total, report.passed, report.failed, report.seconds
     );
     let mut code = if failed > 0 { 1 } else { 0 };
     if cine_renderer::interrupt::requested() {
-        eprintln!("interrupted: unfinished renders were stopped and left no file");
+        eoutln!("interrupted: unfinished renders were stopped and left no file");
         code = 130;
     }
     if let Some(p) = &args.report {
         let json = serde_json::to_string_pretty(&report).expect("report serialises");
         if let Err(e) = super::write_output(p, &(json + "\n")) {
-            eprintln!("error: cannot write {}: {e}", p.display());
+            eoutln!("error: cannot write {}: {e}", p.display());
             code = 2;
         }
     }
     if let Some(p) = &args.junit {
         if let Err(e) = super::write_output(p, &report.junit()) {
-            eprintln!("error: cannot write {}: {e}", p.display());
+            eoutln!("error: cannot write {}: {e}", p.display());
             code = 2;
         }
     }
@@ -167,7 +167,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
         Ok(s)
     });
     if let Ok(Some(e)) = result.as_ref().map(|s| &s.cache_error) {
-        eprintln!("warning: {}: the render cache cannot be written ({e}); rendered without it", script.display());
+        eoutln!("warning: {}: the render cache cannot be written ({e}); rendered without it", script.display());
     }
     match result {
         Ok(s) => JobReport {

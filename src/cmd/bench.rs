@@ -108,7 +108,7 @@ impl Args {
 pub fn run(args: Args) -> i32 {
     let chunk_options = [("--model", args.model.is_some()), ("--chunks", args.chunks.is_some()), ("--random-weights", args.random_weights), ("--incremental", args.incremental)];
     if let (Some(_), Some((flag, _))) = (&args.config, chunk_options.iter().find(|(_, given)| *given)) {
-        eprintln!("error: the argument '{flag}' cannot be used with '--config': it is an option of the chunk benchmark\n\nFor more information, try '--help'.");
+        eoutln!("error: the argument '{flag}' cannot be used with '--config': it is an option of the chunk benchmark\n\nFor more information, try '--help'.");
         return 2;
     }
     if args.check_kernels {
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> i32 {
             Ok(true) => 0,
             Ok(false) => 1,
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eoutln!("error: {e:#}");
                 2
             }
         };
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> i32 {
     match bench(&args) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             2
         }
     }

@@ -29,7 +29,7 @@ pub enum Action {
 pub fn run(args: Args) -> i32 {
     let dir = args.cache_dir.unwrap_or_else(cache::default_dir);
     if dir.is_file() {
-        eprintln!("error: the render cache {} is a file, not a folder", dir.display());
+        eoutln!("error: the render cache {} is a file, not a folder", dir.display());
         return 2;
     }
     let c = RenderCache::new(dir.clone(), u64::MAX);
@@ -41,7 +41,7 @@ pub fn run(args: Args) -> i32 {
         }
         Action::Clean { max_mb } => {
             if !cache::is_cache_dir(&dir) {
-                eprintln!("error: {} holds files that are not cache entries; not touching it", dir.display());
+                eoutln!("error: {} holds files that are not cache entries; not touching it", dir.display());
                 return 2;
             }
             let before = c.usage();
@@ -56,7 +56,7 @@ pub fn run(args: Args) -> i32 {
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    eoutln!("error: {e:#}");
                     2
                 }
             }

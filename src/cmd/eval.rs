@@ -94,7 +94,7 @@ fn run_for(source: &mut dyn VideoSource, stories: &[Story], minutes: f64) -> any
     let mut secs = 0.0;
     for story in stories {
         if !done.is_empty() && t0.elapsed().as_secs_f64() > minutes * 60.0 {
-            eprintln!("--max-minutes {minutes}: stopping after {} of {} stories", done.len(), stories.len());
+            eoutln!("--max-minutes {minutes}: stopping after {} of {} stories", done.len(), stories.len());
             break;
         }
         let (film, _) = film_or_reference(story);
@@ -113,7 +113,7 @@ pub fn run(args: Args) -> i32 {
     match eval(&args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             2
         }
     }
@@ -132,7 +132,7 @@ fn smoke_suite() -> Vec<Story> {
 }
 
 fn usage(msg: String) -> anyhow::Result<i32> {
-    eprintln!("error: {msg}");
+    eoutln!("error: {msg}");
     Ok(2)
 }
 
@@ -177,7 +177,7 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
                 return usage(format!("unknown model `{m}`; use ground-truth or cine-tiny"));
             }
             if args.memory == "full" && budget.is_some() {
-                eprintln!("note: --memory full keeps every past chunk; --budget is ignored");
+                eoutln!("note: --memory full keeps every past chunk; --budget is ignored");
             }
             let settings = ModelSettings {
                 model: m.into(),

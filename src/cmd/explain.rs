@@ -15,7 +15,7 @@ pub fn run(name: &str) -> i32 {
         let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
         let hint = cine_grammar::suggest(name.strip_prefix("cine::").unwrap_or(name), &names)
             .map_or("`cine lint --explain` lists them".to_string(), |s| format!("did you mean `{s}`?"));
-        eprintln!("error: there is no rule named `{name}`; {hint}");
+        eoutln!("error: there is no rule named `{name}`; {hint}");
         return 2;
     };
     let kind = if rule.is_lint() { format!("lint, {} by default", rule.default_level().name()) } else { "always an error".into() };

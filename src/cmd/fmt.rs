@@ -20,7 +20,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> i32 {
     if let Err(e) = super::stdin_once(&args.files) {
-        eprintln!("error: {e}");
+        eoutln!("error: {e}");
         return 2;
     }
     let mut files = Vec::new();
@@ -30,7 +30,7 @@ pub fn run(args: Args) -> i32 {
             continue;
         }
         if let Err(e) = super::screenplays(f, &mut files) {
-            eprintln!("error: {e}");
+            eoutln!("error: {e}");
             return 2;
         }
     }
@@ -51,13 +51,13 @@ pub fn run(args: Args) -> i32 {
             Ok(Ok(t)) => t,
             Ok(Err(failed)) => {
                 // Like `cine lint`: a file in another encoding (or too large) is an error in it.
-                eprint!("{}", render(Format::Human, &failed.diagnostics, &failed.sources));
-                eprintln!("error: {name} cannot be formatted");
+                eout!("{}", render(Format::Human, &failed.diagnostics, &failed.sources));
+                eoutln!("error: {name} cannot be formatted");
                 code = code.max(1);
                 continue;
             }
             Err(e) => {
-                eprintln!("error: cannot read {name}: {e}");
+                eoutln!("error: cannot read {name}: {e}");
                 code = 2;
                 continue;
             }
@@ -74,8 +74,8 @@ pub fn run(args: Args) -> i32 {
                         d
                     })
                     .collect();
-                eprint!("{}", render(Format::Human, &diags, &sources));
-                eprintln!("error: {} does not parse; not formatted", f.display());
+                eout!("{}", render(Format::Human, &diags, &sources));
+                eoutln!("error: {} does not parse; not formatted", f.display());
                 code = code.max(1);
                 continue;
             }
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> i32 {
                 outln!("{name}");
                 code = code.max(1);
             } else if let Err(e) = super::rewrite(f, &formatted) {
-                eprintln!("error: cannot write {}: {e}", f.display());
+                eoutln!("error: cannot write {}: {e}", f.display());
                 code = 2;
             }
         }

@@ -44,18 +44,18 @@ pub struct Args {
 pub fn run(args: Args) -> i32 {
     // Not even with --force: the source would be lost.
     if let Some(p) = args.out.as_ref().filter(|p| same_file(p, &args.input)) {
-        eprintln!("error: --out {} is the file being imported; choose another --out", p.display());
+        eoutln!("error: --out {} is the file being imported; choose another --out", p.display());
         return 2;
     }
     // An imported screenplay is a source the writer goes on editing: never replace one silently.
     if let Some(p) = args.out.as_ref().filter(|p| !args.force && p.exists()) {
-        eprintln!("error: {} already exists; pass --force to replace it, or choose another --out", p.display());
+        eoutln!("error: {} already exists; pass --force to replace it, or choose another --out", p.display());
         return 2;
     }
     let input = match std::fs::read_to_string(&args.input) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.input.display());
+            eoutln!("error: cannot read {}: {e}", args.input.display());
             return 2;
         }
     };
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> i32 {
     let text = match result {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot import {}: {e}", args.input.display());
+            eoutln!("error: cannot import {}: {e}", args.input.display());
             return 1;
         }
     };
@@ -85,12 +85,12 @@ pub fn run(args: Args) -> i32 {
     let name = args.out.as_ref().map_or_else(|| "<imported>".to_string(), |p| p.display().to_string());
     let out = cine_compiler::compile(&name, &text, None, &opts, &Default::default());
     if !out.diagnostics.is_empty() {
-        eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
+        eout!("{}", render(Format::Human, &out.diagnostics, &out.sources));
     }
     match &args.out {
         Some(p) => {
             if let Err(e) = super::write_output(p, &text) {
-                eprintln!("error: cannot write {}: {e}", p.display());
+                eoutln!("error: cannot write {}: {e}", p.display());
                 return 2;
             }
         }

@@ -61,26 +61,26 @@ pub fn run(args: Args) -> i32 {
     let dashes = match super::stdin_once(&args.files) {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("error: {e}");
+            eoutln!("error: {e}");
             return 2;
         }
     };
     if let (Some(n), 0) = (&args.stdin_name, dashes) {
-        eprintln!("error: --stdin-name {} names the text read from stdin, but no `-` is given; add `-`", n.display());
+        eoutln!("error: --stdin-name {} names the text read from stdin, but no `-` is given; add `-`", n.display());
         return 2;
     }
     let mut files = Vec::new();
     for f in &args.files {
         if f.as_os_str() == "-" {
             if args.fix {
-                eprintln!("error: --fix rewrites files; it cannot fix stdin");
+                eoutln!("error: --fix rewrites files; it cannot fix stdin");
                 return 2;
             }
             files.push(f.clone());
             continue;
         }
         if let Err(e) = super::screenplays(f, &mut files) {
-            eprintln!("error: {e}");
+            eoutln!("error: {e}");
             return 2;
         }
     }
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> i32 {
         let mut out = if stdin {
             let mut bytes = Vec::new();
             if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
-                eprintln!("error: cannot read stdin: {e}");
+                eoutln!("error: cannot read stdin: {e}");
                 return 2;
             }
             // Text in another encoding is an error in it, as for a file.
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> i32 {
                 Ok(true) => out = cine_compiler::compile_file(f, &opts, None),
                 Ok(false) => break,
                 Err(e) => {
-                    eprintln!("error: cannot write {}: {e}", f.display());
+                    eoutln!("error: cannot write {}: {e}", f.display());
                     return 2;
                 }
             }
@@ -131,9 +131,9 @@ pub fn run(args: Args) -> i32 {
     let warnings = diags.len() - errors;
     let text = render(format, &diags, &sources);
     if format == Format::Human {
-        eprint!("{text}");
+        eout!("{text}");
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-        eprintln!("{}: {}, {}", plural(files.len(), "file"), plural(errors, "error"), plural(warnings, "warning"));
+        eoutln!("{}: {}, {}", plural(files.len(), "file"), plural(errors, "error"), plural(warnings, "warning"));
     } else {
         out!("{text}");
     }
@@ -161,8 +161,8 @@ fn fix(path: &std::path::Path, out: &cine_compiler::Compiled) -> std::io::Result
         let (line, col) = src.line_col(f.span.start);
         let old = &src.text[f.span.start..f.span.end];
         match f.replacement.as_str() {
-            "" => eprintln!("fixed {}:{line}:{col}: removed `{old}`", path.display()),
-            new => eprintln!("fixed {}:{line}:{col}: `{old}` -> `{new}`", path.display()),
+            "" => eoutln!("fixed {}:{line}:{col}: removed `{old}`", path.display()),
+            new => eoutln!("fixed {}:{line}:{col}: `{old}` -> `{new}`", path.display()),
         }
     }
     Ok(true)

@@ -97,11 +97,11 @@ pub fn run(args: Args) -> i32 {
     match session(&args) {
         Ok(()) => 0,
         Err(e) if e.is::<Exit>() => {
-            eprintln!("{e}");
+            eoutln!("{e}");
             e.downcast_ref::<Exit>().map_or(2, |x| x.0)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             2
         }
     }
@@ -128,7 +128,7 @@ impl Saver {
         (self.shots, self.at) = (shots, Instant::now());
         if let Err(e) = write_recording(&self.path, &live.recording()) {
             if !std::mem::replace(&mut self.warned, true) {
-                eprintln!("warning: {e:#}; trying again at the end");
+                eoutln!("warning: {e:#}; trying again at the end");
             }
         }
     }
@@ -181,7 +181,7 @@ fn go_on_from(
         }
         Err(e) => return Err(e),
     };
-    eprintln!(
+    eoutln!(
         "played {} ({} frames, {} shots; {} of {} chunks generated): now take directions",
         path.display(),
         stats.frames,
@@ -254,10 +254,10 @@ fn session(args: &Args) -> anyhow::Result<()> {
         // Taken from the first moment (also while a `--from` film plays), queued in order.
         let page = tx.clone();
         p.on_direction(Box::new(move |l| {
-            eprintln!("from the preview: {l}");
+            eoutln!("from the preview: {l}");
             let _ = page.send(Some(l));
         }));
-        eprintln!("preview: http://127.0.0.1:{}/", p.port());
+        eoutln!("preview: http://127.0.0.1:{}/", p.port());
         Some(p)
     };
     let mut live = match &args.from {
@@ -293,7 +293,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         if read_any || !page_directs {
             let _ = tx.send(None);
         } else {
-            eprintln!("stdin is empty: directions come from the preview page (`stop` there, or Ctrl-C, ends the session)");
+            eoutln!("stdin is empty: directions come from the preview page (`stop` there, or Ctrl-C, ends the session)");
             // Keep the channel open for the page: its sender is a clone of this one.
             drop(tx);
         }
@@ -333,11 +333,11 @@ fn session(args: &Args) -> anyhow::Result<()> {
             };
             match parse(&line).and_then(|d| d.map(|d| live.apply(d)).transpose()) {
                 Ok(_) => {}
-                Err(e) => eprintln!("direction ignored: {e:#}"),
+                Err(e) => eoutln!("direction ignored: {e:#}"),
             }
         }
         if interrupt::requested() {
-            eprintln!("interrupted: finishing the session");
+            eoutln!("interrupted: finishing the session");
             break;
         }
         if live.stopped || (eof && live.hold == 0) || (eof && !live.ready()) {
@@ -361,7 +361,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         paced += n;
         if first_frame.is_none() {
             first_frame = Some(ready.elapsed().as_secs_f64());
-            eprintln!("first frames after {:.3} s", first_frame.unwrap_or(0.0));
+            eoutln!("first frames after {:.3} s", first_frame.unwrap_or(0.0));
         }
         if args.max_frames.is_some_and(|m| frames >= m) {
             break;
@@ -375,7 +375,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     }
     for (speaker, text) in live.finish() {
         let who = if speaker.is_empty() { String::new() } else { format!("{speaker}: ") };
-        eprintln!("note: the line \"{who}{text}\" was never shown: the session ended first");
+        eoutln!("note: the line \"{who}{text}\" was never shown: the session ended first");
     }
     let played = live.film().total_frames - frames;
     anyhow::ensure!(frames + played > 0, "the session ended before any frame was generated (give a `prompt` and, with --lockstep, a `wait N`)");
@@ -385,7 +385,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let cues = subtitles::cues(live.film(), 0..u32::MAX);
     let out = mp4.finish_with_track(&cues)?;
     let secs = t0.elapsed().as_secs_f64();
-    eprintln!(
+    eoutln!(
         "wrote {} ({} frames{}, {} shot{}) in {:.2} s; first frames after {:.3} s",
         out.display(),
         frames + played,
@@ -398,7 +398,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
     let mut failed = args.video.finish(&cues, fps).err();
     if let Some(r) = &args.record {
         match write_recording(r, live.film()) {
-            Ok(()) => eprintln!("recorded the session as {}", r.display()),
+            Ok(()) => eoutln!("recorded the session as {}", r.display()),
             Err(e) => failed = Some(e),
         }
     }

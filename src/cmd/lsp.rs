@@ -14,7 +14,7 @@ pub fn run(_args: Args) -> i32 {
     match cine_lsp::serve(stdin, stdout.lock(), Some(cine_model::registry::profile)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("cine lsp: {e}");
+            eoutln!("cine lsp: {e}");
             2
         }
     }

@@ -28,7 +28,7 @@ pub fn write_stdout(args: std::fmt::Arguments) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("error: cannot write to stdout: {e}");
+        eoutln!("error: cannot write to stdout: {e}");
         std::process::exit(2);
     }
 }

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> i32 {
     match create(&args) {
         Ok(()) => 0,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            eoutln!("error: {msg}");
             2
         }
     }
@@ -63,7 +63,7 @@ fn create(args: &Args) -> Result<(), String> {
     // The template is part of the product: show what the compiler says about it, if anything.
     let compiled = super::compile(&dir.join(&script));
     if !compiled.diagnostics.is_empty() {
-        eprint!("{}", cine_compiler::report::render(cine_compiler::report::Format::Human, &compiled.diagnostics, &compiled.sources));
+        eout!("{}", cine_compiler::report::render(cine_compiler::report::Format::Human, &compiled.diagnostics, &compiled.sources));
     }
     let listed: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
     outln!("created {} with {}, out/", dir.display(), listed.join(", "));

@@ -31,14 +31,14 @@ pub fn run(args: Args) -> i32 {
     let opts = super::compile_options(Some(root));
     let out = cine_compiler::compile_file(&args.file, &opts, None);
     if let Some(d) = out.read_error() {
-        eprintln!("error: {}", d.message);
+        eoutln!("error: {}", d.message);
         return 2;
     }
     if !out.diagnostics.is_empty() {
-        eprint!("{}", render(Format::Human, &out.diagnostics, &out.sources));
+        eout!("{}", render(Format::Human, &out.diagnostics, &out.sources));
     }
     let Some(film) = out.film else {
-        eprintln!("error: {} has {} error(s); no plan", args.file.display(), out.errors);
+        eoutln!("error: {} has {} error(s); no plan", args.file.display(), out.errors);
         return 1;
     };
     show(&args, film)
@@ -53,7 +53,7 @@ fn show(args: &Args, film: Film) -> i32 {
             let mut v = match serde_json::to_value(&film) {
                 Ok(v) => v,
                 Err(e) => {
-                    eprintln!("error: cannot serialise the plan: {e}");
+                    eoutln!("error: cannot serialise the plan: {e}");
                     return 2;
                 }
             };
@@ -65,7 +65,7 @@ fn show(args: &Args, film: Film) -> i32 {
             match serde_json::to_string_pretty(&v) {
                 Ok(s) => outln!("{s}"),
                 Err(e) => {
-                    eprintln!("error: cannot serialise the plan: {e}");
+                    eoutln!("error: cannot serialise the plan: {e}");
                     return 2;
                 }
             }

@@ -75,13 +75,13 @@ impl VideoArgs {
     pub fn finish(&self, cues: &[subtitles::Cue], fps: u32) -> anyhow::Result<()> {
         if !cues.is_empty() {
             let burned = if self.burn_subtitles { ", burned into the frames" } else { "" };
-            eprintln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
+            eoutln!("subtitles: {} line(s) in the MP4's subtitle track{burned}", cues.len());
         }
         if let Some(p) = &self.subtitles {
             subtitles::write_sidecar(p, cues, fps)?;
             match cues.len() {
-                0 => eprintln!("wrote subtitles {} (empty: no `say` lines in what was rendered)", p.display()),
-                n => eprintln!("wrote subtitles {} ({n} line(s))", p.display()),
+                0 => eoutln!("wrote subtitles {} (empty: no `say` lines in what was rendered)", p.display()),
+                n => eoutln!("wrote subtitles {} ({n} line(s))", p.display()),
             }
         }
         Ok(())
@@ -142,11 +142,11 @@ impl LoadError {
     pub fn report(&self) -> i32 {
         match self {
             LoadError::Input(m) => {
-                eprintln!("{m}");
+                eoutln!("{m}");
                 1
             }
             LoadError::Other(m) => {
-                eprintln!("error: {m}");
+                eoutln!("error: {m}");
                 2
             }
         }
@@ -228,9 +228,9 @@ pub fn run(args: Args) -> i32 {
     let mut code = render_once(&args, &mut gen);
     while args.watch && code != 130 {
         let files = super::watch::files_of(&args.script);
-        eprintln!("watching {} file(s) for changes (Ctrl-C to stop)", files.len());
+        eoutln!("watching {} file(s) for changes (Ctrl-C to stop)", files.len());
         if !super::watch::wait(&files, interrupt) {
-            eprintln!("stopped watching");
+            eoutln!("stopped watching");
             return code;
         }
         code = render_once(&args, &mut gen);
@@ -242,7 +242,7 @@ pub fn run(args: Args) -> i32 {
 /// film's model stays the same.
 fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>) -> i32 {
     if let Err(e) = args.video.check() {
-        eprintln!("error: {e}");
+        eoutln!("error: {e}");
         return 2;
     }
     let mut film = match load_film(&args.script) {
@@ -281,10 +281,10 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     let scale = args.video.scale;
     let missing = if args.video.burn_subtitles { subtitles::undrawable(&cues) } else { String::new() };
     if !missing.is_empty() {
-        eprintln!("note: the burned-in font draws Latin letters only: {missing} will show as ?; the MP4's subtitle track and --subtitles keep every character");
+        eoutln!("note: the burned-in font draws Latin letters only: {missing} will show as ?; the MP4's subtitle track and --subtitles keep every character");
     }
     if args.video.burn_subtitles && !cues.is_empty() && film.height * scale < 256 {
-        eprintln!(
+        eoutln!(
             "note: burned-in subtitles at {}x{} are tiny; --scale {} or more reads better",
             film.width * scale,
             film.height * scale,
@@ -297,7 +297,7 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
         Ok(s) => {
             // With --shots the film runs up to the last selected shot; the rate counts all of it.
             let made = if s.frames == frames { String::new() } else { format!("{} film frames at ", s.frames) };
-            eprintln!(
+            eoutln!(
                 "wrote {} ({} frames, {:.2} s at {} fps) in {:.2} s: {made}{:.1} frames/s, {} of {} chunks generated, {} shot(s) from cache",
                 args.output.display(),
                 frames,
@@ -310,26 +310,26 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
                 s.shots_reused
             );
             if let Some(p) = &args.storyboard {
-                eprintln!("wrote storyboard {}", p.display());
+                eoutln!("wrote storyboard {}", p.display());
             }
             if let Some(e) = &s.cache_error {
-                eprintln!("warning: the render cache cannot be written ({e}); the film was made without it: give another --cache-dir, or --no-cache");
+                eoutln!("warning: the render cache cannot be written ({e}); the film was made without it: give another --cache-dir, or --no-cache");
             }
             if let Err(e) = args.video.finish(&cues, film.fps) {
-                eprintln!("error: {e:#}");
+                eoutln!("error: {e:#}");
                 return 2;
             }
             0
         }
         Err(_) if cine_renderer::interrupt::requested() => {
-            eprintln!(
+            eoutln!(
                 "interrupted: nothing written to {} (finished shots stay in the render cache: render again to resume)",
                 args.output.display()
             );
             130
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             2
         }
     }

@@ -35,7 +35,7 @@ pub fn run(args: Args) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eoutln!("error: {e:#}");
             1
         }
     }

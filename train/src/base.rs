@@ -154,7 +154,7 @@ pub fn run(args: Args) -> Result<()> {
     let data_dir = args.run_dir.join("data");
     let mut ds = if data_dir.join("shard-000.json").exists() { Dataset::load(&data_dir, &dev)? } else { dataset(&args.run_dir, &vae, args.windows, args.chunks, args.run.seed)? };
     let chunks = args.chunks.min(ds.meta.first().map(|m| m.prompts.len()).unwrap_or(0));
-    eprintln!("{} windows of {} chunks, vocabulary {} words", ds.len(), chunks, tok.vocab_size());
+    eoutln!("{} windows of {} chunks, vocabulary {} words", ds.len(), chunks, tok.vocab_size());
 
     let mut nets = Nets::build(&T5Config::cine_tiny(), &WanConfig::cine_tiny(), args.run.seed, &dev)?;
     let ck = Checkpoint::new(&args.run_dir, "base");
@@ -170,7 +170,7 @@ pub fn run(args: Args) -> Result<()> {
     let trained = match &args.freeze_t5 {
         Some(file) => {
             tiny::load_into(&nets.vars, "t5", file)?;
-            eprintln!("text encoder loaded from {} and frozen", file.display());
+            eoutln!("text encoder loaded from {} and frozen", file.display());
             tiny::vars_under(&nets.vars, "dit")?
         }
         None => nets.vars.all_vars(),
@@ -214,20 +214,20 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish();
     ck.save(&nets.vars, &state)?;
     crate::plot::loss_curve(log.path(), &args.run_dir.join("loss.png"))?;
-    eprintln!("base: step {} ({:.0} s this run, {:.0} s in all)", state.step, t0.elapsed().as_secs_f64(), state.seconds);
+    eoutln!("base: step {} ({:.0} s this run, {:.0} s in all)", state.step, t0.elapsed().as_secs_f64(), state.seconds);
     if args.run.preview > 0 {
         let steps = crate::rollout::teacher_steps(&crate::distill::student_steps(), 3, 8);
         let wins: Vec<(Tensor, &data::WindowMeta)> =
             (0..args.run.preview.min(ds.len())).map(|i| Ok((ds.latents.narrow(0, i, 1)?.narrow(2, 0, chunks * CHUNK_FRAMES)?, &ds.meta[i]))).collect::<Result<_>>()?;
         let p = args.run_dir.join("preview.png");
         crate::preview::compare(&vae, &nets.t5, &tok, &nets.dit, &wins, &steps, crate::rollout::Sampler::Euler, &p)?;
-        eprintln!("wrote {}", p.display());
+        eoutln!("wrote {}", p.display());
     }
     if args.run.export {
         tiny::export(&nets.vars, "t5", &args.run.out.join("t5.safetensors"))?;
         tiny::export(&nets.vars, "dit", &args.run.out.join("dit-base.safetensors"))?;
         std::fs::copy(args.run_dir.join("tokenizer.json"), args.run.out.join("tokenizer.json"))?;
-        eprintln!("exported t5.safetensors, dit-base.safetensors, tokenizer.json to {}", args.run.out.display());
+        eoutln!("exported t5.safetensors, dit-base.safetensors, tokenizer.json to {}", args.run.out.display());
     }
     Ok(())
 }

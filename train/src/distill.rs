@@ -224,11 +224,11 @@ pub fn run(args: Args) -> Result<()> {
             (0..args.run.preview.min(data.len())).map(|i| Ok((data.latents.narrow(0, i, 1)?.narrow(2, 0, n * CHUNK_FRAMES)?, &data.meta[i]))).collect::<Result<_>>()?;
         let p = args.run_dir.join("preview.png");
         crate::preview::compare(&vae, &t5, &tok, &student, &wins, &student_steps(), Sampler::Renoise, &p)?;
-        eprintln!("wrote {}", p.display());
+        eoutln!("wrote {}", p.display());
     }
     if args.run.export {
         tiny::export(&vars, "dit", &args.run.out.join("dit.safetensors"))?;
-        eprintln!("exported dit.safetensors to {}", args.run.out.display());
+        eoutln!("exported dit.safetensors to {}", args.run.out.display());
     }
     Ok(())
 }

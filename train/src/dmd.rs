@@ -364,11 +364,11 @@ pub fn run_with(args: Args, t5_cfg: &T5Config, cfg: &WanConfig) -> Result<()> {
         let vae = crate::base::load_vae(&args.vae, false)?;
         let p = args.run_dir.join("preview.png");
         crate::preview::compare(&vae, &t5, &tok, &nets.student, &wins, &student_steps(), Sampler::Renoise, &p)?;
-        eprintln!("wrote {}", p.display());
+        eoutln!("wrote {}", p.display());
     }
     if args.run.export {
         tiny::export(&nets.student_vars, "dit", &args.run.out.join("dit.safetensors"))?;
-        eprintln!("exported dit.safetensors to {}", args.run.out.display());
+        eoutln!("exported dit.safetensors to {}", args.run.out.display());
     }
     Ok(())
 }

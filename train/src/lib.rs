@@ -4,6 +4,11 @@
 //! Every stage writes resumable checkpoints (safetensors + `state.json`), a CSV loss log and a
 //! loss-curve PNG into its run directory, and continues from the last checkpoint when re-run.
 
+/// `eprintln!` that ignores a stderr that has gone away, so the work goes on.
+macro_rules! eoutln {
+    ($($t:tt)*) => {{ use std::io::Write as _; let _ = writeln!(std::io::stderr(), $($t)*); }};
+}
+
 pub mod checkpoint;
 pub mod log;
 pub mod plot;

@@ -139,7 +139,7 @@ pub fn run(args: Args) -> Result<()> {
     println!("  mean  -      {}", mean.join(" "));
     if let Some(p) = &args.png {
         crate::preview::save_rows(&rows, 6, p)?;
-        eprintln!("wrote {}", p.display());
+        eoutln!("wrote {}", p.display());
     }
     Ok(())
 }

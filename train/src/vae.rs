@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<()> {
     let t0 = Instant::now();
     let train = Clips::render(args.stories, args.seed.wrapping_mul(2).wrapping_add(1), 64)?;
     let val = Clips::render(args.val_stories, 0x7a11_da7a, 64)?;
-    eprintln!(
+    eoutln!(
         "data: {} training frames from {} stories, {} validation frames from {} stories ({:.1} s)",
         train.frames(),
         args.stories,
@@ -210,7 +210,7 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
     let ck = Checkpoint::new(&args.run_dir, "vae");
     let mut state = match ck.resume(&mut tr.vars)? {
         Some(s) => {
-            eprintln!("resuming from step {} ({})", s.step, ck.weights().display());
+            eoutln!("resuming from step {} ({})", s.step, ck.weights().display());
             if args.decoder_from.is_some() {
                 tr.freeze_encoder(args.lr)?;
             }
@@ -219,10 +219,10 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
         None => {
             if let Some(from) = &args.decoder_from {
                 tr.decoder_only_from(from, args.lr)?;
-                eprintln!("fine-tuning the decoder of {} (encoder frozen)", from.display());
+                eoutln!("fine-tuning the decoder of {} (encoder frozen)", from.display());
             } else if let Some(from) = &args.from {
                 tr.vars.load(from).with_context(|| format!("cannot load the VAE to start from {}", from.display()))?;
-                eprintln!("starting from {} (encoder and decoder trained)", from.display());
+                eoutln!("starting from {} (encoder and decoder trained)", from.display());
             }
             State { stage: "vae".into(), step: 0, seed: args.seed, seconds: 0.0 }
         }
@@ -269,7 +269,7 @@ pub fn train_vae(args: &Args, cfg: &VaeConfig, train: &Clips, val: &Clips) -> Re
     if todo == 0 || last_psnr.is_nan() {
         last_psnr = psnr(&tr.vae, &val_clips)?;
     }
-    eprintln!("step {}: validation PSNR {:.2} dB", state.step, last_psnr);
+    eoutln!("step {}: validation PSNR {:.2} dB", state.step, last_psnr);
     if let Some(path) = &args.export {
         let path = path.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_EXPORT));
         let stats = match &args.decoder_from {
@@ -301,7 +301,7 @@ pub fn export(tr: &Trainer, train: &Clips, frames: usize, path: &Path, stats: Op
     let tmp = path.with_extension("safetensors.tmp");
     candle_core::safetensors::save(&tensors, &tmp)?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!("exported {} (latents mean {:?}, std {:?})", path.display(), rounded(&mean), rounded(&std));
+    eoutln!("exported {} (latents mean {:?}, std {:?})", path.display(), rounded(&mean), rounded(&std));
     Ok(())
 }
 

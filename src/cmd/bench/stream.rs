@@ -122,7 +122,7 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
     let (dit, weights) = load_dit(args, &cfg, dtype, &dev)?;
     let vae = load_vae(args, &vcfg, dtype, &dev)?;
     dev.synchronize()?;
-    eprintln!("loaded {config} ({weights}) on {} in {:.1} s", device::describe(&dev), t_load.elapsed().as_secs_f64());
+    eoutln!("loaded {config} ({weights}) on {} in {:.1} s", device::describe(&dev), t_load.elapsed().as_secs_f64());
     let gcfg = GeneratorConfig { chunk_frames, latent_height: h / sf, latent_width: w / sf, steps: cine_model::wan::schedule::even_steps(args.steps), recache_chunks: args.recache, ..GeneratorConfig::default() };
     let prompt = |dev: &Device| Tensor::randn(0f32, 1f32, (1, 64, cfg.text_dim), dev)?.to_dtype(dtype);
     // Warm-up: one chunk on a throwaway stream loads (and JIT-compiles) the device kernels, which
@@ -171,9 +171,9 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
         }
         let kv = gen.memory().bytes() as f64 / (1 << 20) as f64;
         if i >= chunks {
-            eprintln!("profiled chunk {}/{profiled}: {dt:.3} s, kv {kv:.0} MiB", i + 1 - chunks);
+            eoutln!("profiled chunk {}/{profiled}: {dt:.3} s, kv {kv:.0} MiB", i + 1 - chunks);
         } else if i % (chunks / 10).max(1) == 0 || i + 1 == chunks {
-            eprintln!("chunk {:>4}/{chunks}: {dt:.3} s, {n} frames, kv {kv:.0} MiB", i + 1);
+            eoutln!("chunk {:>4}/{chunks}: {dt:.3} s, {n} frames, kv {kv:.0} MiB", i + 1);
         }
     }
     timing::enable(false);

@@ -120,7 +120,7 @@ impl VideoSource for ModelSource {
             .collect::<Result<_>>()?;
         self.done += 1;
         let secs = t.elapsed().as_secs_f64();
-        eprintln!(
+        eoutln!(
             "[{}/{}] {}: {} shots, {} chunks, {} frames in {:.1} s ({:.2} frames/s), active memory {}, K/V peak {:.1} MiB",
             self.done,
             self.total,

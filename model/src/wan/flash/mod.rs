@@ -30,6 +30,7 @@ mod reference;
 mod tests;
 
 use candle_core::{bail, DType, Result, Tensor};
+use std::io::Write as _;
 
 pub use check::{self_check, CheckRow};
 
@@ -97,7 +98,7 @@ fn wmma_variant() -> WmmaO {
         Some("reg") => WmmaO::Registers,
         None | Some("") | Some("smem") => WmmaO::Shared,
         Some(other) => {
-            eprintln!("CINE_FLASH_WMMA={other:?} is not reg or smem; using smem");
+            let _ = writeln!(std::io::stderr(), "CINE_FLASH_WMMA={other:?} is not reg or smem; using smem");
             WmmaO::Shared
         }
     })
@@ -112,7 +113,7 @@ fn requested() -> Option<Kernel> {
         Some("simple") => Some(Kernel::Simple),
         Some("reference") => Some(Kernel::Reference),
         Some(other) => {
-            eprintln!("CINE_ATTN={other:?} is not one of wmma, simple, reference; using the default");
+            let _ = writeln!(std::io::stderr(), "CINE_ATTN={other:?} is not one of wmma, simple, reference; using the default");
             None
         }
     })
