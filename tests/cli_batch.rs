@@ -227,3 +227,16 @@ fn a_stderr_that_went_away_loses_no_output() {
     assert_eq!(status.code(), Some(0));
     assert!(dir.path().join("b.srt").is_file());
 }
+
+#[test]
+fn a_report_never_replaces_a_film_ir_it_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), script(1)).unwrap();
+    let plan = cine(&["plan", "a.cine", "--format", "json"], dir.path());
+    std::fs::write(dir.path().join("film.json"), &plan.stdout).unwrap();
+    let o = cine(&["batch", "film.json", "--generator", "procedural", "--no-cache", "--out-dir", "out", "--report", "./film.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is one of the scripts"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(dir.path().join("film.json")).unwrap(), plan.stdout, "the IR is untouched");
+    assert!(!dir.path().join("out/film.mp4").exists(), "nothing rendered");
+}

@@ -75,6 +75,12 @@ pub fn run(args: Args) -> i32 {
             eoutln!("error: {flag}: {e}");
             return 2;
         }
+        // A film IR is a `.json` script: `--report film.json` would replace it.
+        let input = p.as_deref().and_then(|p| std::fs::canonicalize(p).ok()).filter(|p| all.iter().any(|s| std::fs::canonicalize(s).is_ok_and(|s| &s == p)));
+        if let (Some(_), Some(p)) = (input, p) {
+            eoutln!("error: {flag}: {} is one of the scripts; give the report another name, e.g. {}", p.display(), p.with_file_name(example).display());
+            return 2;
+        }
     }
     // Ctrl-C / SIGTERM: every render stops before its next chunk and leaves no file.
     cine_renderer::interrupt::install();
