@@ -240,3 +240,30 @@ fn a_report_never_replaces_a_film_ir_it_renders() {
     assert_eq!(std::fs::read(dir.path().join("film.json")).unwrap(), plan.stdout, "the IR is untouched");
     assert!(!dir.path().join("out/film.mp4").exists(), "nothing rendered");
 }
+
+#[test]
+fn after_ctrl_c_no_job_starts_not_even_one_from_the_cache() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), script(250)).unwrap();
+    std::fs::write(dir.path().join("b.cine"), script(1)).unwrap();
+    let cached = cine(&["render", "b.cine", "-o", "b.mp4", "--generator", "procedural", "--cache-dir", "cache"], dir.path());
+    assert_eq!(cached.status.code(), Some(0), "{}", String::from_utf8_lossy(&cached.stderr));
+    let args = ["batch", "a.cine", "b.cine", "--jobs", "1", "--generator", "procedural", "--cache-dir", "cache", "--out-dir", "out", "--report", "report.json"];
+    let child = Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(dir.path()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let out = dir.path().join("out");
+    let t0 = Instant::now();
+    let writing = || std::fs::read_dir(&out).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part")));
+    while !writing() && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(writing(), "a.cine should be rendering");
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "b.cine is in the cache but was not to be written after Ctrl-C: {left:?}");
+    let r = report(dir.path());
+    let errors: Vec<&str> = r["jobs"].as_array().unwrap().iter().map(|j| j["error"].as_str().unwrap_or("")).collect();
+    assert_eq!(errors, ["interrupted", "not run: the batch was interrupted"]);
+}

@@ -192,6 +192,10 @@ where
             .par_iter()
             .map(|p| {
                 let t0 = std::time::Instant::now();
+                // After Ctrl-C no job starts (one from the cache would still be written).
+                if crate::interrupt::requested() {
+                    return JobReport::failed(p, "not run: the batch was interrupted".into(), 0.0);
+                }
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(p))).unwrap_or_else(|e| {
                     let msg = e
                         .downcast_ref::<String>()

@@ -87,7 +87,13 @@ pub fn run(
     let mut fx = Transitions { last: None, film_ends: !opts.resume };
     let mut reusing = true;
     let mut pending: Option<Vec<u8>> = None;
+    let interrupted = || opts.interrupt.is_some_and(|f| f.load(Ordering::SeqCst));
     for (k, shot) in schedule.shots.iter().enumerate() {
+        // Also before a shot from the cache: an interrupted render writes nothing.
+        if interrupted() {
+            bar.abandon();
+            bail!("interrupted");
+        }
         let key = keys.as_ref().map(|keys| keys[k].as_str());
         let hit = match (reusing, &opts.cache, key) {
             (true, Some(cache), Some(key)) => cache.get(key).filter(|e| e.frames.len() == shot.frames as usize),
@@ -106,7 +112,7 @@ pub fn run(
             bar.reset_eta();
             let mut frames = Vec::with_capacity(shot.frames as usize);
             for chunk in schedule.shot_chunks(k) {
-                if opts.interrupt.is_some_and(|f| f.load(Ordering::SeqCst)) {
+                if interrupted() {
                     bar.abandon();
                     bail!("interrupted");
                 }
