@@ -87,6 +87,37 @@ fn bad_directions_are_reported_and_skipped() {
     assert!(!dir.path().join("y.mp4").exists());
 }
 
+#[test]
+fn a_wait_with_nothing_generating_is_refused_not_a_hang() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let input = "wait 2\nprompt \"a cat\"\npause\nwait 1\nresume\nwait 1\nprompt \"a dog\" extra\npause now\nstop\n";
+    for pacing in ["--lockstep", "--no-pace"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cine"))
+            .args(["live", pacing, "--no-preview", "--generator", "procedural", "-o", "w.mp4"])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let t0 = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("{pacing}: the session hangs");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{pacing}: {err}");
+        for e in ["none are made before the first `prompt`", "none are made while paused", "unexpected `extra` after the prompt", "`pause` takes nothing after it"] {
+            assert!(err.contains(e), "{pacing}: {e}: {err}");
+        }
+    }
+}
+
 fn get(port: u16, path: &str) -> Option<Vec<u8>> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
@@ -367,13 +398,15 @@ fn a_session_goes_on_from_a_screenplay_and_its_recording_renders_back() {
     let run = |out: &str, rec: &str| {
         let mut child = spawn_live(dir.path(), &["-o", out, "--record", rec, "--from", film.to_str().unwrap()]);
         // A prompt after the film starts a new shot: the film's last shot is over.
-        child.stdin.take().unwrap().write_all(b"prompt \"a quiet sea at dawn\"\nrecall door\nsay keeper for 1s: \"Home.\"\nwait 2\ncut \"the keeper sleeps\" as sleep\nwait 1\nstop\n").unwrap();
+        // A recall before it has no shot to pin memory for (it was dropped without a word).
+        child.stdin.take().unwrap().write_all(b"recall boat\nprompt \"a quiet sea at dawn\"\nrecall door\nsay keeper for 1s: \"Home.\"\nwait 2\ncut \"the keeper sleeps\" as sleep\nwait 1\nstop\n").unwrap();
         let o = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr).to_string();
         assert!(o.status.success(), "{err}");
         err
     };
     let err = run("first.mp4", "first.json");
+    assert!(err.contains("give `cut` or `prompt` first, then `recall boat`"), "{err}");
     assert!(err.contains("played") && err.contains("(216 frames, 5 shots; 20 of 20 chunks generated)"), "{err}");
     let rec: cine_ir::Film = serde_json::from_str(&std::fs::read_to_string(dir.path().join("first.json")).unwrap()).unwrap();
     rec.validate().unwrap();
@@ -433,5 +466,16 @@ fn a_from_film_brings_its_settings_and_given_ones_are_refused() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{flag:?}: {err}");
         assert!(err.contains("cannot be used with") && err.contains("--from"), "{flag:?}: {err}");
+    }
+}
+
+#[test]
+fn settings_a_recording_could_not_render_with_are_refused_at_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [&["--fps", "100000"][..], &["--width", "10000"], &["--height", "0"]] {
+        let o = live(dir.path(), &[&["-o", "x.mp4", "--record", "x.json"][..], bad].concat(), "prompt \"x\"\nwait 1\nstop\n");
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("is not in"), "{bad:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(!dir.path().join("x.json").exists() && !dir.path().join("x.mp4").exists());
     }
 }

@@ -144,6 +144,11 @@ impl LiveSession {
                 self.open_shot(prompt, name);
             }
             Direction::Recall(name) => {
+                // The film a session goes on from is finished: a recall pins memory for the
+                // shot being generated, which the next `cut` or `prompt` opens.
+                if self.closed {
+                    bail!("`recall` pins memory for the shot being generated, and none is yet; give `cut` or `prompt` first, then `recall {name}`");
+                }
                 let cur = self.film.shots.len().saturating_sub(1);
                 let shots = self.recall_targets(&name, cur);
                 if shots.is_empty() {
@@ -170,6 +175,9 @@ impl LiveSession {
             }
             Direction::Pause => self.paused = true,
             Direction::Resume => self.paused = false,
+            // Chunks count down a wait: with none being made it would never end.
+            Direction::Wait(_) if self.paused => bail!("`wait` counts chunks, and none are made while paused; `resume` first"),
+            Direction::Wait(_) if self.prompt.is_none() => bail!("`wait` counts chunks, and none are made before the first `prompt` or `cut`"),
             Direction::Wait(n) => self.hold = self.hold.saturating_add(n),
             Direction::Stop => self.stopped = true,
         }

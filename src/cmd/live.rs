@@ -53,13 +53,14 @@ pub struct Args {
     pub model: String,
     #[arg(long, default_value_t = 0, conflicts_with = "from")]
     pub seed: u64,
-    /// Frame width (default: the size the model renders, 64 for cine-tiny).
-    #[arg(long, conflicts_with = "from")]
+    /// Frame width, even, 2 to 8192 (default: the size the model renders, 64 for cine-tiny).
+    #[arg(long, conflicts_with = "from", value_parser = clap::value_parser!(u32).range(2..=cine_ir::MAX_SIDE as i64))]
     pub width: Option<u32>,
-    /// Frame height (default: the size the model renders).
-    #[arg(long, conflicts_with = "from")]
+    /// Frame height, even, 2 to 8192 (default: the size the model renders).
+    #[arg(long, conflicts_with = "from", value_parser = clap::value_parser!(u32).range(2..=cine_ir::MAX_SIDE as i64))]
     pub height: Option<u32>,
-    #[arg(long, default_value_t = 16, conflicts_with = "from")]
+    /// Frames per second, 1 to 240.
+    #[arg(long, default_value_t = 16, conflicts_with = "from", value_parser = clap::value_parser!(u32).range(1..=240))]
     pub fps: u32,
     /// Caption that is part of every prompt.
     #[arg(long, default_value = "", conflicts_with = "from")]

@@ -79,7 +79,10 @@ pub fn parse(line: &str) -> Result<Option<Direction>> {
     };
     let rest = rest.trim();
     let d = match word {
-        "prompt" => Direction::Prompt(quoted(rest)?.0),
+        "prompt" => match quoted(rest)? {
+            (prompt, after) if after.trim().is_empty() => Direction::Prompt(prompt),
+            (_, after) => bail!("unexpected `{}` after the prompt; expected `prompt \"TEXT\"`", after.trim()),
+        },
         "cut" => {
             let (prompt, after) = quoted(rest)?;
             let name = match after.split_whitespace().collect::<Vec<_>>()[..] {
@@ -92,6 +95,7 @@ pub fn parse(line: &str) -> Result<Option<Direction>> {
         "recall" if !rest.is_empty() && !rest.contains(char::is_whitespace) => Direction::Recall(rest.to_string()),
         "recall" => bail!("expected `recall NAME` (a shot's name or number)"),
         "say" => say(rest)?,
+        "pause" | "resume" | "stop" | "quit" if !rest.is_empty() => bail!("`{word}` takes nothing after it, got `{line}`"),
         "pause" => Direction::Pause,
         "resume" => Direction::Resume,
         "stop" | "quit" => Direction::Stop,
