@@ -65,16 +65,22 @@ fn half_precision_path_runs_end_to_end() {
 
 #[test]
 fn bad_options_are_clear_errors() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--size", "65x64"], "multiples of 8"),
+        // `inf` overflowed the chunk count (a panic).
+        (&["--seconds", "inf"], "at most 86400"),
+        (&["--seconds", "1e30"], "at most 86400"),
         (&["--size", "64"], "WIDTHxHEIGHT"),
         (&["--memory", "lru"], "[possible values: camr, window, full]"),
         (&["--dtype", "bf16"], "use f32"),
         (&["--config", "sora"], "wan2.1-1.3b"),
     ];
     for (extra, want) in cases {
-        let mut args = vec!["bench", "--seconds", "1"];
+        let mut args = vec!["bench"];
         args.extend_from_slice(extra);
+        if !extra.contains(&"--seconds") {
+            args.extend_from_slice(&["--seconds", "1"]);
+        }
         for (flag, default) in [("--config", "cine-tiny"), ("--size", "64x64")] {
             if !extra.contains(&flag) {
                 args.extend_from_slice(&[flag, default]);
@@ -99,11 +105,24 @@ fn options_of_one_benchmark_are_refused_by_the_other() {
         (&["bench", "--model", "cine-tiny", "--memory", "full"][..], "required arguments were not provided"),
         (&["bench", "--config", "cine-tiny", "--model", "cine-tiny"][..], "cannot be used with"),
         (&["bench", "--config", "cine-tiny", "--chunks", "3"][..], "cannot be used with"),
+        (&["bench", "--config", "cine-tiny", "--model-dir", "."][..], "cannot be used with"),
+        (&["bench", "--config", "cine-tiny", "--generator", "procedural"][..], "cannot be used with"),
+        (&["bench", "--device", "cpu"][..], "applies to --config"),
     ] {
         let out = cine(args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want) && err.contains("--config"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn render_cache_options_are_refused_since_no_benchmark_reads_them() {
+    for flag in [&["--no-cache"][..], &["--cache-dir", "c"], &["--cache-max-mb", "5"]] {
+        let out = cine(&[&["bench"][..], flag].concat());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag:?}: {err}");
+        assert!(err.contains("does nothing in cine bench"), "{flag:?}: {err}");
     }
 }
 

@@ -459,3 +459,17 @@ fn a_cache_that_cannot_be_written_is_given_up_and_the_film_still_made() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("afile is a file, not a folder"), "{}", text(&o));
 }
+
+#[test]
+fn options_the_render_would_ignore_or_wrap_are_not_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.cine"), SCRIPT).unwrap();
+    // A model directory with the test pattern: one of them is a mistake.
+    let o = cine(&["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--model-dir", "nowhere"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("drop one of them"), "{}", text(&o));
+    // 2^44 MiB wrapped to a 0-byte bound: nothing was ever cached.
+    let o = cine(&["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--cache-dir", "c", "--cache-max-mb", "17592186044416"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(std::fs::read_dir(dir.path().join("c")).unwrap().count() > 0, "the shots are cached");
+}

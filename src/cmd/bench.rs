@@ -106,9 +106,26 @@ impl Args {
 }
 
 pub fn run(args: Args) -> i32 {
-    let chunk_options = [("--model", args.model.is_some()), ("--chunks", args.chunks.is_some()), ("--random-weights", args.random_weights), ("--incremental", args.incremental)];
+    let chunk_options = [
+        ("--model", args.model.is_some()),
+        ("--chunks", args.chunks.is_some()),
+        ("--random-weights", args.random_weights),
+        ("--incremental", args.incremental),
+        ("--model-dir", args.gen.model_dir.is_some()),
+        ("--generator", args.gen.generator != "model"),
+    ];
     if let (Some(_), Some((flag, _))) = (&args.config, chunk_options.iter().find(|(_, given)| *given)) {
-        eoutln!("error: the argument '{flag}' cannot be used with '--config': it is an option of the chunk benchmark\n\nFor more information, try '--help'.");
+        eoutln!("error: the argument '{flag}' cannot be used with '--config': it is an option of the chunk benchmark (--weights and --vae-weights give the scale benchmark its weights)\n\nFor more information, try '--help'.");
+        return 2;
+    }
+    // Rendering options that no benchmark reads: `--incremental` times a fresh cache of its own.
+    let unused = [("--no-cache", args.gen.no_cache), ("--cache-dir", args.gen.cache_dir.is_some()), ("--cache-max-mb", args.gen.cache_max_mb != 2048)];
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        eoutln!("error: the argument '{flag}' does nothing in cine bench: no benchmark reads the render cache (--incremental times a fresh one of its own)");
+        return 2;
+    }
+    if args.device != "auto" && args.config.is_none() && !args.check_kernels {
+        eoutln!("error: --device applies to --config and --check-kernels; the chunk benchmark runs where `cine render` does, on the CPU");
         return 2;
     }
     if args.check_kernels {

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> i32 {
                 return 2;
             }
             let before = c.usage();
-            match c.evict(max_mb.map(|m| m << 20).unwrap_or(0)) {
+            match c.evict(max_mb.map(|m| m.saturating_mul(1 << 20)).unwrap_or(0)) {
                 Ok(n) => {
                     let after = c.usage();
                     outln!(

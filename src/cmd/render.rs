@@ -127,7 +127,7 @@ pub struct GenArgs {
 impl GenArgs {
     pub fn cache(&self) -> Option<RenderCache> {
         (!self.no_cache).then(|| {
-            RenderCache::new(self.cache_dir.clone().unwrap_or_else(cache::default_dir), self.cache_max_mb << 20)
+            RenderCache::new(self.cache_dir.clone().unwrap_or_else(cache::default_dir), self.cache_max_mb.saturating_mul(1 << 20))
         })
     }
 }
@@ -201,6 +201,9 @@ pub fn profile_of(film: &Film) -> Result<ModelProfile, LoadError> {
 /// Builds the generator named on the command line for a film's model.
 pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerator>, LoadError> {
     match gen.generator.as_str() {
+        "procedural" | procedural::NAME if gen.model_dir.is_some() => {
+            Err(LoadError::Other("--model-dir names a model's weights, and --generator procedural draws a test pattern without any; drop one of them".into()))
+        }
         "procedural" | procedural::NAME => Ok(Box::new(ProceduralGenerator::new())),
         "model" => {
             let dir = gen.model_dir.clone().or_else(|| std::env::var_os("CINE_MODEL_DIR").map(PathBuf::from));

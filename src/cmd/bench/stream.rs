@@ -106,7 +106,7 @@ pub fn measure(args: &Args, config: &str) -> anyhow::Result<Report> {
     let ph = cfg.patch_size[1] * sf;
     anyhow::ensure!(w > 0 && h > 0 && w % ph == 0 && h % ph == 0, "--size {w}x{h}: width and height must be multiples of {ph} for {config}");
     anyhow::ensure!(args.steps > 0, "--steps must be at least 1");
-    anyhow::ensure!(args.seconds > 0.0, "--seconds must be positive");
+    anyhow::ensure!(args.seconds > 0.0 && args.seconds <= 86_400.0, "--seconds must be more than 0 and at most 86400 (a day of video)");
     let dev = device::pick(&args.device)?;
     let dtype = device::dtype(&args.dtype, &dev)?;
     let chunk_frames = 3;
