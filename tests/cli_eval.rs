@@ -59,6 +59,15 @@ fn unknown_model_and_options_exit_2() {
         assert_eq!(code, 2, "{flag:?}");
         assert!(err.contains(&format!("{} applies to a model", flag[0])) && out.is_empty(), "{flag:?}: {err}");
     }
+    // Likewise the DiT's sampling options with no DiT.
+    for flag in [&["--steps", "7"][..], &["--sampler", "euler"], &["--memory", "window"], &["--budget", "3"]] {
+        let (code, out, err) = cine(&[&["eval", "--model", "cine-tiny", "--dit", "vae", "--suite", "smoke"][..], flag].concat());
+        assert_eq!(code, 2, "{flag:?}");
+        assert!(err.contains("--dit vae runs no DiT") && out.is_empty(), "{flag:?}: {err}");
+    }
+    let (code, _, err) = cine(&["eval", "--suite", "smoke", "--max-minutes", "nan"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("minutes, 0 or more"), "{err}");
 }
 
 /// The real pipeline (compiler -> schedule -> text encoder -> causal DiT with a bounded

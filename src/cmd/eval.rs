@@ -61,7 +61,7 @@ pub struct Args {
     /// Stop starting new stories after this many minutes (at least one is rendered): the row
     /// then covers the stories rendered so far (its `stories` column says how many). Frames are kept in memory until
     /// scoring, so `peak_MiB` includes them.
-    #[arg(long)]
+    #[arg(long, value_parser = minutes)]
     pub max_minutes: Option<f64>,
     /// Also write one PNG per story into this folder: every second frame of the source under
     /// the ground truth's.
@@ -165,6 +165,11 @@ fn eval(args: &Args) -> anyhow::Result<i32> {
     if let ("ground-truth", Some((flag, _))) = (args.model.as_str(), model_options.iter().find(|(_, given)| *given)) {
         return usage(format!("{flag} applies to a model (--model cine-tiny), not to the ground truth"));
     }
+    // `--dit vae` runs no DiT: its sampling options would be ignored as well.
+    let sampling = [("--steps", args.steps.is_some()), ("--sampler", args.sampler.is_some()), ("--memory", args.memory != "camr"), ("--budget", args.budget.is_some())];
+    if let ("vae", Some((flag, _))) = (args.dit.as_str(), sampling.iter().find(|(_, given)| *given)) {
+        return usage(format!("{flag} sets how the DiT samples, and --dit vae runs no DiT (the ground truth goes through the VAE alone)"));
+    }
     let mut source: Box<dyn VideoSource> = match (args.model.as_str(), &args.corrupt) {
         ("ground-truth", None) => Box::new(GroundTruth),
         ("ground-truth", Some(c)) => match Corruption::from_name(c) {
@@ -253,6 +258,13 @@ pub fn table(rows: &[Report]) -> String {
         }
     }
     s
+}
+
+fn minutes(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(m) if m.is_finite() && m >= 0.0 => Ok(m),
+        _ => Err(format!("a number of minutes, 0 or more, not `{s}`")),
+    }
 }
 
 fn at_least_one(s: &str) -> Result<usize, String> {
