@@ -41,6 +41,9 @@ pub struct Entry {
     pub frames: Vec<RgbFrame>,
 }
 
+/// How long a half-written entry may go untouched before it counts as left by a killed process.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+
 #[derive(Serialize, Deserialize)]
 struct Header {
     key: String,
@@ -150,6 +153,7 @@ impl RenderCache {
     /// Removes least recently used entries until the cache holds at most `max` bytes.
     /// Returns how many were removed.
     pub fn evict(&self, max: u64) -> Result<usize> {
+        self.remove_stale_temps();
         let mut files = self.files();
         files.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
         let mut total: u64 = files.iter().map(|f| f.1).sum();
@@ -175,6 +179,18 @@ impl RenderCache {
         self.evict(0)
     }
 
+    /// Removes entries a killed process left half-written (`.tmp*`, see `put`): an entry is
+    /// written in seconds, so one untouched for ten minutes is no one's.
+    fn remove_stale_temps(&self) {
+        let Ok(rd) = fs::read_dir(&self.dir) else { return };
+        let stale = |m: fs::Metadata| m.modified().ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STALE_TEMP);
+        for e in rd.filter_map(|e| e.ok()) {
+            if e.file_name().to_string_lossy().starts_with(".tmp") && e.metadata().is_ok_and(|m| m.is_file() && stale(m)) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+
     fn files(&self) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
         let Ok(rd) = fs::read_dir(&self.dir) else { return Vec::new() };
         rd.filter_map(|e| e.ok())
@@ -189,20 +205,22 @@ impl RenderCache {
 
 fn decode(key: &str, bytes: &[u8]) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
-    let n = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?) as usize;
-    let header: Header = serde_json::from_slice(rest.get(8..8 + n)?).ok()?;
-    if header.key != key {
+    // Every size is checked: a damaged entry is a miss, never an overflow.
+    let n = usize::try_from(u64::from_le_bytes(rest.get(..8)?.try_into().ok()?)).ok()?;
+    let body = rest.get(8..)?;
+    let header: Header = serde_json::from_slice(body.get(..n)?).ok()?;
+    if header.key != key || header.width == 0 || header.height == 0 {
         return None;
     }
-    let body = &rest[8 + n..];
+    let body = &body[n..];
     let state = body.get(..header.state_len)?.to_vec();
-    let fsize = (header.width * header.height * 3) as usize;
+    let fsize = (header.width as usize).checked_mul(header.height as usize)?.checked_mul(3)?;
     let pix = &body[header.state_len..];
-    if pix.len() != fsize * header.frames {
+    if Some(pix.len()) != fsize.checked_mul(header.frames) {
         return None;
     }
     let frames = pix
-        .chunks_exact(fsize.max(1))
+        .chunks_exact(fsize)
         .take(header.frames)
         .map(|d| RgbFrame { width: header.width, height: header.height, data: d.to_vec() })
         .collect();

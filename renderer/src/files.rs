@@ -30,6 +30,15 @@ pub fn check_extension(path: &Path, ext: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The temporary file an output is written to before it is renamed into place: hidden,
+/// beside it, named after it (`.film.mp4.XXXXXX.part`), so what a killed process leaves says
+/// whose it was.
+pub fn temp_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".part").tempfile_in(dir)
+}
+
 /// Temporary files are private (0600); a finished video is readable like any new file.
 pub fn readable(path: &Path) {
     #[cfg(unix)]

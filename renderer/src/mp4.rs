@@ -96,13 +96,9 @@ impl Mp4Writer {
             "H.264 with yuv420p needs even frame sizes, got {width}x{height}"
         );
         // Checked now, not when the finished video is moved into place after the whole render.
-        let dir = crate::files::check_output(output, "film.mp4")?;
+        crate::files::check_output(output, "film.mp4")?;
         crate::files::check_extension(output, "mp4", "MP4")?;
-        let name = output.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".part")
-            .tempfile_in(dir)
+        let temp = crate::files::temp_beside(output)
             .map_err(|e| {
                 if e.raw_os_error() == Some(ffmpeg::error::ENOSPC) {
                     anyhow!("cannot write {}: the disk is full", output.display())

@@ -122,11 +122,7 @@ impl Storyboard {
 
     /// Writes the sheet as PNG (to a temporary name, then renamed).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .suffix(".png")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write the storyboard {}", path.display()))?;
+        let tmp = crate::files::temp_beside(path).with_context(|| format!("cannot write the storyboard {}", path.display()))?;
         self.image()
             .save_with_format(tmp.path(), image::ImageFormat::Png)
             .with_context(|| format!("cannot write the storyboard {}", path.display()))?;

@@ -145,12 +145,7 @@ impl Sidecar {
 /// Writes a `.srt` or `.vtt` file (to a temporary name in its folder, then renamed).
 pub fn write_sidecar(path: &Path, cues: &[Cue], fps: u32) -> Result<()> {
     let text = Sidecar::of(path)?.text(cues, fps);
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".subtitles.")
-        .suffix(".part")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write the subtitles {}", path.display()))?;
+    let mut tmp = crate::files::temp_beside(path).with_context(|| format!("cannot write the subtitles {}", path.display()))?;
     std::io::Write::write_all(&mut tmp, text.as_bytes()).with_context(|| format!("cannot write the subtitles {}", path.display()))?;
     crate::files::readable(tmp.path());
     tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;

@@ -178,8 +178,38 @@ fn cache_is_bounded_cleanable_and_survives_corruption() {
     let (frames, s) = frames_of(&f, Some(RenderCache::new(dir.path(), u64::MAX)));
     assert_eq!(s.shots_reused, 0);
     assert_eq!(frames, frames_of(&f, None).0);
+    // Damaged sizes (a header length near u64::MAX, a frame size that overflows) are misses
+    // too: they overflowed the arithmetic (a panic in a debug build).
+    for damage in 0..2 {
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let p = e.unwrap().path();
+            let b = std::fs::read(&p).unwrap();
+            let magic = b.iter().position(|&c| c == b'\n').unwrap() + 1;
+            let n = u64::from_le_bytes(b[magic..magic + 8].try_into().unwrap()) as usize;
+            let (mut header, body) = (b[magic + 8..magic + 8 + n].to_vec(), &b[magic + 8 + n..]);
+            let mut len = n as u64;
+            if damage == 0 {
+                len = u64::MAX - 3;
+            } else {
+                let mut h: serde_json::Value = serde_json::from_slice(&header).unwrap();
+                (h["width"], h["height"]) = (100_000.into(), 100_000.into());
+                header = serde_json::to_vec(&h).unwrap();
+                len = header.len() as u64;
+            }
+            std::fs::write(&p, [&b[..magic], &len.to_le_bytes(), &header, body].concat()).unwrap();
+        }
+        let (again, s) = frames_of(&f, Some(RenderCache::new(dir.path(), u64::MAX)));
+        assert_eq!((s.shots_reused, &again), (0, &frames), "damage {damage}");
+    }
+    // What a killed writer left is removed once stale; one being written now is not.
+    let (old, new) = (dir.path().join(".tmpOLD"), dir.path().join(".tmpNEW"));
+    std::fs::write(&old, b"half").unwrap();
+    std::fs::write(&new, b"half").unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().append(true).open(&old).unwrap().set_modified(hour_ago).unwrap();
     assert_eq!(c.clean().unwrap(), 10);
     assert_eq!(c.usage().entries, 0);
+    assert!(!old.exists() && new.exists());
 }
 
 #[test]

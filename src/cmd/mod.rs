@@ -123,11 +123,7 @@ pub fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
 /// as a new file is), then renamed to `path`.
 fn through_temp(path: &Path, text: &str, perms: Option<std::fs::Permissions>) -> std::io::Result<()> {
     use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new().prefix(".cine-").suffix(".tmp").tempfile_in(dir)?;
+    let mut tmp = cine_renderer::files::temp_beside(path)?;
     tmp.write_all(text.as_bytes())?;
     tmp.as_file().sync_all()?;
     match perms {

@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, value_name = "SHOTS")]
     pub shots: Option<String>,
     /// After rendering, watch the screenplay, the files it uses and cine.toml, and render again
-    /// on every save (with the cache, only from the first changed chunk). Errors are reported
+    /// on every save (with the cache, only from the first changed shot on). Errors are reported
     /// and the last good MP4 is kept. Ctrl-C stops.
     #[arg(long)]
     pub watch: bool,
