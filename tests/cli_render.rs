@@ -473,3 +473,13 @@ fn options_the_render_would_ignore_or_wrap_are_not_silent() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(std::fs::read_dir(dir.path().join("c")).unwrap().count() > 0, "the shots are cached");
 }
+
+#[test]
+fn warnings_are_shown_when_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    // cine-tiny renders 64x64: the film comes out smaller than the screenplay says.
+    std::fs::write(dir.path().join("a.cine"), format!("resolution 128x96\n{SCRIPT}")).unwrap();
+    let o = cine(&["render", "a.cine", "-o", "a.mp4", "--generator", "procedural", "--no-cache", "-q"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("cine-tiny renders 64x64 frames, not 128x96"), "{}", text(&o));
+}

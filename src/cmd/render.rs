@@ -161,6 +161,12 @@ impl LoadError {
 
 /// Reads a screenplay (compiled with the model registry) or an IR JSON file.
 pub fn load_film(path: &Path) -> Result<Film, LoadError> {
+    load_film_warned(path).map(|(film, _)| film)
+}
+
+/// [`load_film`], with the compiler's warnings rendered as `cine lint` shows them (empty when
+/// there are none, and for a film IR).
+pub fn load_film_warned(path: &Path) -> Result<(Film, String), LoadError> {
     if path.extension().is_some_and(|e| e == "json") {
         let text = std::fs::read_to_string(path)
             .map_err(|e| LoadError::Other(format!("cannot read {}: {e}", path.display())))?;
@@ -170,7 +176,7 @@ pub fn load_film(path: &Path) -> Result<Film, LoadError> {
             LoadError::Input(format!("error: {} is not a consistent film IR: {e}
 help: write the film as a screenplay and let `cine plan` produce its IR", path.display()))
         })?;
-        return Ok(film);
+        return Ok((film, String::new()));
     }
     // The same compile as `cine lint`, so a denied lint blocks a render too.
     let out = super::compile(path);
@@ -178,7 +184,7 @@ help: write the film as a screenplay and let `cine plan` produce its IR", path.d
         return Err(LoadError::Other(d.message.clone())); // exit 2, as `cine lint`
     }
     match out.film {
-        Some(film) if out.errors == 0 => Ok(film),
+        Some(film) if out.errors == 0 => Ok((film, cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources))),
         _ => {
             let mut msg = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
             msg.push_str(&format!(
@@ -248,8 +254,12 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
         eoutln!("error: {e}");
         return 2;
     }
-    let mut film = match load_film(&args.script) {
-        Ok(f) => f,
+    let mut film = match load_film_warned(&args.script) {
+        Ok((f, warnings)) => {
+            // As a build shows them: a render with warnings is not a silent one.
+            eout!("{warnings}");
+            f
+        }
         Err(e) => return e.report(),
     };
     if let Some(seed) = args.seed {
