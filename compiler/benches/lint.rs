@@ -88,4 +88,9 @@ fn main() {
     let t = Instant::now();
     let p = cine_grammar::parse(&src);
     println!("  of which parse: {:.3} s ({} lines)", t.elapsed().as_secs_f64(), p.lines.len());
+    // Broken input must cost what good input does: unclosed blocks nest as deep as the file.
+    let deep = "shot {\n".repeat(shots * 10);
+    let t = Instant::now();
+    let p = cine_grammar::parse(&deep);
+    println!("parse {} unclosed `shot {{` lines: {:.3} s ({} errors)", shots * 10, t.elapsed().as_secs_f64(), p.errors.len());
 }
