@@ -52,6 +52,10 @@ impl Block {
 #[derive(Default)]
 struct Stack {
     blocks: Vec<(Block, usize)>,
+    /// The indentation of each block's opening line.
+    indents: Vec<usize>,
+    /// The indentation of the line being read (what a block opened now records).
+    indent: usize,
     /// Per context (`ctx_id`), the stack positions of the blocks with it, in order.
     at: [Vec<usize>; 4],
 }
@@ -69,9 +73,11 @@ impl Stack {
     fn push(&mut self, b: (Block, usize)) {
         self.at[ctx_id(b.0.ctx())].push(self.blocks.len());
         self.blocks.push(b);
+        self.indents.push(self.indent);
     }
     fn pop(&mut self) -> Option<(Block, usize)> {
         let b = self.blocks.pop()?;
+        self.indents.pop();
         self.at[ctx_id(b.0.ctx())].pop();
         Some(b)
     }
@@ -155,6 +161,7 @@ impl Builder {
 
     fn line(&mut self, text: &str, base: usize) {
         let span = Span::new(base, base + text.len());
+        self.stack.indent = text.len() - text.trim_start_matches([' ', '\t']).len();
         let depth = self.stack.len();
         if text.len() > MAX_LINE_BYTES {
             self.error(SyntaxError {
@@ -226,6 +233,11 @@ impl Builder {
     fn close_missing(&mut self, text: &str, base: usize) -> bool {
         let word = text.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
         if word.is_empty() || self.stack.is_empty() {
+            return false;
+        }
+        // Indented deeper than the line that opened the current block, the line is inside
+        // it: a `title "x"` among a cast's attributes lacks its colon, not a `}` before it.
+        if self.stack.indents.last().is_some_and(|&open| self.stack.indent > open) {
             return false;
         }
         // The innermost enclosing context (not the current one) that accepts the word.

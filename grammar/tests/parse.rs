@@ -112,6 +112,20 @@ fn missing_brace_is_reported_once_and_recovered() {
 }
 
 #[test]
+fn an_indented_keyword_is_inside_its_block_not_a_missing_brace() {
+    // `title` is a header keyword, and a natural attribute key: here it lacks its colon.
+    let p = parse("cast k \"an old keeper\" {\n  title \"captain\"\n  age: 70\n}\nset s \"a cliff\"\n");
+    assert_eq!(p.errors.len(), 1, "{:#?}", p.errors);
+    assert!(p.errors[0].message.starts_with("expected `:`"), "{}", p.errors[0].message);
+    assert_eq!(p.file.items.len(), 2, "the cast and the set, no header `title`");
+    // At the block's own indentation it still closes the block (one error, both items read).
+    let p = parse("cast k \"an old keeper\" {\n  age: 70\nset s \"a cliff\"\n");
+    assert_eq!(p.errors.len(), 1, "{:#?}", p.errors);
+    assert!(p.errors[0].message.contains("cast definition is not closed before `set`"), "{}", p.errors[0].message);
+    assert_eq!(p.file.items.len(), 2);
+}
+
+#[test]
 fn unclosed_block_at_end_of_file() {
     let p = parse("scene a {\n  shot {\n");
     assert_eq!(p.errors.len(), 2);
