@@ -41,6 +41,10 @@ pub(crate) fn parse_line(text: &str, base: usize, ctx: Context) -> Result<Parsed
         Err(e) => return Err(expect::from_pest(e, text, base, ctx)),
     };
     let line = pairs.next().expect("a line rule always yields one pair");
+    // A number past f64's range would read as infinity (and print as `inf`).
+    if let Some(n) = line.clone().into_inner().flatten().find(|p| matches!(p.as_rule(), Rule::number | Rule::duration_num) && !p.as_str().parse::<f64>().is_ok_and(f64::is_finite)) {
+        return Err(SyntaxError { span: span(&n, base), message: "this number is too large".into(), help: Some("write a smaller number: no duration or parameter needs one this large".into()) });
+    }
     let mut out = Parsed { stmt: None, comment: None };
     for pair in line.into_inner() {
         match pair.as_rule() {

@@ -99,6 +99,14 @@ fn an_open_quote_and_a_broken_number_are_named_as_written() {
             ("expected a duration like 3s or 48f, found `-2s`", "-2s"),
         ]
     );
+    // Past f64's range a number would be infinite (`cine fmt` wrote `inf`, which does not parse).
+    let big = "9".repeat(400);
+    let src = format!("const c = {big}\nscene pier {{\n  shot {{\n    duration {big}s\n    camera pan_left(speed: -{big})\n  }}\n}}\n");
+    let p = parse(&src);
+    let shown: Vec<(&str, &str)> = p.errors.iter().map(|e| (e.message.as_str(), &src[e.span.start..e.span.end])).collect();
+    let negative = format!("-{big}");
+    let want = [&big[..], &big, &negative].map(|n| ("this number is too large", n));
+    assert_eq!(shown, want);
 }
 
 #[test]
