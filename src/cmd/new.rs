@@ -41,7 +41,7 @@ fn create(args: &Args) -> Result<(), String> {
     let stem = file_stem(&name);
     let title = args.title.clone().unwrap_or_else(|| title_of(&name));
     if title.trim().is_empty() || title.chars().any(char::is_control) {
-        return Err(format!("the title {title:?} must be one line of text"));
+        return Err(if title.trim().is_empty() { "the title is empty; give it some words, e.g. --title \"Night Walk\"".to_string() } else { format!("the title {title:?} must be one line of text") });
     }
     let script = format!("{stem}.cine");
     let escaped = escape_title(&title);
@@ -70,7 +70,7 @@ fn create(args: &Args) -> Result<(), String> {
     outln!("next:");
     outln!("  cd {}", shell_word(&dir.display().to_string()));
     outln!("  cine lint .");
-    outln!("  cine render {script} -o out/{stem}.mp4");
+    outln!("  cine render {} -o {}", shell_word(&script), shell_word(&format!("out/{stem}.mp4")));
     Ok(())
 }
 
@@ -140,6 +140,10 @@ fn escape_title(title: &str) -> String {
 
 /// A path as one shell word in the printed hint.
 fn shell_word(s: &str) -> String {
+    // `-dash` would be read as an option.
+    if s.starts_with('-') {
+        return shell_word(&format!("./{s}"));
+    }
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
         s.into()
     } else {
@@ -160,6 +164,8 @@ mod tests {
         assert_eq!(title_of("__"), "My film");
         assert_eq!(escape_title(r#"a "b" \c"#), r#"a \"b\" \\c"#);
         assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("-dash.cine"), "./-dash.cine");
+        assert_eq!(shell_word("-a b"), "'./-a b'");
         assert_eq!(fill("{a} {b} {c}", &[("{a}", "{b}"), ("{b}", "x")]), "{b} x {c}");
     }
 }
