@@ -43,14 +43,14 @@ pub struct Args {
     #[arg(long)]
     pub random_vae: bool,
     /// Training windows to cache (built once into <run-dir>/data).
-    #[arg(long, default_value_t = 160)]
+    #[arg(long, default_value_t = 160, value_parser = crate::run_opts::at_least_one)]
     pub windows: usize,
     /// Only build the cached windows, then exit (a training run started meanwhile picks new
     /// shards up every 25 steps).
     #[arg(long)]
     pub data_only: bool,
     /// Chunks per window (3 latent frames = 12 video frames each).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = crate::run_opts::at_least_one)]
     pub chunks: usize,
     #[arg(long, value_enum, default_value = "teacher")]
     pub forcing: Forcing,

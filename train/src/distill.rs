@@ -49,10 +49,10 @@ pub struct Args {
     #[arg(long, default_value = "runs/base/data")]
     pub data: PathBuf,
     /// Teacher trajectories to collect (cached in <run-dir>/traj).
-    #[arg(long, default_value_t = 48)]
+    #[arg(long, default_value_t = 48, value_parser = crate::run_opts::at_least_one)]
     pub trajectories: usize,
     /// Chunks per trajectory.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = crate::run_opts::at_least_one)]
     pub chunks: usize,
     /// Teacher Euler substeps between consecutive student timesteps, and from the last to 0.
     #[arg(long, default_value_t = 3)]

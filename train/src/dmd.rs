@@ -69,7 +69,7 @@ pub struct Args {
     #[arg(long, default_value = "runs/base/data")]
     pub data: PathBuf,
     /// Chunks per rollout.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = crate::run_opts::at_least_one)]
     pub chunks: usize,
     /// Student learning rate (AdamW, beta1 = 0 as in Self-Forcing). Self-Forcing uses 2e-6 on
     /// the 1.3B model; cine-tiny's weights are ~3x larger (dim 128 vs 1536), hence 1e-5.

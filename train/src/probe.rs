@@ -37,7 +37,7 @@ pub struct Args {
     /// Training windows (a base run's data directory).
     #[arg(long, default_value = "runs/base/data")]
     pub data: PathBuf,
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = crate::run_opts::at_least_one)]
     pub windows: usize,
     /// Write data / teacher-forced / KV-memory rows here (needs the VAE of --model).
     #[arg(long)]

@@ -34,3 +34,11 @@ impl Default for RunOpts {
         Self { resume: false, cosine: false, clip: 1.0, seed: 0, preview: 0, export: false, out: PathBuf::from("model/weights/cine-tiny") }
     }
 }
+
+/// A count of windows, chunks or trajectories: at least 1 (0 failed deep inside a tensor op).
+pub fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("a whole number, at least 1, not `{s}`")),
+    }
+}
