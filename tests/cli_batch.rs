@@ -101,31 +101,32 @@ fn several_arguments_are_one_sorted_batch() {
     assert_eq!(o.status.code(), Some(2), "no script at all is a usage error");
 }
 
+/// Runs `cine ARGS` in `dir`, sends it SIGINT once a render writes its `.part` file in
+/// `dir/out`, and returns what it did.
+fn interrupted_while_writing(dir: &Path, args: &[&str]) -> Output {
+    use std::time::{Duration, Instant};
+    let child = Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(dir).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let out = dir.join("out");
+    let t0 = Instant::now();
+    let writing = || std::fs::read_dir(&out).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part")));
+    while !writing() && t0.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(writing(), "a render should be writing its temporary file");
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn ctrl_c_stops_every_render_and_leaves_no_file() {
-    use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     let s = dir.path().join("scripts");
     std::fs::create_dir(&s).unwrap();
     for name in ["a.cine", "b.cine"] {
         std::fs::write(s.join(name), script(250)).unwrap();
     }
-    let args = ["batch", "scripts", "--jobs", "2", "--generator", "procedural", "--no-cache", "--out-dir", "out"];
-    let child = Command::new(env!("CARGO_BIN_EXE_cine"))
-        .args(args)
-        .current_dir(dir.path())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let o = interrupted_while_writing(dir.path(), &["batch", "scripts", "--jobs", "2", "--generator", "procedural", "--no-cache", "--out-dir", "out"]);
     let out = dir.path().join("out");
-    let t0 = Instant::now();
-    let writing = || std::fs::read_dir(&out).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part")));
-    while !writing() && t0.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(writing(), "the renders should be writing their temporary files");
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
-    let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("interrupted"), "{err}");
@@ -243,23 +244,14 @@ fn a_report_never_replaces_a_film_ir_it_renders() {
 
 #[test]
 fn after_ctrl_c_no_job_starts_not_even_one_from_the_cache() {
-    use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.cine"), script(250)).unwrap();
     std::fs::write(dir.path().join("b.cine"), script(1)).unwrap();
     let cached = cine(&["render", "b.cine", "-o", "b.mp4", "--generator", "procedural", "--cache-dir", "cache"], dir.path());
     assert_eq!(cached.status.code(), Some(0), "{}", String::from_utf8_lossy(&cached.stderr));
     let args = ["batch", "a.cine", "b.cine", "--jobs", "1", "--generator", "procedural", "--cache-dir", "cache", "--out-dir", "out", "--report", "report.json"];
-    let child = Command::new(env!("CARGO_BIN_EXE_cine")).args(args).current_dir(dir.path()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let o = interrupted_while_writing(dir.path(), &args);
     let out = dir.path().join("out");
-    let t0 = Instant::now();
-    let writing = || std::fs::read_dir(&out).is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".part")));
-    while !writing() && t0.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(writing(), "a.cine should be rendering");
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
-    let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "b.cine is in the cache but was not to be written after Ctrl-C: {left:?}");
