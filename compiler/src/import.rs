@@ -7,6 +7,8 @@
 //! - [`fountain`]: Fountain screenplays (title page, scene headings, action, dialogue,
 //!   transitions) to scenes, sets, cast, shots and `say` lines.
 //!
+//! A UTF-8 byte order mark at the start of the input is ignored by all three.
+//!
 //! All produce screenplay text (so the result can be read, edited and formatted) that
 //! lints clean apart from model limits the source file itself breaks (prompt length).
 
@@ -44,6 +46,11 @@ pub(crate) struct ImportShot {
     pub action: String,
     /// Prompt changes inside the shot: (frame from the shot start, text).
     pub events: Vec<(u64, String)>,
+}
+
+/// The text without a UTF-8 byte order mark (which Windows editors write at the start).
+pub(crate) fn without_bom(s: &str) -> &str {
+    s.strip_prefix('\u{feff}').unwrap_or(s)
 }
 
 /// Flattens text for a one-line screenplay string.

@@ -108,3 +108,17 @@ fn longlive_huge_switches_are_errors_not_overflows() {
     let opts = longlive::Options { line: 0, switches: None, total_latent: Some(250_000) };
     assert!(longlive::import(two, &opts, &Target::default()).is_ok());
 }
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    // It made the JSON invalid, hid the `[per shot caption]` marker or went into the caption.
+    let bom = |s: &str| format!("\u{feff}{s}");
+    let t = Target::default();
+    let json = r#"{"global_caption":"G","shot_captions":["a","b"]}"#;
+    assert_eq!(holocine::import(&bom(json), &t).unwrap(), holocine::import(json, &t).unwrap());
+    let raw = "[global caption] G [per shot caption] a";
+    assert_eq!(holocine::import(&bom(raw), &t).unwrap(), holocine::import(raw, &t).unwrap());
+    assert_eq!(holocine::split(&bom(raw)).unwrap().0, "G");
+    let jsonl = "{\"prompts\":[\"a cat\"]}\n";
+    assert_eq!(longlive::import(&bom(jsonl), &Default::default(), &t).unwrap(), longlive::import(jsonl, &Default::default(), &t).unwrap());
+}

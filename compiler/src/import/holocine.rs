@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use super::{round_to, write, ImportShot, Target};
+use super::{round_to, without_bom, write, ImportShot, Target};
 
 /// HoloCine's default video length in frames.
 pub const DEFAULT_FRAMES: u64 = 241;
@@ -29,7 +29,7 @@ pub struct Prompt {
 
 /// Splits a raw HoloCine prompt into the global caption and the per-shot captions.
 pub fn split(raw: &str) -> Result<(String, Vec<String>), String> {
-    let raw = raw.trim();
+    let raw = without_bom(raw).trim();
     let body = raw.strip_prefix("[global caption]").unwrap_or(raw);
     let (global, shots) = match body.find("[per shot caption]") {
         Some(i) => (&body[..i], &body[i + "[per shot caption]".len()..]),
@@ -81,6 +81,7 @@ const MAX_FRAMES: u64 = 1_000_000;
 
 /// Reads raw text or JSON.
 pub fn read(input: &str) -> Result<Prompt, String> {
+    let input = without_bom(input);
     let t = input.trim_start();
     if !t.starts_with('{') {
         let (global, shots) = split(input)?;

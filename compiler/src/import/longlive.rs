@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::{round_to, write, ImportShot, Target};
+use super::{round_to, without_bom, write, ImportShot, Target};
 
 /// Video frames per latent frame (the Wan VAE's temporal stride).
 pub const FRAMES_PER_LATENT: u64 = 4;
@@ -30,7 +30,7 @@ pub struct Options {
 
 /// Converts one line of a LongLive JSONL file into screenplay text.
 pub fn import(input: &str, opts: &Options, target: &Target) -> Result<String, String> {
-    let lines: Vec<&str> = input.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = without_bom(input).lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.is_empty() {
         return Err("the file holds no prompt lines: a LongLive prompt file has one JSON object a line, like {\"prompts\": [\"a cat\", \"a dog\"]}".into());
     }

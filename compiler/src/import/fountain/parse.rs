@@ -2,6 +2,8 @@
 //! dialogue, transitions, and the writer's notes, sections and synopses). Boneyard, page
 //! breaks, centered text and lyrics are dropped; emphasis markers are removed from the text.
 
+use crate::import::without_bom;
+
 /// A parsed Fountain script, as far as cine uses it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Script {
@@ -57,7 +59,7 @@ const TITLE_KEYS: &[&str] = &["title", "credit", "author", "authors", "source", 
 
 /// Parses a Fountain script. Never fails: text that is nothing else is action.
 pub fn parse(text: &str) -> Script {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n").replace('\r', "\n");
+    let text = without_bom(text).replace("\r\n", "\n").replace('\r', "\n");
     let (lines, notes) = strip_hidden(&text);
     let (title_page, start) = title_page(&lines);
     let notes = notes.into_iter().map(|(i, n)| (i.saturating_sub(start), n)).collect();
