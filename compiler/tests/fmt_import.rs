@@ -122,3 +122,23 @@ fn a_byte_order_mark_is_ignored() {
     let jsonl = "{\"prompts\":[\"a cat\"]}\n";
     assert_eq!(longlive::import(&bom(jsonl), &Default::default(), &t).unwrap(), longlive::import(jsonl, &Default::default(), &t).unwrap());
 }
+
+#[test]
+fn holocine_and_longlive_say_what_is_wrong() {
+    let t = Target::default();
+    let holo = |v: serde_json::Value| holocine::import(&v.to_string(), &t).unwrap_err();
+    // No cut frames were given: the frames are too few for the shots.
+    assert_eq!(holo(serde_json::json!({"global_caption": "G", "shot_captions": ["a", "b"], "num_frames": 1})), "2 shots need at least 2 frames; `num_frames` is 1");
+    // JSON of the wrong shape is not taken for a raw prompt.
+    let e = holo(serde_json::json!([{"prompt": "x"}]));
+    assert!(e.starts_with("the JSON is a list, not an object: HoloCine JSON is one object, {\"prompt\""), "{e}");
+    // An empty shot caption is an error in text and in JSON alike (text dropped it).
+    let e = holocine::import("G [per shot caption] a [shot cut] [shot cut] c", &t).unwrap_err();
+    assert_eq!(e, "shot 2 of 3 has an empty caption: write one, or remove the shot");
+    assert_eq!(holo(serde_json::json!({"global_caption": "G", "shot_captions": ["a", "", "c"]})), e);
+    assert!(holocine::import("G [per shot caption] [shot cut]", &t).unwrap_err().contains("no shot captions"));
+    // Switch frames that are not a list were ignored for the default.
+    let e = longlive::import(r#"{"prompts":["a","b"],"switch_frame_indices":"21"}"#, &Default::default(), &t).unwrap_err();
+    assert_eq!(e, "line 0: `switch_frame_indices` must be a list of latent frames, like [21, 42], not \"21\"");
+    assert!(longlive::import(r#"{"prompts":["a","b"],"switch_frame_indices":null}"#, &Default::default(), &t).is_ok());
+}

@@ -7,7 +7,8 @@
 //!   `{"global_caption": "G", "shot_captions": ["S1", "S2"], "num_frames": ..,
 //!   "shot_cut_frames": [..]}`.
 //!
-//! Without cut frames the shots share `num_frames` (HoloCine's default 241) evenly.
+//! Every shot needs a caption (an empty one, as in `a [shot cut] [shot cut] c`, is an
+//! error). Without cut frames the shots share `num_frames` (HoloCine's default 241) evenly.
 //! `[characterN]` markers lose their brackets. Shot lengths are rounded to the target's
 //! frame granularity, and the original counts are kept in a comment.
 
@@ -36,11 +37,20 @@ pub fn split(raw: &str) -> Result<(String, Vec<String>), String> {
         None => return Err("no `[per shot caption]` marker: this does not look like a HoloCine multi-shot prompt".into()),
     };
     let global = strip_count(global.trim());
-    let shots: Vec<String> = shots.split("[shot cut]").map(|s| unbracket(s.trim())).filter(|s| !s.is_empty()).collect();
-    if shots.is_empty() {
+    let shots: Vec<String> = shots.split("[shot cut]").map(|s| unbracket(s.trim())).collect();
+    if shots.iter().all(|s| s.is_empty()) {
         return Err("the prompt has no shot captions after `[per shot caption]`".into());
     }
+    captioned(&shots)?;
     Ok((unbracket(&global), shots))
+}
+
+/// Refuses a shot without a caption: the cut frames would not say which shot was meant.
+fn captioned(shots: &[String]) -> Result<(), String> {
+    match shots.iter().position(|s| s.trim().is_empty()) {
+        Some(i) => Err(format!("shot {} of {} has an empty caption: write one, or remove the shot", i + 1, shots.len())),
+        None => Ok(()),
+    }
 }
 
 /// Drops HoloCine's "This scene contains N shots." sentence.
@@ -79,11 +89,29 @@ fn unbracket(s: &str) -> String {
 /// The longest film a HoloCine prompt may ask for.
 const MAX_FRAMES: u64 = 1_000_000;
 
+/// What HoloCine JSON looks like.
+const JSON_SHAPE: &str = "HoloCine JSON is one object, {\"prompt\": \"[global caption] ... [per shot caption] ...\"} or {\"global_caption\": \"...\", \"shot_captions\": [\"...\", \"...\"]}";
+
+/// `a list`, `a text`: what a JSON value is.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "a list",
+        Value::String(_) => "a text",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "true or false",
+        Value::Null => "null",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Reads raw text or JSON.
 pub fn read(input: &str) -> Result<Prompt, String> {
     let input = without_bom(input);
     let t = input.trim_start();
     if !t.starts_with('{') {
+        if let Ok(v) = serde_json::from_str::<Value>(t) {
+            return Err(format!("the JSON is {}, not an object: {JSON_SHAPE}", kind(&v)));
+        }
         let (global, shots) = split(input)?;
         return Ok(Prompt { global, shots, num_frames: DEFAULT_FRAMES, cuts: vec![] });
     }
@@ -110,6 +138,7 @@ pub fn read(input: &str) -> Result<Prompt, String> {
         if shots.is_empty() {
             return Err("`shot_captions` is empty".into());
         }
+        captioned(&shots)?;
         (unbracket(&strip_count(g)), shots)
     };
     Ok(Prompt { global, shots, num_frames, cuts })
@@ -118,6 +147,9 @@ pub fn read(input: &str) -> Result<Prompt, String> {
 /// Frames per shot from the cut frames (or an even split).
 pub fn shot_frames(p: &Prompt) -> Result<Vec<u64>, String> {
     let n = p.shots.len() as u64;
+    if p.cuts.is_empty() && p.num_frames < n {
+        return Err(format!("{n} shots need at least {n} frames; `num_frames` is {}", p.num_frames));
+    }
     let cuts: Vec<u64> = if p.cuts.is_empty() {
         (1..n).map(|i| i * p.num_frames / n).collect()
     } else {

@@ -51,7 +51,8 @@ pub fn import(input: &str, opts: &Options, target: &Target) -> Result<String, St
         Some(s) => s.clone(),
         None => match v.get("switch_frame_indices") {
             Some(Value::Array(a)) => a.iter().map(|x| x.as_u64().ok_or("`switch_frame_indices` must hold whole numbers")).collect::<Result<_, _>>()?,
-            _ => (1..prompts.len() as u64).map(|i| i * DEFAULT_LATENT_PER_PROMPT).collect(),
+            None | Some(Value::Null) => (1..prompts.len() as u64).map(|i| i * DEFAULT_LATENT_PER_PROMPT).collect(),
+            Some(other) => return Err(format!("line {}: `switch_frame_indices` must be a list of latent frames, like [21, 42], not {other}", opts.line)),
         },
     };
     if switches.len() + 1 != prompts.len() {
