@@ -129,3 +129,33 @@ fn warnings_name_the_generated_text_and_the_source_is_never_the_output() {
         assert!(String::from_utf8_lossy(&o.stderr).contains("1..=240"), "{}", String::from_utf8_lossy(&o.stderr));
     }
 }
+
+#[test]
+fn longlive_options_belong_to_longlive() {
+    // They were ignored for the other formats.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("h.json");
+    std::fs::write(&src, r#"{"global_caption":"G","shot_captions":["a","b","c"]}"#).unwrap();
+    let o = cine(&["import", "holocine", src.to_str().unwrap(), "--switch", "5", "--line", "3", "--latent-frames", "9"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--line, --switch, --latent-frames are options of `cine import longlive`; holocine input"), "{err}");
+    assert!(o.stdout.is_empty());
+    let o = cine(&["import", "fountain", "tests/fixtures/last_ferry.fountain", "--line", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--line is an option of `cine import longlive`; fountain input"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn out_must_name_a_file() {
+    // A directory was "already there" (pass --force), then could not be written after the import.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let o = cine(&[&["import", "fountain", "tests/fixtures/last_ferry.fountain", "-o", path][..], extra].concat());
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with(&format!("error: --out {path} is a directory; give the screenplay's file name, like ")), "{err}");
+        assert_eq!(err.lines().count(), 1, "refused before the import: {err}");
+    }
+}

@@ -30,9 +30,9 @@ pub struct Args {
     /// Title (default: a Fountain title page's `Title`, else the input file's name).
     #[arg(long)]
     pub title: Option<String>,
-    /// LongLive: which line of the JSONL file (0-based).
-    #[arg(long, default_value_t = 0)]
-    pub line: usize,
+    /// LongLive: which line of the JSONL file (0-based; default 0).
+    #[arg(long)]
+    pub line: Option<usize>,
     /// LongLive: switch frames in latent frames, e.g. `--switch 21,42` (overrides the file).
     #[arg(long, value_delimiter = ',')]
     pub switch: Option<Vec<u64>>,
@@ -42,6 +42,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    // The LongLive options mean nothing to the other formats: say so rather than ignore them.
+    if args.from != "longlive" {
+        let given = [("--line", args.line.is_some()), ("--switch", args.switch.is_some()), ("--latent-frames", args.latent_frames.is_some())];
+        let given: Vec<&str> = given.iter().filter(|(_, g)| *g).map(|(o, _)| *o).collect();
+        if !given.is_empty() {
+            let (what, are) = if given.len() == 1 { ("an option", "is") } else { ("options", "are") };
+            eoutln!("error: {} {are} {what} of `cine import longlive`; {} input has no such setting", given.join(", "), args.from);
+            return 2;
+        }
+    }
+    if let Some(p) = args.out.as_ref().filter(|p| p.is_dir()) {
+        eoutln!("error: --out {} is a directory; give the screenplay's file name, like {}", p.display(), p.join("film.cine").display());
+        return 2;
+    }
     // Not even with --force: the source would be lost.
     if let Some(p) = args.out.as_ref().filter(|p| same_file(p, &args.input)) {
         eoutln!("error: --out {} is the file being imported; choose another --out", p.display());
@@ -68,7 +82,7 @@ pub fn run(args: Args) -> i32 {
         "holocine" => holocine::import(&input, &target),
         "fountain" => fountain::import(&input, &target, args.title.is_some()),
         _ => {
-            let opts = longlive::Options { line: args.line, switches: args.switch.clone(), total_latent: args.latent_frames };
+            let opts = longlive::Options { line: args.line.unwrap_or(0), switches: args.switch.clone(), total_latent: args.latent_frames };
             longlive::import(&input, &opts, &target)
         }
     };
