@@ -304,7 +304,8 @@ fn body(lines: &[String], mut notes: Vec<(usize, String)>) -> Vec<Element> {
             continue;
         }
         let forced_action = t.starts_with('!');
-        if prev_blank && !forced_action {
+        // A scene heading has a blank line before and after it.
+        if prev_blank && next_blank && !forced_action {
             if let Some((text, number)) = heading(t) {
                 out.push(Element::Heading { text: plain(&text), number });
                 i += 1;

@@ -32,6 +32,10 @@ fn scene_headings() {
     assert_eq!(e.len(), 2);
     assert!(matches!(&e[0], Element::Action(a) if a.contains("INT. HOUSE")));
     assert!(matches!(&e[1], Element::Heading { .. }));
+    // And one after it: a paragraph that starts like a heading is action.
+    let e = elements("INT. TAVERN - NIGHT\n\nMara waits.\n\nEst. 1887, the sign over the door creaks.\nMara looks up at it.\n");
+    assert_eq!(e[2], Element::Action("Est. 1887, the sign over the door creaks. Mara looks up at it.".into()));
+    assert!(matches!(&elements("EXT. SEA\n")[0], Element::Heading { .. }), "the end of the script counts as blank");
 }
 
 #[test]
