@@ -161,24 +161,56 @@ fn title_page(lines: &[String]) -> (Vec<(String, String)>, usize) {
     (page, i)
 }
 
-/// Removes emphasis markers (`*`, `_`) unless escaped with `\` or inside a word
-/// (`last_ferry`, `2*3`).
+/// Removes paired emphasis markers (`*italic*`, `**bold**`, `***both***`, `_underline_`):
+/// a run of `*` or `_` before a non-space that the same run closes after a non-space, later
+/// in the line. A lone marker (`2 * 3`), one inside a word (`last_ferry`, `2*3`) and one
+/// escaped with `\` stay.
 pub fn plain(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let inside = i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
-        match c {
-            '\\' if matches!(chars.get(i + 1), Some('*' | '_')) => {
-                out.push(chars[i + 1]);
-                i += 1;
-            }
-            '*' | '_' if !inside => {}
-            c => out.push(c),
+    let n = chars.len();
+    let marker = |i: usize| matches!(chars[i], '*' | '_') && !(i > 0 && chars[i - 1] == '\\');
+    // The length of the run of one marker at `i`, or 0 when `i` is no marker or inside a word.
+    let run = |i: usize| {
+        if !marker(i) || (i > 0 && chars[i - 1] == chars[i]) {
+            return 0;
         }
-        i += 1;
+        let len = chars[i..].iter().take_while(|&&c| c == chars[i]).count();
+        let inside = i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + len).is_some_and(|c| c.is_alphanumeric());
+        if inside {
+            0
+        } else {
+            len
+        }
+    };
+    let mut drop = vec![false; n];
+    // Per marker and run length, where a search for a closer last found none: none after.
+    let mut none_from: Vec<(char, usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let len = run(i);
+        if len == 0 {
+            i += 1;
+            continue;
+        }
+        let (c, from) = (chars[i], i + len + 1);
+        let opens = !drop[i] && chars.get(i + len).is_some_and(|c| !c.is_whitespace());
+        if opens && !none_from.iter().any(|&(m, l, at)| (m, l) == (c, len) && at <= from) {
+            match (from..n).find(|&j| !drop[j] && chars[j] == c && run(j) == len && !chars[j - 1].is_whitespace()) {
+                Some(j) => {
+                    drop[i..i + len].fill(true);
+                    drop[j..j + len].fill(true);
+                }
+                None => none_from.push((c, len, from)),
+            }
+        }
+        i += len;
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let escape = c == '\\' && chars.get(i + 1).is_some_and(|&m| matches!(m, '*' | '_'));
+        if !drop[i] && !escape {
+            out.push(c);
+        }
     }
     out
 }

@@ -94,6 +94,14 @@ fn title_page() {
     let s = parse("Title: _**The Ferry**_\nCredit: Written by\nAuthor: Ana Ruiz\nDraft date: 1/2/2025\nContact:\n    Ana Ruiz\n    ana@example.com\n\nEXT. DOCK - DAWN\n\nWaves.\n");
     assert_eq!(s.title_page[0], ("Title".into(), "The Ferry".into()));
     assert_eq!(super::parse::plain("_under_ *bold* last_ferry 2*3 \\*x"), "under bold last_ferry 2*3 *x");
+    // Only paired markers are emphasis: a lone `*` or `_` is text.
+    let plain = super::parse::plain;
+    assert_eq!(plain("2 * 3 = 6, and *that* is it"), "2 * 3 = 6, and that is it");
+    assert_eq!(plain("***both*** and **bold *in* it**"), "both and bold in it");
+    assert_eq!(plain("a * b and _c"), "a * b and _c");
+    assert_eq!(plain("* not * closed* here"), "* not * closed* here", "a run opens before a non-space and closes after one");
+    assert_eq!(plain("**bold* half"), "**bold* half", "runs pair by length");
+    assert_eq!(plain(&"*a ".repeat(20_000)).len(), 60_000, "lone markers are quick");
     assert_eq!(s.title_page[4], ("Contact".into(), "Ana Ruiz ana@example.com".into()));
     assert_eq!(s.elements.len(), 2);
     // `FADE IN:` is not a title page, and is not filmed.
