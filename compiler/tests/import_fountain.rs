@@ -169,3 +169,26 @@ fn a_long_script_is_quick() {
     let f = compile(&text).film.unwrap();
     assert_eq!((f.scenes.len(), f.sets.len(), f.cast.len()), (2000, 50, 8));
 }
+
+/// Wan 2.1's prompt limit (511 tokens) on cine-tiny's grid: an import lints clean for it.
+fn wan(name: &str) -> Option<cine_ir::ModelProfile> {
+    Some(cine_ir::ModelProfile { max_prompt_tokens: 511, ..common::tiny(name)? })
+}
+
+/// Imports and compiles for [`wan`]; the import must have no errors or warnings.
+fn clean_import(src: &str) -> (String, cine_ir::Film) {
+    let text = import(src);
+    let opts = cine_compiler::Options { profile: Some(wan), ..common::opts() };
+    let c = compile_text(std::path::Path::new("imported.cine"), &text, &opts, Some(&Config::default()));
+    assert_eq!((c.errors, c.warnings), (0, 0), "{:?}\n{text}", common::codes(&c));
+    assert_eq!(format(&text).unwrap(), text, "the import is not in `cine fmt` layout");
+    (text, c.film.unwrap())
+}
+
+#[test]
+fn names_of_any_latin_script_become_idents() {
+    // Ł, Æ and Œ were dropped (`ukasz`, `sop`, `dipe`); `STRAßE` was no cue (ß is lowercase).
+    let (text, f) = clean_import("INT. ROOM - DAY\n\nThey sit.\n\nŁUKASZ\nHi.\n\nÆSOP\nHey.\n\nŒDIPE\nYo.\n\nSTRAßE\nHm.\n\nÞÓRA\nSæl.\n");
+    assert_eq!(f.cast.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["lukasz", "aesop", "oedipe", "strasse", "thora"]);
+    assert!(!text.contains("STRAßE Hm."), "{text}");
+}

@@ -116,15 +116,22 @@ impl Location {
 }
 
 /// A screenplay identifier: lowercase ASCII letters, digits and `_` (`DR. WHO` -> `dr_who`,
-/// `JOSÉ` -> `jose`); `fallback` when nothing is left, prefixed when it starts with a digit.
+/// `JOSÉ` -> `jose`, `ŁUKASZ` -> `lukasz`, `ÆSOP` -> `aesop`); `fallback` when nothing is left, prefixed when it starts with a digit.
 pub fn ident(name: &str, fallback: &str) -> String {
     let mut out = String::new();
     for c in name.to_lowercase().chars() {
-        let c = fold(c);
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('_') && !out.is_empty() {
-            out.push('_');
+        // Combining marks (`İ` lowercases to `i` and a dot above) belong to the letter before.
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue;
+        }
+        match fold(c) {
+            Some(f) => out.push_str(f),
+            None if c.is_ascii_alphanumeric() => out.push(c),
+            None => {
+                if !out.ends_with('_') && !out.is_empty() {
+                    out.push('_');
+                }
+            }
         }
     }
     let out = out.trim_end_matches('_').to_string();
@@ -137,19 +144,38 @@ pub fn ident(name: &str, fallback: &str) -> String {
     }
 }
 
-/// Common accented Latin letters to their base letter.
-fn fold(c: char) -> char {
-    match c {
-        'à'..='å' => 'a',
-        'ç' => 'c',
-        'è'..='ë' => 'e',
-        'ì'..='ï' => 'i',
-        'ñ' => 'n',
-        'ò'..='ö' | 'ø' => 'o',
-        'ù'..='ü' => 'u',
-        'ý' | 'ÿ' => 'y',
-        c => c,
-    }
+/// Lowercase Latin letters (Latin-1 and Latin Extended-A, and `ș`, `ț`) in ASCII: accents
+/// dropped, ligatures and letters of their own spelled out (`ł` -> `l`, `æ` -> `ae`, `ß` ->
+/// `ss`, `þ` -> `th`).
+fn fold(c: char) -> Option<&'static str> {
+    let f = match c {
+        'à'..='å' | '\u{101}'..='\u{105}' => "a",
+        'æ' => "ae",
+        'ç' | '\u{107}'..='\u{10d}' => "c",
+        'ð' | '\u{10f}'..='\u{111}' => "d",
+        'è'..='ë' | '\u{113}'..='\u{11b}' => "e",
+        '\u{11d}'..='\u{123}' => "g",
+        '\u{125}'..='\u{127}' => "h",
+        'ì'..='ï' | '\u{129}'..='\u{131}' => "i",
+        '\u{133}' => "ij",
+        '\u{135}' => "j",
+        '\u{137}'..='\u{138}' => "k",
+        '\u{13a}'..='\u{142}' => "l",
+        'ñ' | '\u{144}'..='\u{14b}' => "n",
+        'ò'..='ö' | 'ø' | '\u{14d}'..='\u{151}' => "o",
+        'œ' => "oe",
+        '\u{155}'..='\u{159}' => "r",
+        'ß' => "ss",
+        '\u{15b}'..='\u{161}' | 'ſ' | 'ș' => "s",
+        '\u{163}'..='\u{167}' | 'ț' => "t",
+        'þ' => "th",
+        'ù'..='ü' | '\u{169}'..='\u{173}' => "u",
+        '\u{175}' => "w",
+        'ý' | 'ÿ' | '\u{177}' => "y",
+        '\u{17a}'..='\u{17e}' => "z",
+        _ => return None,
+    };
+    Some(f)
 }
 
 /// Where `word` occurs in `text` as a whole word (not inside a longer word).

@@ -217,7 +217,14 @@ pub fn plain(s: &str) -> String {
 
 /// Has letters and none of them lowercase.
 fn upper(s: &str) -> bool {
-    s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase)
+    s.chars().any(char::is_alphabetic) && !s.chars().any(lower)
+}
+
+/// A lowercase letter with a capital of its own: `ß` (which capitals spell `SS`) and
+/// `ª` are not, so `STRAßE` is all capitals.
+pub fn lower(c: char) -> bool {
+    let mut up = c.to_uppercase();
+    c.is_lowercase() && up.next().is_some_and(|u| u != c) && up.next().is_none()
 }
 
 /// A scene heading: `INT.`, `EXT.`, `EST.`, `INT./EXT.`, `INT/EXT.`, `I/E.` (any case,

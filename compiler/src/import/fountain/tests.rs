@@ -49,6 +49,10 @@ fn character_cues() {
     assert_eq!(cue("Mara"), None, "lowercase is not a cue");
     assert_eq!(cue("CUT TO:"), None);
     assert_eq!(cue("123"), None);
+    // `ß` has no capital of its own: `STRAßE` is all capitals.
+    assert_eq!(cue("STRAßE"), Some(("STRAßE".into(), vec![], false)));
+    assert_eq!(cue("STRAsSE"), None);
+    assert_eq!(dialogue(&elements("STRAßE\nHm.\n")[0]).text, "Hm.");
     // A cue needs dialogue right after it; a capitals line alone is action.
     let e = elements("THE DOOR SLAMS.\n\nMARA\nHello.\n");
     assert!(matches!(&e[0], Element::Action(a) if a == "THE DOOR SLAMS."));
@@ -146,6 +150,10 @@ fn places_times_and_names() {
     assert_eq!(When::of("1985"), When::Unknown);
     assert_eq!(ident("DR. WHO", "c"), "dr_who");
     assert_eq!(ident("JOSÉ", "c"), "jose");
+    // Letters of their own and ligatures are spelled out; they used to be dropped.
+    for (name, id) in [("ŁUKASZ", "lukasz"), ("ÆSOP", "aesop"), ("ŒDIPE", "oedipe"), ("STRAßE", "strasse"), ("BJØRN", "bjorn"), ("ĐORĐE", "dorde"), ("ÞÓRA", "thora"), ("İPEK", "ipek"), ("ŞTEFAN ȚEPEȘ", "stefan_tepes"), ("DVOŘÁK", "dvorak")] {
+        assert_eq!(ident(name, "c"), id, "{name}");
+    }
     assert_eq!(ident("2ND OFFICER", "c"), "c_2nd_officer");
     assert_eq!(ident("???", "c"), "c");
     let actions = ["Fog.", "MARA (30s), a ferry pilot, coils a rope.", "MARA again."];
