@@ -192,3 +192,13 @@ fn names_of_any_latin_script_become_idents() {
     assert_eq!(f.cast.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["lukasz", "aesop", "oedipe", "strasse", "thora"]);
     assert!(!text.contains("STRAßE Hm."), "{text}");
 }
+
+#[test]
+fn lyrics_and_centered_text_are_comments() {
+    // They vanished, and sung lines kept their `~`.
+    let src = "INT. ROOM - DAY\n\nMARA sits.\n\n~Willy Wonka!\n~The  candy man.\n\nMARA\n~Row, row, row your boat\n~Gently down the stream\n\n>THE END<\n";
+    let (text, f) = clean_import(src);
+    assert!(text.contains("    action \"MARA sits.\"\n    // ~Willy Wonka!\n    // ~The candy man.\n    say mara:"), "{text}");
+    assert!(text.contains("    // >THE END<\n  }"), "{text}");
+    assert_eq!(f.lines().next().unwrap().text, "Row, row, row your boat Gently down the stream");
+}

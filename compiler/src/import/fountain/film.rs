@@ -245,14 +245,11 @@ impl Film {
                 }
                 Element::Note(n) => {
                     let n = clean(n);
-                    if n.is_empty() {
-                        continue;
-                    }
-                    match f.scenes.last_mut().and_then(|s| s.shots.last_mut()) {
-                        Some(shot) => shot.notes.push((shot.lines.len(), format!("[[{n}]]"))),
-                        None => pending.push(format!("[[{n}]]")),
+                    if !n.is_empty() {
+                        f.comment(format!("[[{n}]]"), &mut pending);
                     }
                 }
+                Element::Unfilmed(u) => f.comment(clean(u), &mut pending),
                 Element::Outline(o) => pending.push(clean(o)),
             }
         }
@@ -262,6 +259,15 @@ impl Film {
         f.fill_empty_scene();
         f.after = pending;
         f
+    }
+
+    /// A comment in the latest shot, after what it follows; before the next shot when
+    /// there is none yet.
+    fn comment(&mut self, text: String, pending: &mut Vec<String>) {
+        match self.scenes.last_mut().and_then(|s| s.shots.last_mut()) {
+            Some(shot) => shot.notes.push((shot.lines.len(), text)),
+            None => pending.push(text),
+        }
     }
 
     /// Adds a cast member unless the name is one already; the description comes from the

@@ -1,6 +1,7 @@
 //! Fountain text to a title page and a list of elements (scene headings, action,
-//! dialogue, transitions, and the writer's notes, sections and synopses). Boneyard, page
-//! breaks, centered text and lyrics are dropped; emphasis markers are removed from the text.
+//! dialogue, transitions, the writer's notes, sections and synopses, and lyrics and
+//! centered text). Boneyard and page breaks are dropped; emphasis markers are removed from
+//! the text.
 
 use crate::import::without_bom;
 
@@ -27,6 +28,9 @@ pub enum Element {
     /// A section (`# Act One`, `## The crossing`) or a synopsis (`= The fog lifts.`), as
     /// written with single spaces.
     Outline(String),
+    /// A lyric (`~Row, row`) or centered text (`>THE END<`) outside dialogue, as written
+    /// with single spaces: nothing to film.
+    Unfilmed(String),
 }
 
 /// A character cue and what follows it.
@@ -312,6 +316,17 @@ pub fn outline(t: &str) -> Option<String> {
     (!words.is_empty() && (mark == '#' || depth == 1)).then(|| format!("{prefix} {words}"))
 }
 
+/// A lyric `~text` or centered text `>text<` with single spaces; `None` when empty.
+pub fn unfilmed(t: &str) -> Option<String> {
+    let t = t.trim();
+    let (open, inner, close) = match t.strip_prefix('>').and_then(|r| r.strip_suffix('<')) {
+        Some(inner) => (">", inner, "<"),
+        None => ("~", t.strip_prefix('~')?, ""),
+    };
+    let words = plain(inner).split_whitespace().collect::<Vec<_>>().join(" ");
+    (!words.is_empty()).then(|| format!("{open}{words}{close}"))
+}
+
 /// The elements of the body lines; `notes` are placed after the element of their line.
 fn body(lines: &[String], mut notes: Vec<(usize, String)>) -> Vec<Element> {
     let mut out = Vec::new();
@@ -335,10 +350,15 @@ fn body(lines: &[String], mut notes: Vec<(usize, String)>) -> Vec<Element> {
         }
         let prev_blank = i == 0 || blank(&lines[i - 1]);
         let next_blank = i + 1 >= n || blank(&lines[i + 1]);
-        // Sections and synopses are kept as comments; page breaks, lyrics and centered
-        // text are not filmed.
-        if t.starts_with(['#', '=', '~']) || (t.starts_with('>') && t.ends_with('<')) {
+        // Sections and synopses are kept as comments, lyrics and centered text too; page
+        // breaks are not.
+        if t.starts_with(['#', '=']) {
             out.extend(outline(t).map(Element::Outline));
+            i += 1;
+            continue;
+        }
+        if t.starts_with('~') || (t.starts_with('>') && t.ends_with('<') && t.len() > 1) {
+            out.extend(unfilmed(t).map(Element::Unfilmed));
             i += 1;
             continue;
         }
@@ -365,7 +385,8 @@ fn body(lines: &[String], mut notes: Vec<(usize, String)>) -> Vec<Element> {
                     let l = lines[i].trim();
                     match l.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
                         Some(p) => d.parentheticals.push(plain(p.trim())),
-                        None => words.push(plain(l)),
+                        // A sung line loses its `~`.
+                        None => words.push(plain(l.strip_prefix('~').map_or(l, str::trim_start))),
                     }
                     i += 1;
                 }

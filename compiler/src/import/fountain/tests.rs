@@ -115,7 +115,7 @@ fn title_page() {
 }
 
 #[test]
-fn notes_sections_and_synopses_kept_the_rest_dropped() {
+fn notes_sections_synopses_lyrics_and_centered_text_kept_the_rest_dropped() {
     let lines = |s| strip_hidden(s).0;
     assert_eq!(strip_hidden("a [[note]] b\n[[whole line]]\nc"), (vec!["a  b".into(), "c".into()], vec![(0, "note".into()), (1, "whole line".into())]));
     assert_eq!(lines("a /* x\n\ny */ b\nc"), vec!["a  b", "c"]);
@@ -126,7 +126,8 @@ fn notes_sections_and_synopses_kept_the_rest_dropped() {
     let e = elements(src);
     assert_eq!(e[..2], [Element::Outline("# Act one".into()), Element::Outline("= The ferry leaves.".into())]);
     assert_eq!(dialogue(&e[2]).text, "Go. Now.", "a note line does not end the dialogue");
-    assert_eq!(e[3..], [Element::Note("check this".into()), Element::Action("Waves.".into())]);
+    // Lyrics and centered text are kept (they used to vanish); the page break is not.
+    assert_eq!(e[3..], [Element::Note("check this".into()), Element::Unfilmed(">THE END<".into()), Element::Unfilmed("~Row, row".into()), Element::Action("Waves.".into())]);
     assert_eq!(super::parse::outline("##  The  crossing"), Some("## The crossing".into()));
     assert_eq!(super::parse::outline("=="), None);
 }
