@@ -202,3 +202,18 @@ fn lyrics_and_centered_text_are_comments() {
     assert!(text.contains("    // >THE END<\n  }"), "{text}");
     assert_eq!(f.lines().next().unwrap().text, "Row, row, row your boat Gently down the stream");
 }
+
+#[test]
+fn a_cue_with_only_a_parenthetical_is_a_comment() {
+    // `(nods)` vanished and `cast say` was never used.
+    let (text, f) = clean_import("INT. SCENE - DAY\n\nSHOT walks in.\n\nSCENE\nHello.\n\nSAY\n(nods)\n");
+    assert_eq!(f.cast.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["scene"]);
+    assert!(text.contains("    say scene: \"Hello.\"\n    // SAY (nods)\n"), "{text}");
+    // A speaker with lines elsewhere keeps them, and the parenthetical alone is a comment.
+    let (text, f) = clean_import("INT. ROOM - DAY\n\nTEO waits.\n\nTEO\nHi.\n\nMARA\nHello.\n\nTEO\n(laughs)\n");
+    assert_eq!(f.lines().count(), 2);
+    assert!(text.contains("    say mara: \"Hello.\"\n    // TEO (laughs)\n"), "{text}");
+    // Before any shot, it goes before the first one.
+    let (text, _) = clean_import("INT. ROOM - DAY\n\nTEO\n(sighs)\n\nTeo sits.\n");
+    assert!(text.contains("  // TEO (sighs)\n  shot {"), "{text}");
+}

@@ -164,9 +164,11 @@ impl Film {
             }
         }
         let actions: Vec<&str> = script.elements.iter().filter_map(|e| if let Element::Action(a) = e { Some(a.as_str()) } else { None }).collect();
+        // Speakers with something to say: a cue with only a parenthetical is a comment.
         for e in &script.elements {
-            if let Element::Dialogue(d) = e {
-                f.add_cast(&d.name, &actions);
+            match e {
+                Element::Dialogue(d) if !clean(&d.text).is_empty() => f.add_cast(&d.name, &actions),
+                _ => {}
             }
         }
         let mut places = HashSet::new();
@@ -221,6 +223,14 @@ impl Film {
                     for (d, cast) in opening.drain(..) {
                         f.speech(d, cast, &mut pending);
                     }
+                }
+                // A cue with only a parenthetical (`TEO` `(nods)`): nothing to say, a comment.
+                Element::Dialogue(d) if clean(&d.text).is_empty() => {
+                    let mut note = clean(&d.name);
+                    if !d.parentheticals.is_empty() {
+                        note = clean(&format!("{note} ({})", d.parentheticals.join("; ")));
+                    }
+                    f.comment(note, &mut pending);
                 }
                 Element::Dialogue(d) => {
                     if let Some(&cast) = f.keys.get(&speaker_key(&d.name)) {
