@@ -217,3 +217,14 @@ fn a_cue_with_only_a_parenthetical_is_a_comment() {
     let (text, _) = clean_import("INT. ROOM - DAY\n\nTEO\n(sighs)\n\nTeo sits.\n");
     assert!(text.contains("  // TEO (sighs)\n  shot {"), "{text}");
 }
+
+#[test]
+fn transitions_in_a_row_lose_nothing() {
+    // The first one was overwritten: the last stands, the others are comments before it.
+    let (text, f) = clean_import("INT. ROOM - DAY\n\nMara waits.\n\nDISSOLVE TO:\n\nSLOWLY FADE TO:\n\nEXT. SEA - NIGHT\n\nWaves.\n");
+    assert!(text.contains("    action \"Mara waits.\"\n    // DISSOLVE TO:\n    transition cut // SLOWLY FADE TO:\n"), "{text}");
+    assert_eq!(f.shots[0].transition.kind, "cut");
+    let (text, f) = clean_import("INT. ROOM - DAY\n\nMara waits.\n\nCUT TO:\n\nDISSOLVE TO:\n\nEXT. SEA - NIGHT\n\nWaves.\n");
+    assert!(text.contains("    // CUT TO:\n    transition dissolve\n"), "{text}");
+    assert_eq!(f.shots[0].transition.kind, "dissolve");
+}

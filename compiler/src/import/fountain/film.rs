@@ -190,6 +190,8 @@ impl Film {
         // Off-screen lines before the first scene (an opening voice-over): they play over the
         // first scene's opening shot of its place, or over the first action without a heading.
         let mut opening: Vec<(&Dialogue, usize)> = Vec::new();
+        // The text of the latest transition.
+        let mut last_transition = None;
         for e in &script.elements {
             match e {
                 Element::Heading { text, number } => {
@@ -249,9 +251,16 @@ impl Film {
                     let (kind, exact) = transition_kind(t);
                     let original = (!exact).then(|| clean(t));
                     match f.scenes.iter_mut().rev().find_map(|s| s.shots.last_mut()) {
-                        Some(shot) => shot.transition = Some((kind, original)),
+                        Some(shot) => {
+                            // Of transitions in a row the last one is the shot's; the others stay as comments.
+                            if let Some(before) = last_transition.take().filter(|_| shot.transition.is_some()) {
+                                shot.notes.push((shot.lines.len(), before));
+                            }
+                            shot.transition = Some((kind, original));
+                        }
                         None => f.dropped.push(clean(t)),
                     }
+                    last_transition = Some(clean(t));
                 }
                 Element::Note(n) => {
                     let n = clean(n);
