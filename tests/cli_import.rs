@@ -159,3 +159,25 @@ fn out_must_name_a_file() {
         assert_eq!(err.lines().count(), 1, "refused before the import: {err}");
     }
 }
+
+#[test]
+fn a_long_fountain_script_imports_whole_and_lints_clean() {
+    // A 600-word action and a 600-sentence speech were cut at 2000 characters, silently.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("long.fountain");
+    let words: Vec<String> = (0..600).map(|i| format!("word{i}")).collect();
+    let talk: Vec<String> = (0..600).map(|i| format!("talk{i}.")).collect();
+    std::fs::write(&src, format!("INT. ROOM - DAY\n\n{}\n\nMARA\n{}\n", words.join(" "), talk.join(" "))).unwrap();
+    let out_file = dir.path().join("long.cine");
+    let path = out_file.to_str().unwrap();
+    let out = cine(&["import", "fountain", src.to_str().unwrap(), "--model", "wan2.1-1.3b", "-o", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "the import is not clean: {}", String::from_utf8_lossy(&out.stderr));
+    let lint = cine(&["lint", "--deny", "warnings", path]);
+    assert_eq!(lint.status.code(), Some(0), "{}", String::from_utf8_lossy(&lint.stderr));
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    assert!(!text.contains("..."), "{text}");
+    for w in words.iter().chain(&talk) {
+        assert!(text.contains(&format!("{w} ")) || text.contains(&format!("{w}\"")), "lost {w}");
+    }
+}

@@ -228,3 +228,29 @@ fn transitions_in_a_row_lose_nothing() {
     assert!(text.contains("    // CUT TO:\n    transition dissolve\n"), "{text}");
     assert_eq!(f.shots[0].transition.kind, "dissolve");
 }
+
+#[test]
+fn long_actions_and_speeches_keep_every_word() {
+    // They were cut at 2000 characters: the action ended `word26...`, the speech lost
+    // sentences 234 to 599.
+    let words: Vec<String> = (0..600).map(|i| format!("word{i}")).collect();
+    let talk: Vec<String> = (0..600).map(|i| format!("talk{i}.")).collect();
+    let (_, f) = clean_import(&format!("INT. ROOM - DAY\n\n{}\n\nMARA\n{}\n", words.join(" "), talk.join(" ")));
+    // The action goes on over three shots, each within the prompt limit.
+    let actions: Vec<&str> = f.shots.iter().map(|s| s.action.as_str()).filter(|a| a.starts_with("word")).collect();
+    assert_eq!(actions.len(), 3);
+    assert_eq!(actions.join(" "), words.join(" "));
+    let said: Vec<&str> = f.lines().map(|l| l.text.as_str()).collect();
+    assert_eq!(said.join(" "), talk.join(" "));
+    // A sentence without an end is split between words rather than cut.
+    let sentence = "and then ".repeat(400);
+    let (_, f) = clean_import(&format!("INT. ROOM - DAY\n\nMara waits.\n\nMARA\n{sentence}\n"));
+    let said: Vec<&str> = f.lines().map(|l| l.text.as_str()).collect();
+    assert_eq!(said.join(" "), sentence.trim());
+    // A long note or section stays whole, over several comment lines.
+    let note = "a long note ".repeat(300);
+    let (text, _) = clean_import(&format!("INT. ROOM - DAY\n\nMara waits. [[{note}]]\n"));
+    let kept: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("// ")).filter(|l| l.contains("long note")).collect();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept.join(" "), format!("[[{}]]", note.trim()));
+}

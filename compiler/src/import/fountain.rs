@@ -8,7 +8,8 @@
 //!   time of day when it reads as one (see [`names::When::of`]); `CONTINUOUS`, `LATER`,
 //!   `SAME` keep the previous scene's time; others are kept in a comment.
 //! - Each action paragraph is a shot; `subjects` are the cast members named in it (in
-//!   capitals or title case) and the on-screen speakers of its dialogue.
+//!   capitals or title case) and the on-screen speakers of its dialogue. A paragraph too
+//!   long for one prompt goes on in the next shots ([`text`]).
 //! - Dialogue becomes `say` lines ([`coverage`]). The first on-screen speech after an
 //!   action paragraph stays in its shot, with the speaker's further lines while the shot
 //!   holds at most 8 s of dialogue. Each change of on-screen speaker cuts to a
@@ -43,6 +44,7 @@ pub mod film;
 pub mod intro;
 pub mod names;
 pub mod parse;
+pub mod text;
 pub mod write;
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::film::{clean, subtitles, Cast, Film, Said, Shot};
+use super::film::{Cast, Film, Said, Shot};
+use super::text::{clean, short, subtitles};
 use super::names::named_in;
 use super::parse::Dialogue;
 use crate::dialogue::needed_seconds as line_secs;
@@ -63,7 +64,7 @@ impl Names {
 /// How a speech is said, from its first parenthetical (`(quietly)` -> `quietly`), when
 /// that reads as a manner and is short.
 fn manner(d: &Dialogue) -> Option<String> {
-    let p = clean(&d.parentheticals.first()?.to_lowercase());
+    let p = short(&d.parentheticals.first()?.to_lowercase());
     let n = p.split_whitespace().count();
     let skip = p.split(|c: char| !c.is_alphanumeric() && c != '\'').any(|w| NOT_MANNER.contains(&w));
     ((1..=5).contains(&n) && !skip).then_some(p)
@@ -95,7 +96,7 @@ impl Film {
             return;
         }
         let off_screen = d.off_screen();
-        let who = clean(&d.name.to_lowercase());
+        let who = short(&d.name.to_lowercase());
         let note = (!d.parentheticals.is_empty()).then(|| clean(&format!("({})", d.parentheticals.join("; "))));
         let manner = manner(d);
         for (k, part) in subtitles(&text).into_iter().enumerate() {
@@ -115,7 +116,7 @@ impl Film {
             };
             if size.is_some() {
                 let to = scene.speakers.iter().flatten().copied().find(|&c| c != cast);
-                let to = to.map(|l| clean(&self.cast[l].name.to_lowercase()));
+                let to = to.map(|l| short(&self.cast[l].name.to_lowercase()));
                 // An off-screen voice opening a scene plays over a shot of the place: nobody speaks.
                 let action = if off_screen { String::new() } else { speaker_action(&who, to.as_deref(), manner.as_deref().filter(|_| k == 0)) };
                 let (size, subjects) = if off_screen { (None, vec![]) } else { (size, vec![cast]) };

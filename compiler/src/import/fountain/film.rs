@@ -1,6 +1,7 @@
 //! Fountain elements to a film: a set per location, a cast member per speaker and per
-//! character introduced in the action, a shot per action paragraph, and the dialogue in
-//! it or in shots of the speakers ([`coverage`](super::coverage)).
+//! character introduced in the action, a shot per action paragraph (several for one too
+//! long for a prompt), and the dialogue in it or in shots of the speakers
+//! ([`coverage`](super::coverage)).
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,7 +9,7 @@ use super::coverage::Names;
 use super::intro::introduced;
 use super::names::{cast_description, ident, Location, When};
 use super::parse::{Dialogue, Element, Script};
-use crate::import::one_line;
+use super::text::{clean, short, shot_actions};
 
 /// A film before timing.
 #[derive(Debug, Default)]
@@ -89,21 +90,6 @@ pub struct Said {
     pub note: Option<String>,
 }
 
-/// Longest subtitle, in characters, before a speech is split at sentence ends.
-pub const MAX_SUBTITLE: usize = 90;
-/// Longest text kept in one string (lines of a screenplay are limited to 64 KiB).
-const MAX_TEXT: usize = 2000;
-
-/// Flattens, drops control characters and caps the length of a text.
-pub fn clean(s: &str) -> String {
-    let s: String = s.chars().filter(|c| !c.is_control() || c.is_whitespace()).collect();
-    let s = one_line(&s);
-    match s.char_indices().nth(MAX_TEXT) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s,
-    }
-}
-
 /// `Dr.  Who` and `DR. WHO` are one speaker.
 pub fn speaker_key(name: &str) -> String {
     name.to_uppercase().split_whitespace().collect::<Vec<_>>().join(" ")
@@ -125,40 +111,13 @@ pub fn transition_kind(t: &str) -> (&'static str, bool) {
     }
 }
 
-/// Splits a speech into subtitles of at most [`MAX_SUBTITLE`] characters at sentence
-/// ends (a longer sentence stays whole).
-pub fn subtitles(text: &str) -> Vec<String> {
-    let mut sentences = Vec::new();
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (k, &(i, c)) in chars.iter().enumerate() {
-        let next_space = chars.get(k + 1).is_some_and(|&(_, n)| n == ' ');
-        if matches!(c, '.' | '!' | '?' | '…') && next_space {
-            sentences.push(text[start..i + c.len_utf8()].trim());
-            start = i + c.len_utf8();
-        }
-    }
-    sentences.push(text[start..].trim());
-    let mut out: Vec<String> = Vec::new();
-    for s in sentences.into_iter().filter(|s| !s.is_empty()) {
-        match out.last_mut() {
-            Some(last) if last.chars().count() + 1 + s.chars().count() <= MAX_SUBTITLE => {
-                last.push(' ');
-                last.push_str(s);
-            }
-            _ => out.push(s.to_string()),
-        }
-    }
-    out
-}
-
 impl Film {
     /// Builds the film of a parsed script.
     pub fn new(script: &Script) -> Film {
         let mut f = Film::default();
         for (k, v) in &script.title_page {
             if k.eq_ignore_ascii_case("title") && f.title.is_none() && !clean(v).is_empty() {
-                f.title = Some(clean(v));
+                f.title = Some(short(v));
             } else {
                 f.notes.push(clean(&format!("{k}: {v}")));
             }
@@ -201,8 +160,8 @@ impl Film {
                     let (time, time_note) = match &loc.time {
                         Some(raw) => match When::of(raw) {
                             When::Time(t) => (Some(t), None),
-                            When::Same => (last_time, Some(format!("{raw}: the time of the scene before"))),
-                            When::Unknown => (None, Some(format!("{raw}: no stdlib time"))),
+                            When::Same => (last_time, Some(format!("{}: the time of the scene before", clean(raw)))),
+                            When::Unknown => (None, Some(format!("{}: no stdlib time", clean(raw)))),
                         },
                         None => (None, None),
                     };
@@ -217,13 +176,17 @@ impl Film {
                         f.speech(d, cast, &mut pending);
                     }
                 }
+                // A paragraph too long for one prompt goes on in the next shots.
                 Element::Action(a) => {
-                    let action = clean(a);
-                    let subjects = names.named(&action, &f.cast);
-                    let before = std::mem::take(&mut pending);
-                    f.scene().shots.push(Shot { action, subjects, before, ..Default::default() });
-                    for (d, cast) in opening.drain(..) {
-                        f.speech(d, cast, &mut pending);
+                    for (k, action) in shot_actions(&clean(a)).into_iter().enumerate() {
+                        let subjects = names.named(&action, &f.cast);
+                        let before = std::mem::take(&mut pending);
+                        f.scene().shots.push(Shot { action, subjects, before, ..Default::default() });
+                        if k == 0 {
+                            for (d, cast) in opening.drain(..) {
+                                f.speech(d, cast, &mut pending);
+                            }
+                        }
                     }
                 }
                 // A cue with only a parenthetical (`TEO` `(nods)`): nothing to say, a comment.
@@ -249,7 +212,7 @@ impl Film {
                 Element::Transition(t) => {
                     f.fill_empty_scene();
                     let (kind, exact) = transition_kind(t);
-                    let original = (!exact).then(|| clean(t));
+                    let original = (!exact).then(|| short(t));
                     match f.scenes.iter_mut().rev().find_map(|s| s.shots.last_mut()) {
                         Some(shot) => {
                             // Of transitions in a row the last one is the shot's; the others stay as comments.
@@ -303,7 +266,7 @@ impl Film {
             id = format!("{base}_{n}");
             n += 1;
         }
-        let description = clean(&cast_description(name, actions));
+        let description = short(&cast_description(name, actions));
         self.keys.insert(key.clone(), self.cast.len());
         self.idents.insert(id.clone());
         self.cast.push(Cast { ident: id, key, name: name.to_string(), description });
@@ -357,7 +320,7 @@ impl Film {
             id = format!("{base}_{n}");
             n += 1;
         }
-        self.sets.push(Set { ident: id, key, description: clean(&loc.description()) });
+        self.sets.push(Set { ident: id, key, description: short(&loc.description()) });
         self.sets.len() - 1
     }
 }

@@ -1,8 +1,9 @@
 //! The Fountain parser element by element, and the mappings of names, places and times.
 
-use super::film::{subtitles, transition_kind, Film};
+use super::film::{transition_kind, Film};
 use super::names::{cast_description, ident, Kind, Location, When};
 use super::parse::{cue, heading, parse, strip_hidden, transition, Dialogue, Element};
+use super::text::subtitles;
 
 fn elements(src: &str) -> Vec<Element> {
     parse(src).elements

@@ -9,6 +9,7 @@
 use cine_grammar::print::quote;
 
 use super::film::{Film, Shot};
+use super::text::{comment_lines, MAX_TEXT};
 // A line's reading time and the longest a line without `for` stays (longer ones get a `for`):
 // the compiler's own timing of `say`.
 use crate::dialogue::{needed_seconds as line_secs, MAX_SECS as MAX_DEFAULT_LINE_SECS};
@@ -56,10 +57,10 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
         count(lines, "line", "lines")
     );
     for n in &f.notes {
-        s += &format!("// {n}\n");
+        s += &comment("", n);
     }
     for t in &f.dropped {
-        s += &format!("// {t} (before any shot; dropped)\n");
+        s += &comment("", &format!("{t} (before any shot; dropped)"));
     }
     s += &format!("title {}\nfps {}\nmodel {}\n", quote(&title), target.fps, target.model);
     if !f.cast.is_empty() {
@@ -75,10 +76,10 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
     for scene in &f.scenes {
         s += "\n";
         for c in &scene.before {
-            s += &format!("// {c}\n");
+            s += &comment("", c);
         }
         match &scene.heading {
-            Some(h) => s += &format!("// {h}\n"),
+            Some(h) => s += &comment("", h),
             None => s += "// The script starts without a scene heading.\n",
         }
         s += &format!("scene {} {{\n", f.sets[scene.set].ident);
@@ -86,14 +87,14 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
             s += &format!("  time {t}\n");
         }
         if let Some(n) = &scene.time_note {
-            s += &format!("  // {n}\n");
+            s += &comment("  ", n);
         }
         for (i, shot) in scene.shots.iter().enumerate() {
             if i > 0 || scene.time.is_some() || scene.time_note.is_some() {
                 s += "\n";
             }
             for c in &shot.before {
-                s += &format!("  // {c}\n");
+                s += &comment("  ", c);
             }
             s += &write_shot(f, shot, target);
         }
@@ -102,10 +103,15 @@ pub fn write(f: &Film, target: &Target, keep_title: bool) -> String {
     if !f.after.is_empty() {
         s += "\n";
         for c in &f.after {
-            s += &format!("// {c}\n");
+            s += &comment("", c);
         }
     }
     s
+}
+
+/// `// text` lines, a long text over several.
+fn comment(indent: &str, text: &str) -> String {
+    comment_lines(text).iter().map(|l| format!("{indent}// {l}\n")).collect()
 }
 
 fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
@@ -124,10 +130,12 @@ fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
     let mut notes = shot.notes.iter().peekable();
     for (k, (l, &(at, n))) in shot.lines.iter().zip(&times).enumerate() {
         while let Some((_, note)) = notes.next_if(|(before, _)| *before <= k) {
-            s += &format!("    // {note}\n");
+            s += &comment("    ", note);
         }
-        if let Some(note) = l.note.as_ref().filter(|_| l.off_screen) {
-            s += &format!("    // {note}\n");
+        // An off-screen line's trailing comment is the allow; a note too long to trail goes first.
+        let trailing = l.note.as_ref().filter(|n| !l.off_screen && n.chars().count() <= MAX_TEXT);
+        if let Some(note) = l.note.as_ref().filter(|_| trailing.is_none()) {
+            s += &comment("    ", note);
         }
         let mut line = format!("    say {}", f.cast[l.cast].ident);
         if at > 0 {
@@ -139,14 +147,14 @@ fn write_shot(f: &Film, shot: &Shot, target: &Target) -> String {
         line += &format!(": {}", quote(&l.text));
         if l.off_screen {
             line += " // cine:allow(speaker-off-screen)";
-        } else if let Some(note) = &l.note {
+        } else if let Some(note) = trailing {
             line += &format!(" // {note}");
         }
         s += &line;
         s += "\n";
     }
     for (_, note) in notes {
-        s += &format!("    // {note}\n");
+        s += &comment("    ", note);
     }
     if let Some((kind, original)) = &shot.transition {
         match original {
