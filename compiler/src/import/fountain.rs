@@ -2,11 +2,12 @@
 //! Slugline, Fade In and WriterSolo.
 //!
 //! - Title page: `Title:` becomes the title, the other keys a comment.
-//! - Scene headings (`INT.`, `EXT.`, `EST.`, `INT./EXT.`, `I/E.`, or forced with `.`;
-//!   `#12#` numbers kept in a comment) become scenes, one `set` per distinct place
-//!   (interior and exterior of a place are two sets). The part after the last ` - ` is the
-//!   time of day when it reads as one (see [`names::When::of`]); `CONTINUOUS`, `LATER`,
-//!   `SAME` keep the previous scene's time; others are kept in a comment.
+//! - Scene headings (`INT.`, `EXT.`, `EST.`, `INT./EXT.`, `I/E.`, or forced with `.`, on
+//!   a line between blank lines; `#12#` numbers kept in a comment) become scenes, one
+//!   `set` per distinct place (interior and exterior of a place are two sets). The part
+//!   after the last ` - ` is the time of day when it reads as one (see
+//!   [`names::When::of`]); `CONTINUOUS`, `LATER`, `SAME` keep the previous scene's time;
+//!   others are kept in a comment.
 //! - Each action paragraph is a shot; `subjects` are the cast members named in it (in
 //!   capitals or title case) and the on-screen speakers of its dialogue. A paragraph too
 //!   long for one prompt goes on in the next shots ([`text`]).
@@ -18,15 +19,19 @@
 //!   past 8 s gets a `close_up`, then a `medium_close_up` again, alternately. A dual
 //!   dialogue line (`^`) stays in the shot of the speech before it. A scene that starts
 //!   with dialogue opens with a shot of the speaker. Speeches over 90 characters are
-//!   split into subtitles at sentence ends. Parentheticals become comments; `V.O.`,
-//!   `O.S.`, `O.C.` speakers never get a shot of their own: their lines stay in the
-//!   current shot, out of `subjects`, with `// cine:allow(speaker-off-screen)`.
-//! - Transitions set the `transition` of the last shot before them.
+//!   split into subtitles at sentence ends; sung lines (`~`) lose the `~`. Parentheticals
+//!   become comments, and so does a cue with nothing but a parenthetical (`// TEO
+//!   (laughs)`, no cast member of its own); `V.O.`, `O.S.`, `O.C.` speakers never get a
+//!   shot of their own: their lines stay in the current shot, out of `subjects`, with
+//!   `// cine:allow(speaker-off-screen)`.
+//! - Transitions set the `transition` of the last shot before them; of several in a row
+//!   the last one, the others kept in comments before it.
 //! - Sections (`# Act One`) and synopses (`= ...`) become `//` comments before the scene
 //!   or shot that follows (at the end of the file after the last one); notes `[[...]]`
-//!   become `// [[...]]` in the shot they sit in, after the action or line they follow.
-//! - Boneyard (cut text), page breaks, centered text, lyrics and emphasis markers are
-//!   dropped.
+//!   become `// [[...]]` in the shot they sit in, after the action or line they follow,
+//!   and so do lyrics (`// ~Willy Wonka!`) and centered text (`// >THE END<`).
+//! - Boneyard (cut text), page breaks and paired emphasis markers (`*x*`, `**x**`, `_x_`)
+//!   are dropped.
 //!
 //! Cast members are the speakers (ident from the cue name, description from the action
 //! line that introduces them in capitals, `MARA (30s), a ferry pilot, ...` ->
