@@ -259,3 +259,17 @@ fn after_ctrl_c_no_job_starts_not_even_one_from_the_cache() {
     let errors: Vec<&str> = r["jobs"].as_array().unwrap().iter().map(|j| j["error"].as_str().unwrap_or("")).collect();
     assert_eq!(errors, ["interrupted", "not run: the batch was interrupted"]);
 }
+
+#[test]
+fn warnings_are_counted_in_the_report_and_pointed_to() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("w.cine"), format!("resolution 128x96\n{}", script(1))).unwrap();
+    std::fs::write(dir.path().join("c.cine"), script(1)).unwrap();
+    let o = cine(&["batch", ".", "--generator", "procedural", "--no-cache", "--out-dir", "out", "--report", "report.json"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let r = report(dir.path());
+    let warnings: Vec<(&str, u64)> = r["jobs"].as_array().unwrap().iter().map(|j| (j["script"].as_str().unwrap(), j["warnings"].as_u64().unwrap())).collect();
+    assert_eq!(warnings, [("./c.cine", 0), ("./w.cine", 1)]);
+    assert!(err.contains("1 warning(s): `cine lint ./w.cine` shows them"), "{err}");
+}

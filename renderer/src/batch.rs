@@ -128,6 +128,9 @@ pub struct JobReport {
     pub chunks: usize,
     pub chunks_generated: usize,
     pub shots_reused: usize,
+    /// The screenplay's warnings (`cine lint` shows them).
+    #[serde(default)]
+    pub warnings: usize,
     pub seconds: f64,
 }
 
@@ -220,6 +223,7 @@ impl JobReport {
             chunks: 0,
             chunks_generated: 0,
             shots_reused: 0,
+            warnings: 0,
             seconds,
         }
     }

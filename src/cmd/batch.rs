@@ -7,7 +7,7 @@ use cine_renderer::batch::{find_all, run_all, BatchReport, JobReport, Shard};
 use cine_renderer::render::{render_film_with, RenderOptions, VideoOptions};
 use cine_renderer::subtitles;
 
-use super::render::{load_film, make_generator, profile_of, GenArgs};
+use super::render::{load_film_warned, make_generator, profile_of, GenArgs};
 
 /// Arguments of `cine batch`.
 #[derive(clap::Args)]
@@ -104,13 +104,17 @@ pub fn run(args: Args) -> i32 {
     for j in &report.jobs {
         match &j.error {
             None => eoutln!(
-                "ok   {} -> {} ({} frames, {}/{} chunks generated, {:.2} s)",
+                "ok   {} -> {} ({} frames, {}/{} chunks generated, {:.2} s){}",
                 j.script,
                 j.output.as_deref().unwrap_or("?"),
                 j.frames,
                 j.chunks_generated,
                 j.chunks,
-                j.seconds
+                j.seconds,
+                match j.warnings {
+                    0 => String::new(),
+                    n => format!("; {n} warning(s): `cine lint {}` shows them", j.script),
+                }
             ),
             Some(e) => eoutln!("FAIL {}\n{}", j.script, indent(e)),
         }
@@ -147,8 +151,8 @@ fn indent(s: &str) -> String {
 fn render_one(script: &Path, args: &Args) -> JobReport {
     let t0 = Instant::now();
     let fail = |msg: String| JobReport::failed(script, msg, t0.elapsed().as_secs_f64());
-    let film = match load_film(script) {
-        Ok(f) => f,
+    let (film, warnings) = match load_film_warned(script) {
+        Ok((f, w)) => (f, w.count),
         Err(e) => return fail(e.message().to_string()),
     };
     let profile = match profile_of(&film) {
@@ -185,6 +189,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
             chunks: s.chunks,
             chunks_generated: s.chunks_generated,
             shots_reused: s.shots_reused,
+            warnings,
             seconds: t0.elapsed().as_secs_f64(),
         },
         Err(e) => fail(format!("{e:#}")),

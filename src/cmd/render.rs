@@ -164,9 +164,15 @@ pub fn load_film(path: &Path) -> Result<Film, LoadError> {
     load_film_warned(path).map(|(film, _)| film)
 }
 
-/// [`load_film`], with the compiler's warnings rendered as `cine lint` shows them (empty when
-/// there are none, and for a film IR).
-pub fn load_film_warned(path: &Path) -> Result<(Film, String), LoadError> {
+/// The warnings of a screenplay that compiled: how many, and as `cine lint` shows them.
+#[derive(Default)]
+pub struct Warnings {
+    pub count: usize,
+    pub text: String,
+}
+
+/// [`load_film`], with the compiler's warnings (none for a film IR).
+pub fn load_film_warned(path: &Path) -> Result<(Film, Warnings), LoadError> {
     if path.extension().is_some_and(|e| e == "json") {
         let text = std::fs::read_to_string(path)
             .map_err(|e| LoadError::Other(format!("cannot read {}: {e}", path.display())))?;
@@ -176,7 +182,7 @@ pub fn load_film_warned(path: &Path) -> Result<(Film, String), LoadError> {
             LoadError::Input(format!("error: {} is not a consistent film IR: {e}
 help: write the film as a screenplay and let `cine plan` produce its IR", path.display()))
         })?;
-        return Ok((film, String::new()));
+        return Ok((film, Warnings::default()));
     }
     // The same compile as `cine lint`, so a denied lint blocks a render too.
     let out = super::compile(path);
@@ -184,7 +190,10 @@ help: write the film as a screenplay and let `cine plan` produce its IR", path.d
         return Err(LoadError::Other(d.message.clone())); // exit 2, as `cine lint`
     }
     match out.film {
-        Some(film) if out.errors == 0 => Ok((film, cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources))),
+        Some(film) if out.errors == 0 => {
+            let text = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
+            Ok((film, Warnings { count: out.warnings, text }))
+        }
         _ => {
             let mut msg = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
             msg.push_str(&format!(
@@ -257,7 +266,7 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     let mut film = match load_film_warned(&args.script) {
         Ok((f, warnings)) => {
             // As a build shows them: a render with warnings is not a silent one.
-            eout!("{warnings}");
+            eout!("{}", warnings.text);
             f
         }
         Err(e) => return e.report(),
