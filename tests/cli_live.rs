@@ -203,6 +203,33 @@ fn with_stdin_empty_the_preview_page_directs_the_session() {
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     let port: u16 = line.trim().strip_prefix("preview: http://127.0.0.1:").unwrap().trim_end_matches('/').parse().unwrap();
+    // Bad requests get an answer at once, and a request that never ends its line cannot
+    // grow the session's memory (it was read to the end, 1.5 GB and counting).
+    let raw = |req: &[u8]| {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = s.write_all(req);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).split("\r\n").next().unwrap_or("").to_string()
+    };
+    assert_eq!(raw(&[b"GET /".as_slice(), &[b'A'; 20_000]].concat()), "HTTP/1.1 431 Request Header Fields Too Large");
+    assert_eq!(raw(b"POST /direction HTTP/1.1\r\nContent-Length: abc\r\n\r\nstop"), "HTTP/1.1 400 Bad Request");
+    assert_eq!(raw(b"POST /direction HTTP/1.1\r\nContent-Length: -1\r\n\r\nstop"), "HTTP/1.1 400 Bad Request");
+    assert_eq!(raw(b"POST /direction HTTP/1.1\r\nContent-Length: 100\r\n\r\nstop"), "HTTP/1.1 400 Bad Request");
+    // Viewers of the stream are bounded (600 idle ones took every descriptor the session had).
+    let viewers: Vec<TcpStream> = (0..32)
+        .map(|_| {
+            let mut v = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            v.write_all(b"GET /stream HTTP/1.1\r\n\r\n").unwrap();
+            let mut head = [0u8; 15];
+            v.read_exact(&mut head).unwrap();
+            assert_eq!(&head, b"HTTP/1.1 200 OK");
+            v
+        })
+        .collect();
+    assert_eq!(raw(b"GET /stream HTTP/1.1\r\n\r\n"), "HTTP/1.1 503 Service Unavailable");
+    drop(viewers);
     // Posted at once: the page takes directions from the moment it is announced.
     for d in ["prompt \"a red ball\"", "wait 1", "cut \"a blue room\" as room", "wait 1", "stop"] {
         let (code, text) = post(port, d, None);

@@ -169,18 +169,61 @@ fn play(shared: &Shared, fps: u32) {
     }
 }
 
+/// `/stream` viewers at once. Each holds a thread and two descriptors for the whole
+/// session (other requests end within seconds): past this, more are turned away, so
+/// viewers cannot starve the session of descriptors.
+const MAX_VIEWERS: usize = 32;
+static VIEWERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A `/stream` viewer's place, given back when it leaves.
+struct Viewer;
+
+impl Viewer {
+    fn join() -> Option<Viewer> {
+        use std::sync::atomic::Ordering::SeqCst;
+        VIEWERS.fetch_update(SeqCst, SeqCst, |n| (n < MAX_VIEWERS).then_some(n + 1)).ok().map(|_| Viewer)
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        VIEWERS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+/// Bytes of request line and headers read from one request.
+const MAX_HEAD: usize = 16 * 1024;
+
 fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
     conn.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut line = String::new();
     let mut reader = BufReader::new(conn.try_clone()?);
-    reader.read_line(&mut line)?;
+    // The request line and headers are read within MAX_HEAD bytes: a client sending one
+    // endless line must not grow the session's memory.
+    let mut budget = MAX_HEAD;
+    let mut read_line = |reader: &mut BufReader<TcpStream>, out: &mut String| -> std::io::Result<bool> {
+        let n = std::io::Read::take(&mut *reader, budget as u64).read_line(out)?;
+        budget -= n;
+        Ok(out.ends_with('\n') || n == 0)
+    };
+    if !read_line(&mut reader, &mut line)? {
+        return reply(&mut conn, "431 Request Header Fields Too Large", "the request line and headers are limited to 16 KiB");
+    }
     // The headers: the body's length and the page's origin are all that matter here.
     let (mut length, mut origin) = (0usize, None);
     let mut h = String::new();
-    while reader.read_line(&mut h)? > 2 {
+    loop {
+        if !read_line(&mut reader, &mut h)? {
+            return reply(&mut conn, "431 Request Header Fields Too Large", "the request line and headers are limited to 16 KiB");
+        }
+        if h.len() <= 2 {
+            break;
+        }
         if let Some((k, v)) = h.split_once(':') {
             match k.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = v.trim().parse().unwrap_or(usize::MAX),
+                "content-length" => match v.trim().parse() {
+                    Ok(n) => length = n,
+                    Err(_) => return reply(&mut conn, "400 Bad Request", "Content-Length is not a number of bytes"),
+                },
                 "origin" => origin = Some(v.trim().to_string()),
                 _ => {}
             }
@@ -194,7 +237,11 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         // The body is read before any answer: closing with unread data would reset the
         // connection, and the client would never see why.
         let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(&mut reader, length.min(MAX_DIRECTION + 1) as u64), &mut body)?;
+        let want = length.min(MAX_DIRECTION + 1);
+        let got = std::io::Read::read_to_end(&mut std::io::Read::take(&mut reader, want as u64), &mut body);
+        if got.is_err() || body.len() < want {
+            return reply(&mut conn, "400 Bad Request", "the body is shorter than its Content-Length");
+        }
         if body.len() > MAX_DIRECTION {
             let rest = length.saturating_sub(body.len()).min(1 << 20) as u64;
             let _ = std::io::copy(&mut std::io::Read::take(&mut reader, rest), &mut std::io::sink());
@@ -237,6 +284,9 @@ fn serve(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             reply(&mut conn, "200 OK", &caption)
         }
         "/stream" => {
+            let Some(_viewer) = Viewer::join() else {
+                return reply(&mut conn, "503 Service Unavailable", "too many viewers of the stream; close some and try again");
+            };
             write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=frame\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")?;
             let mut seen = 0;
             loop {
