@@ -7,3 +7,4 @@ pub mod wan;
 pub mod memory;
 pub mod timing;
 pub mod device;
+pub mod untrusted;

@@ -131,9 +131,11 @@ impl T5Encoder {
 
     /// Load from `.safetensors` or the published `.pth` state dict.
     pub fn load(path: &Path, cfg: &T5Config, dtype: DType, device: &Device) -> anyhow::Result<Self> {
-        let vb = crate::vae::load_var_builder(path, dtype, device)?;
-        Self::new(cfg, vb).map_err(|e| {
-            anyhow::anyhow!("loading the umT5 encoder from {}: {e} (is the config right for this checkpoint?)", path.display())
+        crate::untrusted::reading(path, || {
+            let vb = crate::vae::load_var_builder(path, dtype, device)?;
+            Self::new(cfg, vb).map_err(|e| {
+                anyhow::anyhow!("loading the umT5 encoder from {}: {e} (is the config right for this checkpoint?)", path.display())
+            })
         })
     }
 

@@ -161,9 +161,11 @@ impl WanVae {
 
     /// Load from a `.safetensors` or PyTorch `.pth`/`.pt` state dict with official key names.
     pub fn load(path: &Path, cfg: &VaeConfig, dtype: DType, device: &Device) -> anyhow::Result<Self> {
-        let vb = crate::vae::load_var_builder(path, dtype, device)?;
-        Self::new(cfg, vb).map_err(|e| {
-            anyhow::anyhow!("loading the Wan VAE from {}: {e} (is the config right for this checkpoint?)", path.display())
+        crate::untrusted::reading(path, || {
+            let vb = crate::vae::load_var_builder(path, dtype, device)?;
+            Self::new(cfg, vb).map_err(|e| {
+                anyhow::anyhow!("loading the Wan VAE from {}: {e} (is the config right for this checkpoint?)", path.display())
+            })
         })
     }
 
@@ -261,7 +263,10 @@ pub(crate) fn load_var_builder(path: &Path, dtype: DType, device: &Device) -> an
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let vb = match ext {
         "safetensors" => unsafe { VarBuilder::from_mmaped_safetensors(&[path], dtype, device) },
-        "pth" | "pt" | "bin" => VarBuilder::from_pth(path, dtype, device),
+        "pth" | "pt" | "bin" => {
+            crate::untrusted::check_pth(path, None)?;
+            VarBuilder::from_pth(path, dtype, device)
+        }
         _ => anyhow::bail!(
             "{}: unknown weight file type '.{ext}': expected .safetensors or .pth/.pt",
             path.display()

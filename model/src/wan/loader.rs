@@ -100,6 +100,10 @@ fn build(vb: VarBuilder, prefix: &str, cfg: &WanConfig, source: &str) -> Result<
 /// `pt_key` picks one; `None` tries `generator`, then the top level. A `model.` (or any) key
 /// prefix is detected and stripped.
 pub fn load(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, dev: &Device) -> Result<WanModel> {
+    crate::untrusted::reading(path, || load_file(path, cfg, pt_key, dtype, dev))
+}
+
+fn load_file(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, dev: &Device) -> Result<WanModel> {
     let source = path.display().to_string();
     if !path.exists() {
         bail!("weights file {source} does not exist");
@@ -119,6 +123,7 @@ pub fn load(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, de
                 _ => candle_core::pickle::PthTensors::new(path, None).with_context(|| format!("reading {source} as a PyTorch checkpoint (.pt/.pth) or safetensors"))?,
             },
         };
+        crate::untrusted::check_tensors(path, &pth)?;
         let shapes = pth.tensor_infos().iter().map(|(n, i)| (n.clone(), i.layout.shape().dims().to_vec())).collect();
         let prefix = check_tensors(&shapes, cfg, &source)?;
         build(VarBuilder::from_backend(Box::new(pth), dtype, dev.clone()), &prefix, cfg, &source)
