@@ -90,7 +90,8 @@ impl ModelParts {
                 bytes.push(std::fs::read(p).map_err(|e| anyhow!("model file {} cannot be read ({e})", p.display()))?);
             }
             let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-            return Self::from_bytes(name, &refs).with_context(|| format!("loading the model `{name}` from {dir}"));
+            let names = files.all().map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()));
+            return Self::from_named_bytes(name, &refs, names.each_ref().map(String::as_str)).with_context(|| format!("loading the model `{name}` from {dir}"));
         }
         Self::load_paths(name, files)
     }
@@ -104,6 +105,7 @@ impl ModelParts {
         let vae = WanVae::load(&files.vae, &vae_cfg, DType::F32, &dev).with_context(|| ctx("VAE", &files.vae))?;
         let t5 = T5Encoder::load(&files.t5, &t5_cfg, DType::F32, &dev).with_context(|| ctx("text encoder", &files.t5))?;
         let tokenizer = TextTokenizer::from_file(&files.tokenizer).with_context(|| ctx("tokenizer", &files.tokenizer))?;
+        fits_encoder(&tokenizer, &t5_cfg, &files.tokenizer.display().to_string())?;
         let mut h = Sha256::new();
         for p in files.all() {
             let m = std::fs::metadata(p)?;
@@ -116,13 +118,20 @@ impl ModelParts {
 
     /// Loads from the bytes of [`FILES`], in that order (e.g. `include_bytes!`).
     pub fn from_bytes(name: &str, files: &[&[u8]]) -> Result<Self> {
+        Self::from_named_bytes(name, files, FILES)
+    }
+
+    /// [`from_bytes`](Self::from_bytes), with the file names errors give.
+    fn from_named_bytes(name: &str, files: &[&[u8]], names: [&str; 4]) -> Result<Self> {
         let [dit_b, vae_b, t5_b, tok_b] = files else { bail!("expected the bytes of {}", FILES.join(", ")) };
+        let [dit_n, vae_n, t5_n, tok_n] = names;
         let (dit_cfg, gen_cfg, vae_cfg, t5_cfg) = presets(name)?;
         let dev = Device::Cpu;
-        let dit = wan::load_bytes(dit_b, &dit_cfg, DType::F32, &dev).context("dit.safetensors is corrupt or does not fit")?;
-        let vae = WanVae::load_bytes(vae_b, &vae_cfg, DType::F32, &dev).context("vae.safetensors is corrupt or does not fit")?;
-        let t5 = T5Encoder::load_bytes(t5_b, &t5_cfg, DType::F32, &dev).context("t5.safetensors is corrupt or does not fit")?;
-        let tokenizer = TextTokenizer::from_bytes(tok_b).context("tokenizer.json is corrupt")?;
+        let dit = wan::load_bytes(dit_b, &dit_cfg, DType::F32, &dev).with_context(|| format!("{dit_n} (the DiT) is corrupt or does not fit"))?;
+        let vae = WanVae::load_bytes(vae_b, &vae_cfg, DType::F32, &dev).with_context(|| format!("{vae_n} (the VAE) is corrupt or does not fit"))?;
+        let t5 = T5Encoder::load_bytes(t5_b, &t5_cfg, DType::F32, &dev).with_context(|| format!("{t5_n} (the text encoder) is corrupt or does not fit"))?;
+        let tokenizer = TextTokenizer::from_bytes(tok_b).with_context(|| format!("{tok_n} is corrupt"))?;
+        fits_encoder(&tokenizer, &t5_cfg, tok_n)?;
         Ok(Self {
             name: name.into(),
             dit,
@@ -373,4 +382,16 @@ pub fn builtin(name: &str) -> Option<Result<ModelParts>> {
     }
     let _ = name;
     None
+}
+
+/// A tokenizer's ids index the text encoder's embedding: one past its rows failed only at
+/// the first prompt, as "index-select invalid index".
+fn fits_encoder(tokenizer: &TextTokenizer, t5: &T5Config, name: &str) -> Result<()> {
+    let top = tokenizer.inner().get_vocab(true).into_values().max().unwrap_or(0) as usize;
+    anyhow::ensure!(
+        top < t5.vocab_size,
+        "{name} has token ids up to {top}, but the text encoder's embedding has {} rows: the tokenizer is not this model's",
+        t5.vocab_size
+    );
+    Ok(())
 }

@@ -60,7 +60,27 @@ fn missing_model_files_are_named() {
         std::fs::write(dir.path().join(f), b"garbage").unwrap();
     }
     let e = ModelParts::load_dir("cine-tiny", dir.path()).err().unwrap();
-    assert!(format!("{e:#}").contains("dit.safetensors is corrupt"), "{e:#}");
+    assert!(format!("{e:#}").contains("dit.safetensors (the DiT) is corrupt"), "{e:#}");
+}
+
+#[test]
+fn a_tokenizer_past_the_text_encoders_rows_is_refused_at_load() {
+    // It failed at the first prompt, as "index-select invalid index 100061".
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/weights/cine-tiny");
+    if !shipped.join("dit.safetensors").exists() {
+        return eprintln!("SKIPPED: no shipped weights");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["dit.safetensors", "vae.safetensors", "t5.safetensors"] {
+        std::fs::copy(shipped.join(f), dir.path().join(f)).unwrap();
+    }
+    let mut tok: serde_json::Value = serde_json::from_slice(&std::fs::read(shipped.join("tokenizer.json")).unwrap()).unwrap();
+    for id in tok["model"]["vocab"].as_object_mut().unwrap().values_mut() {
+        *id = (id.as_u64().unwrap() + 100_000).into();
+    }
+    std::fs::write(dir.path().join("tokenizer.json"), serde_json::to_vec(&tok).unwrap()).unwrap();
+    let e = format!("{:#}", ModelParts::load_dir("cine-tiny", dir.path()).err().unwrap());
+    assert!(e.contains("tokenizer.json has token ids up to 1005") && e.contains("embedding has 4096 rows"), "{e}");
 }
 
 fn cached_render(gen: &mut ModelGenerator, f: &cine_ir::Film, cache: &RenderCache) -> (Vec<RgbFrame>, RenderStats) {
