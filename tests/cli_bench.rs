@@ -146,6 +146,12 @@ fn weights_from_files_are_used_and_bad_files_are_errors() {
     let out = cine(&["bench", "--config", "cine-tiny", "--size", "64x64", "--weights", "README.md"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("README.md"));
+    // A folder (or a FIFO, which blocked the read forever) is not a weights file.
+    for flag in ["--weights", "--vae-weights"] {
+        let out = cine(&["bench", "--config", "cine-tiny", "--size", "64x64", flag, "model"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("weights file model is not a regular file"), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }
 
 #[test]

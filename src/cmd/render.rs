@@ -221,7 +221,7 @@ pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerat
         }
         "procedural" | procedural::NAME => Ok(Box::new(ProceduralGenerator::new())),
         "model" => {
-            let dir = gen.model_dir.clone().or_else(|| std::env::var_os("CINE_MODEL_DIR").map(PathBuf::from));
+            let dir = gen.model_dir.clone().or_else(|| std::env::var_os("CINE_MODEL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from));
             let parts = match dir {
                 Some(dir) => ModelParts::load_dir(&film.model, &dir),
                 None => model_gen::builtin(&film.model).unwrap_or_else(|| {
