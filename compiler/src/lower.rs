@@ -8,6 +8,7 @@ use cine_ir::{Film, ModelProfile, Scene, IR_VERSION};
 use crate::diag::Diagnostic;
 use crate::prompt::sentences;
 use crate::rules::Rule;
+use crate::shot::Lit;
 use crate::Cx;
 
 /// The header's values, with defaults for lines left out.
@@ -22,6 +23,8 @@ pub(crate) struct Header {
     /// The `resolution` line's value, when the header has one.
     pub resolution_span: Option<Span>,
     pub caption: String,
+    /// The texts the caption is made of (the `caption` line, a `style` defined in a file).
+    pub caption_lits: Vec<Lit>,
 }
 
 /// The model a screenplay uses when its header names none.
@@ -42,6 +45,9 @@ pub(crate) struct Lowering {
     /// Shots without a valid duration (an error already), lowered with a stand-in length
     /// that nothing may be measured against.
     pub stand_ins: HashSet<usize>,
+    /// Texts whose unknown words were already looked for (a set's description is in many
+    /// shots' prompts, and reported once).
+    pub words_checked: HashSet<Lit>,
 }
 
 impl Cx<'_> {
@@ -62,6 +68,7 @@ impl Cx<'_> {
             seen_set: HashMap::new(),
             transition_lines: HashMap::new(),
             stand_ins: HashSet::new(),
+            words_checked: HashSet::new(),
         };
         self.collect_labels(&mut lw);
         let mut film = Film {
@@ -87,13 +94,13 @@ impl Cx<'_> {
         for item in &items {
             let Item::Scene(s) = item else { continue };
             let scene_index = film.scenes.len();
-            let (set_name, prefix) = self.scene_prefix(s);
+            let (set_name, prefix, scene_lits) = self.scene_prefix(s);
             let mut shots = Vec::new();
             for (k, shot) in s.shots.iter().enumerate() {
                 let index = film.shots.len();
                 let label = shot.name.as_ref().map_or_else(|| format!("{}.{}", scene_index + 1, k + 1), |n| n.text.clone());
                 let start = total.min(u32::MAX as u64) as u32;
-                let ir = self.shot(&mut lw, shot, index, label, scene_index, &set_name, &prefix, start);
+                let ir = self.shot(&mut lw, shot, index, label, scene_index, (&set_name, &prefix, &scene_lits), start);
                 total += ir.frames as u64;
                 if let (Some(l), None) = (limit, first_shot_past_limit) {
                     if total as f64 / lw.header.fps as f64 > l {
@@ -207,7 +214,7 @@ impl Cx<'_> {
 
     fn header(&mut self, name: &str) -> Header {
         let stem = std::path::Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut h = Header { title: stem, fps: 16, width: 64, height: 64, seed: 0, model: DEFAULT_MODEL.into(), model_span: None, resolution_span: None, caption: String::new() };
+        let mut h = Header { title: stem, fps: 16, width: 64, height: 64, seed: 0, model: DEFAULT_MODEL.into(), model_span: None, resolution_span: None, caption: String::new(), caption_lits: vec![] };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         let mut style: Option<String> = None;
         let props: Vec<_> = self.units[0].parse.file.items.iter().filter_map(|i| match i { Item::Header(p) => Some(p.clone()), _ => None }).collect();
@@ -254,8 +261,14 @@ impl Cx<'_> {
                     h.model = name;
                     h.model_span = Some(span);
                 }
-                Stmt::Caption(t) => h.caption = t.value,
-                Stmt::Style(n) => style = self.entry_phrase(0, "style", &n.text, n.span),
+                Stmt::Caption(t) => {
+                    h.caption_lits.push(Lit { file: 0, span: t.span });
+                    h.caption = t.value;
+                }
+                Stmt::Style(n) => {
+                    style = self.entry_phrase(0, "style", &n.text, n.span);
+                    h.caption_lits.extend(self.entry_lit("style", &n.text));
+                }
                 _ => {}
             }
         }
@@ -320,8 +333,9 @@ impl Cx<'_> {
         }
     }
 
-    /// The set's name and the prompt text a scene puts before each shot.
-    fn scene_prefix(&mut self, s: &cine_grammar::Scene) -> (String, String) {
+    /// The set's name, the prompt text a scene puts before each shot and the texts it is
+    /// made of.
+    fn scene_prefix(&mut self, s: &cine_grammar::Scene) -> (String, String, Vec<Lit>) {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for p in &s.props {
             let key = if matches!(p.stmt, Stmt::Time(_)) { "time" } else { "mood" };
@@ -332,9 +346,11 @@ impl Cx<'_> {
             }
         }
         let set = s.set.text.clone();
+        let mut lits = Vec::new();
         let description = match self.names.set_ix.get(&set) {
             Some(&i) => {
                 self.names.sets[i].used = true;
+                lits.push(self.names.sets[i].description_at);
                 self.names.sets[i].description.clone()
             }
             None => {
@@ -344,8 +360,15 @@ impl Cx<'_> {
             }
         };
         let time = s.time.as_ref().and_then(|t| self.entry_phrase(0, "time", &t.text, t.span)).unwrap_or_default();
+        lits.extend(s.time.as_ref().and_then(|t| self.entry_lit("time", &t.text)));
+        lits.extend(s.mood.as_ref().map(|m| Lit { file: 0, span: m.span }));
         let mood = s.mood.as_ref().map(|m| m.value.clone()).unwrap_or_default();
-        (set, crate::prompt::phrases(&[&description, &time, &mood]))
+        (set, crate::prompt::phrases(&[&description, &time, &mood]), lits)
+    }
+
+    /// Where a vocabulary entry's phrase is written.
+    pub(crate) fn entry_lit(&self, kind: &str, name: &str) -> Option<Lit> {
+        self.names.entries.get(&(kind.to_string(), name.to_string())).map(|e| e.phrase_at)
     }
 
     /// The phrase of a vocabulary entry, or an `unknown-entry` error with help.

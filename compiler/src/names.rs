@@ -6,12 +6,15 @@ use cine_grammar::{Arg, EntityDef, Item, Span, Value};
 
 use crate::diag::Diagnostic;
 use crate::rules::Rule;
+use crate::shot::Lit;
 use crate::Cx;
 
 /// A cast member or set.
 pub(crate) struct Def {
     pub name: String,
     pub description: String,
+    /// Where the description is written.
+    pub description_at: Lit,
     pub attrs: BTreeMap<String, String>,
     pub file: usize,
     pub span: Span,
@@ -21,6 +24,8 @@ pub(crate) struct Def {
 /// A vocabulary entry: its phrase and numeric parameters in definition order.
 pub(crate) struct Entry {
     pub phrase: String,
+    /// Where the phrase is written.
+    pub phrase_at: Lit,
     pub params: Vec<(String, f64)>,
     /// Defined in the stdlib, whose parameters are amounts (speed, degrees, ...) except
     /// `frames`: a time given to one of them means nothing.
@@ -93,7 +98,8 @@ impl Cx<'_> {
                             continue;
                         }
                         let params = e.params.iter().filter_map(|a| self.number(a, file)).collect();
-                        let entry = Entry { phrase: e.phrase.value.clone(), params, stdlib: self.units[u].module.is_some() };
+                        let phrase_at = Lit { file, span: e.phrase.span };
+                        let entry = Entry { phrase: e.phrase.value.clone(), phrase_at, params, stdlib: self.units[u].module.is_some() };
                         self.names.entries.insert((kind, e.name.text.clone()), entry);
                     }
                     _ => {}
@@ -133,7 +139,8 @@ impl Cx<'_> {
                 );
             }
         }
-        Def { name: d.name.text.clone(), description: d.description.value.clone(), attrs, file, span: d.name.span, used: false }
+        let description_at = Lit { file, span: d.description.span };
+        Def { name: d.name.text.clone(), description: d.description.value.clone(), description_at, attrs, file, span: d.name.span, used: false }
     }
 
     /// A definition parameter as a number (constants resolved).

@@ -1,7 +1,7 @@
 //! Lowering one shot: frames, prompt, camera, events, transition, recalls, and the
 //! model-aware checks on it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use cine_grammar::{Call, Duration, RecallKind, Span, Stmt, Unit, Value};
 use cine_ir::{Camera, PromptEvent, Recall, Shot, Transition};
@@ -11,6 +11,13 @@ use crate::lower::Lowering;
 use crate::prompt::{count_tokens, phrases, sentences, words};
 use crate::rules::Rule;
 use crate::Cx;
+
+/// A text as written in a file (a quoted literal: a description, caption, action, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Lit {
+    pub file: usize,
+    pub span: Span,
+}
 
 /// Longest shot in frames (about 17 hours at 16 fps).
 pub const MAX_SHOT_FRAMES: f64 = 1_000_000.0;
@@ -31,8 +38,7 @@ impl Cx<'_> {
         index: usize,
         label: String,
         scene: usize,
-        set: &str,
-        prefix: &str,
+        (set, prefix, scene_lits): (&str, &str, &[Lit]),
         start: u32,
     ) -> Shot {
         let fps = lw.header.fps;
@@ -42,6 +48,8 @@ impl Cx<'_> {
         let mut ats = Vec::new();
         let mut recalls = Vec::new();
         let mut says = Vec::new();
+        // The texts the prompts are made of: the shot's own first, then the shared ones.
+        let mut lits = Vec::new();
         for p in &shot.props {
             let key = match &p.stmt {
                 Stmt::Duration(_) => "duration",
@@ -70,13 +78,19 @@ impl Cx<'_> {
                 Stmt::Size(n) => size = self.entry_phrase(0, "size", &n.text, n.span).map(|ph| (n.text.clone(), ph)),
                 Stmt::Angle(n) => angle = self.entry_phrase(0, "angle", &n.text, n.span).map(|ph| (n.text.clone(), ph)),
                 Stmt::Subjects(names) => subjects = names.clone(),
-                Stmt::Action(t) => action = t.value.clone(),
+                Stmt::Action(t) => {
+                    action = t.value.clone();
+                    lits.push(Lit { file: 0, span: t.span });
+                }
                 Stmt::Camera(c) => camera = self.call(lw, "camera", c),
                 Stmt::Transition(c) => {
                     transition = self.call(lw, "transition", c);
                     lw.transition_lines.insert(index, p.span);
                 }
-                Stmt::At { time, text } => ats.push((time.clone(), text.value.clone(), p.span)),
+                Stmt::At { time, text } => {
+                    ats.push((time.clone(), text.value.clone(), p.span));
+                    lits.push(Lit { file: 0, span: text.span });
+                }
                 Stmt::Recall { kind, name, at } => recalls.push((*kind, name.clone(), at.clone())),
                 Stmt::Say { .. } => says.push(p),
                 _ => {}
@@ -123,6 +137,7 @@ impl Cx<'_> {
             match self.names.cast_ix.get(&n.text) {
                 Some(&i) => {
                     self.names.cast[i].used = true;
+                    lits.push(self.names.cast[i].description_at);
                     subject_text.push(self.names.cast[i].description.clone());
                     subject_names.push(n.text.clone());
                 }
@@ -159,7 +174,10 @@ impl Cx<'_> {
         events.sort_by_key(|e| e.frame);
         timed.sort_by_key(|(rel, _)| *rel);
         self.hidden_changes(lw, (start, frames), &timed, !action.trim().is_empty());
-        self.model_checks(lw, (shot.head, shot.span), &prompt, &events);
+        lits.extend(lw.header.caption_lits.iter().chain(scene_lits).copied());
+        let entries = [("size", size.as_ref().map(|s| s.0.as_str())), ("angle", angle.as_ref().map(|a| a.0.as_str())), ("camera", Some(camera.name.as_str()))];
+        lits.extend(entries.iter().filter_map(|&(kind, name)| self.entry_lit(kind, name?)));
+        self.model_checks(lw, shot.head, &prompt, &events, &lits);
         let lines = self.lines(fps, start, frames, &subject_names, &says);
         if length.is_none() {
             // Times measured against the stand-in length say nothing about the real shot.
@@ -451,8 +469,9 @@ impl Cx<'_> {
         out
     }
 
-    /// Prompt length and vocabulary against the model.
-    fn model_checks(&mut self, lw: &Lowering, (head, shot): (Span, Span), prompt: &str, events: &[PromptEvent]) {
+    /// Prompt length and vocabulary against the model. `lits` are the texts the prompts are
+    /// made of.
+    fn model_checks(&mut self, lw: &mut Lowering, head: Span, prompt: &str, events: &[PromptEvent], lits: &[Lit]) {
         let Some(p) = &lw.profile else { return };
         let all = std::iter::once(prompt).chain(events.iter().map(|e| e.prompt.as_str()));
         let longest = all.clone().map(count_tokens).max().unwrap_or(0);
@@ -463,63 +482,59 @@ impl Cx<'_> {
                     .help("shorten the caption, descriptions or action; cine counts words and runs of punctuation as the tokenizer does"),
             );
         }
-        if let Some(vocab) = &lw.vocab {
-            let mut unknown: Vec<String> = Vec::new();
-            for text in all {
-                for w in words(text) {
-                    let lw_ = w.to_lowercase();
-                    if !vocab.contains(&lw_) && !unknown.contains(&lw_) {
-                        unknown.push(lw_);
-                    }
+        let Some(vocab) = &lw.vocab else { return };
+        let mut unknown: Vec<String> = Vec::new();
+        let mut is_unknown: HashSet<String> = HashSet::new();
+        for text in all {
+            for w in words(text) {
+                let lw_ = w.to_lowercase();
+                if !vocab.contains(&lw_) && is_unknown.insert(lw_.clone()) {
+                    unknown.push(lw_);
                 }
-            }
-            // Each word where it is written (the shot's lines first, then the rest of the
-            // screenplay: caption, descriptions), so a `cine:allow` on that line silences it
-            // and a caption's word is reported once, not in every shot; the shot's head when
-            // it comes from elsewhere (the stdlib's phrases).
-            let text = &self.sources[self.units[0].file].text;
-            let mut at: Vec<(Span, Vec<String>)> = Vec::new();
-            for w in unknown {
-                let found = find_word(text, shot, &w).or_else(|| find_word(text, Span::new(0, text.len()), &w));
-                let line = found.map_or(head, |f| line_of(text, f));
-                match at.iter_mut().find(|(l, _)| *l == line) {
-                    Some((_, ws)) => ws.push(w),
-                    None => at.push((line, vec![w])),
-                }
-            }
-            for (line, ws) in at {
-                let span = if line == head { head } else { find_word(text, line, &ws[0]).unwrap_or(line) };
-                if self.diags.iter().any(|d| d.rule == Rule::UnknownWord && d.span == span) {
-                    continue;
-                }
-                let shown: Vec<&str> = ws.iter().take(12).map(String::as_str).collect();
-                let more = if ws.len() > 12 { format!(" and {} more", ws.len() - 12) } else { String::new() };
-                self.diags.push(
-                    Diagnostic::new(Rule::UnknownWord, 0, span, format!("{} does not know these words: {}{more}", p.name, shown.join(", ")))
-                        .label("words the model never saw")
-                        .help("the model will likely ignore them; use words from its vocabulary"),
-                );
             }
         }
+        if unknown.is_empty() {
+            return;
+        }
+        // Each text's words where the text is written, so a `cine:allow` on that line silences
+        // them; a text shared by many shots (caption, descriptions) is reported once. Words
+        // from texts of other files or the stdlib's phrases go on the shot's head.
+        let text = &self.sources[self.units[0].file].text;
+        let mut placed: HashSet<String> = HashSet::new();
+        let mut at: Vec<(Span, Vec<String>)> = Vec::new();
+        for lit in lits.iter().filter(|l| l.file == self.units[0].file) {
+            let raw = text.get(lit.span.start..lit.span.end).unwrap_or("");
+            let mut first: Option<Span> = None;
+            let (mut found, mut here) = (Vec::new(), HashSet::new());
+            for w in words(raw) {
+                let lower = w.to_lowercase();
+                if !is_unknown.contains(&lower) || !here.insert(lower.clone()) {
+                    continue;
+                }
+                // `w` is a slice of `raw`: its offset in the file follows from theirs.
+                let start = lit.span.start + (w.as_ptr() as usize - raw.as_ptr() as usize);
+                first.get_or_insert(Span::new(start, start + w.len()));
+                placed.insert(lower.clone());
+                found.push(lower);
+            }
+            if let (Some(span), true) = (first, lw.words_checked.insert(*lit)) {
+                at.push((span, found));
+            }
+        }
+        let elsewhere: Vec<String> = unknown.iter().filter(|u| !placed.contains(u.as_str())).cloned().collect();
+        if !elsewhere.is_empty() {
+            at.push((head, elsewhere));
+        }
+        for (span, ws) in at {
+            let shown: Vec<&str> = ws.iter().take(12).map(String::as_str).collect();
+            let more = if ws.len() > 12 { format!(" and {} more", ws.len() - 12) } else { String::new() };
+            self.diags.push(
+                Diagnostic::new(Rule::UnknownWord, 0, span, format!("{} does not know these words: {}{more}", p.name, shown.join(", ")))
+                    .label("words the model never saw")
+                    .help("the model will likely ignore them; use words from its vocabulary"),
+            );
+        }
     }
-}
-
-/// The first place in `within` where `word` (lowercase) is written as a whole word, in any
-/// case.
-fn find_word(text: &str, within: Span, word: &str) -> Option<Span> {
-    let hay = text.get(within.start..within.end)?;
-    let lower = hay.to_lowercase();
-    if lower.len() != hay.len() {
-        return None; // case folding moved the bytes: positions would not match
-    }
-    crate::diag::whole_word(&lower, within.start, word, |c: char| c.is_alphanumeric() || c == '_')
-}
-
-/// The line holding a span (without its newline).
-fn line_of(text: &str, s: Span) -> Span {
-    let start = text[..s.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[s.start..].find('\n').map_or(text.len(), |i| s.start + i);
-    Span::new(start, end)
 }
 
 /// "`at 9s` is frame 144 of the shot, but the shot has only 40 frames (2.5s)"; a time too far
