@@ -97,7 +97,7 @@ impl Cx<'_> {
                         if self.dup(&mut first_seen, &kind, &e.name.text, file, e.name.span, e.span) {
                             continue;
                         }
-                        let params = e.params.iter().filter_map(|a| self.number(a, file)).collect();
+                        let params = self.params(&e.params, file);
                         let phrase_at = Lit { file, span: e.phrase.span };
                         let entry = Entry { phrase: e.phrase.value.clone(), phrase_at, params, stdlib: self.units[u].module.is_some() };
                         self.names.entries.insert((kind, e.name.text.clone()), entry);
@@ -141,6 +141,26 @@ impl Cx<'_> {
         }
         let description_at = Lit { file, span: d.description.span };
         Def { name: d.name.text.clone(), description: d.description.value.clone(), description_at, attrs, file, span: d.name.span, used: false }
+    }
+
+    /// A definition's parameters as numbers, each once (a second one is reported).
+    fn params(&mut self, args: &[Arg], file: usize) -> Vec<(String, f64)> {
+        let mut first: HashMap<&str, Span> = HashMap::new();
+        let mut out = Vec::new();
+        for a in args {
+            if let Some(&at) = first.get(a.name.text.as_str()) {
+                self.diags.push(
+                    Diagnostic::new(Rule::DuplicateProperty, file, a.name.span, format!("parameter `{}` is given twice", a.name.text))
+                        .label("given again here")
+                        .also(at, "first given here")
+                        .help("keep one of them"),
+                );
+                continue;
+            }
+            first.insert(&a.name.text, a.name.span);
+            out.extend(self.number(a, file));
+        }
+        out
     }
 
     /// A definition parameter as a number (constants resolved).

@@ -354,6 +354,10 @@ impl Cx<'_> {
                     continue;
                 }
                 Value::Number { value, .. } => *value,
+                Value::Duration(d) if frames_param && d.unit == Unit::Frames && d.value.fract() != 0.0 => {
+                    self.diags.push(Diagnostic::new(Rule::BadValue, 0, d.span, format!("`frames` is a whole number of frames, not {d}")).label("fractional frames").help("write whole frames like 8f, or seconds like 0.5s"));
+                    continue;
+                }
                 Value::Duration(d) if stdlib && !frames_param => {
                     self.diags.push(
                         Diagnostic::new(Rule::BadValue, 0, d.span, format!("`{}` is not a time; write a number", a.name.text))

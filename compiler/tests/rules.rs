@@ -275,6 +275,19 @@ fn subject_listed_twice() {
 }
 
 #[test]
+fn parameter_given_twice_in_a_definition() {
+    // The last one won without a word; an attribute given twice in a cast was reported.
+    let src = "define camera drift \"the camera drifts\" {\n  speed: 1\n  speed: 2\n}\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    camera drift\n  }\n}\n";
+    let c = common::check(src, &Config::default());
+    let dups: Vec<_> = c.diagnostics.iter().filter(|d| d.rule == Rule::DuplicateProperty).collect();
+    assert_eq!(dups.len(), 1, "{}", rendered(&c));
+    assert_eq!(dups[0].message, "parameter `speed` is given twice");
+    assert_eq!(&src[dups[0].span.start..dups[0].span.end], "speed");
+    assert_eq!(c.sources[0].line_col(dups[0].span.start).0, 3, "the second one");
+    assert!(common::check(&src.replace("  speed: 2\n", ""), &Config::default()).diagnostics.is_empty());
+}
+
+#[test]
 fn a_duration_that_does_not_parse_is_one_syntax_error() {
     // Not also missing-duration: the line is there, and the syntax error says what is wrong.
     for d in ["-2s", "1e9s", "3x", "2", ""] {
@@ -297,6 +310,11 @@ fn negative_magnitudes_are_refused() {
     let c = cam("static\n    transition fade(frames: 1.5)");
     let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).unwrap_or_else(|| panic!("frames 1.5 accepted:\n{}", rendered(&c)));
     assert_eq!(d.message, "`frames` is a whole number of frames, not 1.5");
+    // Also when written as frames (`2.5f` was rounded to 3).
+    let c = cam("static\n    transition dissolve(frames: 2.5f)");
+    let d = c.diagnostics.iter().find(|d| d.rule == Rule::BadValue).unwrap_or_else(|| panic!("frames 2.5f accepted:\n{}", rendered(&c)));
+    assert_eq!(d.message, "`frames` is a whole number of frames, not 2.5f");
+    assert!(!has(&cam("static\n    transition fade(frames: 2f)"), Rule::BadValue), "whole frames");
     assert!(!has(&cam("static\n    transition fade(frames: 0.5s)"), Rule::BadValue), "seconds are converted");
     // A time for a stdlib amount (`speed: 1s` became 1, `degrees: 2f` 0.125) is refused.
     let c = cam("pan_left(speed: 1s, degrees: 2f)");
