@@ -3,7 +3,7 @@
 //! ```toml
 //! [lints]
 //! short-shot = "allow"     # allow | warn | deny
-//! unused-cast = "deny"
+//! "cine::unused-cast" = "deny"   # the full code works too
 //!
 //! [limits]
 //! max_seconds = 120        # film-too-long fires above this
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::Level;
+use crate::rules::{Level, Rule};
 
 /// The file name looked for in the screenplay's folder and its parents.
 pub const CONFIG_FILE: &str = "cine.toml";
@@ -23,9 +23,10 @@ pub const CONFIG_FILE: &str = "cine.toml";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Lint name (without `cine::`) to level.
+    /// Lint name as written (`short-shot` or `cine::short-shot`, with where the key is in
+    /// the file) to level; [`Config::level`] looks a rule up under either.
     #[serde(default)]
-    pub lints: BTreeMap<String, Level>,
+    pub lints: BTreeMap<toml::Spanned<String>, Level>,
     #[serde(default)]
     pub limits: Limits,
     /// Where the config came from and its text, for diagnostics about it.
@@ -70,7 +71,26 @@ impl std::fmt::Display for ConfigError {
 impl Config {
     /// Parses a config file's text. The error says what is wrong, in the words of toml.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str::<Config>(text).map_err(|e| e.to_string())
+        let c = toml::from_str::<Config>(text).map_err(|e| e.to_string())?;
+        c.check().map_err(|(message, _)| message)?;
+        Ok(c)
+    }
+
+    /// The level cine.toml gives a rule, under its name or its full code.
+    pub fn level(&self, rule: Rule) -> Option<Level> {
+        self.lints.get(rule.name()).or_else(|| self.lints.get(rule.code().as_str())).copied()
+    }
+
+    /// A lint named both ways (`short-shot` and `cine::short-shot`) is an error: which level
+    /// would win is not for the order of the file to decide.
+    fn check(&self) -> Result<(), (String, Range<usize>)> {
+        for key in self.lints.keys() {
+            let Some(bare) = key.get_ref().strip_prefix("cine::") else { continue };
+            if self.lints.contains_key(bare) {
+                return Err((format!("`{bare}` and `{}` are the same lint; give its level once", key.get_ref()), key.span()));
+            }
+        }
+        Ok(())
     }
 
     /// Reads a config file.
@@ -78,6 +98,7 @@ impl Config {
         let err = |text: Option<String>, message: String, span| ConfigError { path: path.to_path_buf(), text, message, span };
         let text = std::fs::read_to_string(path).map_err(|e| err(None, format!("cannot read it: {e}"), None))?;
         let mut c = toml::from_str::<Config>(&text).map_err(|e| err(Some(text.clone()), e.message().trim().to_string(), e.span()))?;
+        c.check().map_err(|(message, span)| err(Some(text.clone()), message, Some(span)))?;
         c.source = Some((path.to_path_buf(), text));
         Ok(c)
     }

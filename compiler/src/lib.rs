@@ -205,11 +205,15 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
     if let Some((path, text)) = &cx.config.source {
         let file = cx.sources.len();
         let mut bad = Vec::new();
-        for name in cx.config.lints.keys() {
+        for key in cx.config.lints.keys() {
+            let name = key.get_ref();
             if !Rule::from_name(name).is_some_and(Rule::is_lint) {
-                let at = text.find(name.as_str()).unwrap_or(0);
+                // The key as written, without the quotes of a quoted key.
+                let (start, end) = (key.span().start, key.span().end);
+                let quoted = end - start == name.len() + 2 && text.get(start..start + 1).is_some_and(|q| q == "\"" || q == "'");
+                let span = if quoted { cine_grammar::Span::new(start + 1, end - 1) } else { cine_grammar::Span::new(start, end) };
                 // No fix: `lint --fix` and editors change the screenplay, not cine.toml.
-                bad.push(lint_name_diag(file, cine_grammar::Span::new(at, at + name.len()), name, false));
+                bad.push(lint_name_diag(file, span, name, false));
             }
         }
         if !bad.is_empty() {
@@ -232,7 +236,7 @@ fn finalize(cx: &mut Cx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for mut d in cx.diags.drain(..).chain(extra) {
         if d.rule.is_lint() {
-            let level = cx.config.lints.get(d.rule.name()).copied().unwrap_or(d.rule.default_level());
+            let level = cx.config.level(d.rule).unwrap_or(d.rule.default_level());
             let unit = cx.units.iter().find(|u| u.file == d.file);
             let suppressed = unit.is_some_and(|u| {
                 u.parse.suppressions.iter().any(|s| {

@@ -35,6 +35,37 @@ fn config_rejects_unknown_keys_and_levels() {
 }
 
 #[test]
+fn a_lint_may_be_named_with_its_full_code() {
+    // `cine::short-shot` was accepted as a lint name but never applied.
+    let allow = Config::parse("[lints]\n\"cine::short-shot\" = \"allow\"\n").unwrap();
+    assert!(common::check(SHORT, &allow).diagnostics.is_empty());
+    let deny = Config::parse("[lints]\n\"cine::short-shot\" = \"deny\"\n").unwrap();
+    assert_eq!(rules(&common::check(SHORT, &deny)), vec![(Rule::ShortShot, Severity::Error); 2]);
+    // Both spellings at once would leave the level to the order of the file.
+    let e = Config::parse("[lints]\nshort-shot = \"allow\"\n\"cine::short-shot\" = \"deny\"\n").unwrap_err();
+    assert!(e.contains("the same lint"), "{e}");
+}
+
+#[test]
+fn an_unknown_lint_in_cine_toml_is_pointed_at_its_key() {
+    // Not at the first place its name appears (here, in the comment).
+    let dir = std::env::temp_dir().join(format!("cine-levels-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cine.toml");
+    let at = |toml: &str| {
+        std::fs::write(&path, toml).unwrap();
+        let config = Config::load(&path).unwrap();
+        let c = common::check(SHORT, &config);
+        let d = c.diagnostics.iter().find(|d| d.rule == Rule::UnknownLint).expect("unknown-lint");
+        let src = &c.sources[d.file];
+        (src.line_col(d.span.start), src.text[d.span.start..d.span.end].to_string())
+    };
+    assert_eq!(at("# lints for our shots\n[lints]\nshot = \"allow\"\n"), ((3, 1), "shot".to_string()));
+    assert_eq!(at("# cine::shot\n[lints]\n\"cine::shot\" = \"allow\"\n"), ((3, 2), "cine::shot".to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn max_seconds_must_be_above_zero() {
     let dir = std::env::temp_dir().join(format!("cine-levels-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
