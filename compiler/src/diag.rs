@@ -23,6 +23,9 @@ pub struct SourceFile {
     pub text: String,
     /// Where the file is on disk (canonical), for a screenplay or a used project file.
     pub path: Option<std::path::PathBuf>,
+    /// The `use` statement that loaded this file: the using file's index and the statement's
+    /// span. `None` for the screenplay, the stdlib's prelude and cine.toml.
+    pub used_at: Option<(usize, Span)>,
     line_starts: Vec<usize>,
 }
 
@@ -31,7 +34,7 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, path: None, line_starts }
+        SourceFile { name: name.into(), text, path: None, used_at: None, line_starts }
     }
 
     /// The same file, located on disk.

@@ -74,11 +74,11 @@ impl Cx<'_> {
         let file = self.units[unit].file;
         for (target, span) in uses {
             match target {
-                UseTarget::Module(name) => self.use_module(file, &name.text, name.span),
+                UseTarget::Module(name) => self.use_module(file, &name.text, name.span, span),
                 UseTarget::Path(text) => {
                     if let Some(m) = text.value.strip_prefix("stdlib/") {
                         let name = m.strip_suffix(".cine").unwrap_or(m).to_string();
-                        self.use_module(file, &name, text.span);
+                        self.use_module(file, &name, text.span, span);
                         continue;
                     }
                     let too_many = |what: &str| {
@@ -119,6 +119,8 @@ impl Cx<'_> {
                         .map(|p| p.display().to_string())
                         .unwrap_or_else(|| path.display().to_string());
                     let next = self.add_unit(shown, text_src, Some(path.clone()), None);
+                    let loaded = self.units[next].file;
+                    self.sources[loaded].used_at = Some((file, span));
                     self.check_definitions_only(next);
                     chain.push(Some(path.clone()));
                     self.follow(next, path.parent().map(Path::to_path_buf), root, chain);
@@ -128,11 +130,14 @@ impl Cx<'_> {
         }
     }
 
-    fn use_module(&mut self, file: usize, name: &str, span: Span) {
+    /// `span` is the module's name as written, `stmt` the whole `use` statement.
+    fn use_module(&mut self, file: usize, name: &str, span: Span, stmt: Span) {
         match stdlib::module(name) {
             Some(m) => {
                 if !self.units.iter().any(|u| u.module == Some(m.name)) {
-                    self.add_unit(stdlib::file_name(m.name), m.text.to_string(), None, Some(m.name));
+                    let unit = self.add_unit(stdlib::file_name(m.name), m.text.to_string(), None, Some(m.name));
+                    let loaded = self.units[unit].file;
+                    self.sources[loaded].used_at = Some((file, stmt));
                 }
             }
             None => {

@@ -1,6 +1,6 @@
 //! The compiler's diagnostics as LSP diagnostics.
 
-use cine_compiler::{Diagnostic, Severity};
+use cine_compiler::{Diagnostic, Severity, SourceFile};
 use cine_grammar::Span;
 use serde_json::{json, Value};
 
@@ -8,7 +8,8 @@ use crate::analysis::Doc;
 use crate::text::{Encoding, LineIndex};
 
 /// Every diagnostic of a document's compile. Problems found in a used file are shown on the
-/// `use` line that loads it (or the first line), pointing to the place in that file.
+/// `use` line that loads it, directly or through other used files (cine.toml's on the first
+/// line), pointing to the place in that file.
 pub fn of(doc: &Doc, enc: Encoding) -> Vec<Value> {
     let index = doc.index(enc);
     doc.compiled.diagnostics.iter().map(|d| one(doc, &index, enc, d)).collect()
@@ -35,7 +36,7 @@ pub fn one(doc: &Doc, index: &LineIndex, enc: Encoding, d: &Diagnostic) -> Value
                 related.push(json!({ "location": { "uri": uri, "range": there.range(d.span) }, "message": d.label }));
             }
         }
-        index.range(use_line(&doc.text, name))
+        index.range(use_line(sources, d.file))
     };
     let mut v = json!({
         "range": range,
@@ -50,21 +51,17 @@ pub fn one(doc: &Doc, index: &LineIndex, enc: Encoding, d: &Diagnostic) -> Value
     v
 }
 
-/// The span of the `use` line naming a file (by its file name), else the start of the text.
-fn use_line(text: &str, name: &str) -> Span {
-    let path = std::path::Path::new(name);
-    if path.extension().is_none_or(|e| e != "cine") {
-        return Span::new(0, 0); // cine.toml
-    }
-    let base = path.file_stem().and_then(|s| s.to_str()).unwrap_or(name);
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim();
-        if t.starts_with("use ") && t.contains(base) {
-            let indent = line.len() - line.trim_start().len();
-            return Span::new(at + indent, at + indent + t.len());
+/// The `use` statement of the document (file 0) that loads a file, following the chain of
+/// used files up; the start of the text for a file no `use` loads (cine.toml, the prelude).
+fn use_line(sources: &[SourceFile], file: usize) -> Span {
+    let mut at = file;
+    // Each step goes to the file that loaded this one; a chain is never longer than the files.
+    for _ in 0..sources.len() {
+        match sources.get(at).and_then(|s| s.used_at) {
+            Some((0, span)) => return span,
+            Some((by, _)) => at = by,
+            None => break,
         }
-        at += line.len();
     }
     Span::new(0, 0)
 }

@@ -300,6 +300,30 @@ fn used_files_are_followed_for_definitions_and_their_errors_shown_on_the_use_lin
 }
 
 #[test]
+fn a_used_files_errors_go_on_the_use_line_that_loads_it_even_through_another_file() {
+    // The first line's comment names the second file; the nested file is named by neither.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("more")).unwrap();
+    std::fs::write(dir.path().join("chars.cine"), "cast mara \"a fisherwoman\"\n").unwrap();
+    std::fs::write(dir.path().join("places.cine"), "set pier \"a pier\"\nuse \"more/deep.cine\"\nset pier \"a long pier\"\n").unwrap();
+    std::fs::write(dir.path().join("more/deep.cine"), "set dock \"a dock\" oops\n").unwrap();
+    let main = dir.path().join("main.cine");
+    let text = "use \"chars.cine\"   // the cast; sets are in places\nuse \"places.cine\"\nscene pier {\n  shot {\n    duration 2s\n    subjects mara\n  }\n}\n";
+    std::fs::write(&main, text).unwrap();
+    let uri = cine_lsp::text::from_path(&main);
+    let mut s = Session::new(json!({}));
+    s.open(&uri, text);
+    let r = s.finish();
+    let d = r.diagnostics(&uri);
+    let shown: Vec<(String, Value)> = d.iter().map(|d| (d["message"].as_str().unwrap().lines().next().unwrap().to_string(), d["range"].clone())).collect();
+    let line1 = json!({ "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 17 } });
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown.iter().all(|(_, range)| *range == line1), "{shown:?}");
+    assert!(shown.iter().any(|(m, _)| m.starts_with("in places.cine:3:5: set `pier` is defined twice")), "{shown:?}");
+    assert!(shown.iter().any(|(m, _)| m.starts_with("in more/deep.cine:1:")), "{shown:?}");
+}
+
+#[test]
 fn uris_and_paths_round_trip_with_spaces_and_non_ascii() {
     let p = std::path::Path::new("/tmp/my films/café.cine");
     let uri = cine_lsp::text::from_path(p);
