@@ -172,7 +172,8 @@ impl Builder {
             self.lines.push(Line { span, depth, kind: LineKind::Error, block_end: None });
             return;
         }
-        if text.trim().is_empty() {
+        // Only what the grammar skips: a line of non-breaking spaces is an error in it.
+        if text.trim_matches([' ', '\t']).is_empty() {
             self.lines.push(Line { span, depth, kind: LineKind::Blank, block_end: None });
             return;
         }
@@ -231,7 +232,7 @@ impl Builder {
     /// When the line's first word starts a statement of an enclosing block, reports the
     /// unclosed blocks and closes them. Returns whether anything was closed.
     fn close_missing(&mut self, text: &str, base: usize) -> bool {
-        let word = text.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+        let word = text.trim_start_matches([' ', '\t']).split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
         if word.is_empty() || self.stack.is_empty() {
             return false;
         }
@@ -372,7 +373,7 @@ fn opens_block(text: &str) -> bool {
 
 /// The block a bad opening line most likely meant, from its (possibly misspelt) keyword.
 fn block_context(text: &str, ctx: Context) -> Option<Context> {
-    let word = text.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
+    let word = text.trim_start_matches([' ', '\t']).split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
     let kw = expect::suggest(word, &["scene", "shot"]).or(Some(word))?;
     match (ctx, kw) {
         (Context::Top, "scene") => Some(Context::Scene),

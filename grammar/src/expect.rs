@@ -93,9 +93,10 @@ fn describe(r: Rule) -> Option<&'static str> {
     })
 }
 
+/// The word at `from` (after the spaces and tabs the grammar skips) and where it starts.
 fn first_word(text: &str, from: usize) -> (usize, &str) {
     let rest = &text[from..];
-    let start = from + (rest.len() - rest.trim_start().len());
+    let start = from + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
     let end = text[start..]
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .map(|e| start + e)
@@ -158,6 +159,9 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    if let Some(e) = odd_space(text, pos, base) {
+        return e;
+    }
     let (wstart, word) = first_word(text, 0);
     let written = usage(word).filter(|_| keywords(ctx).contains(&word)).map(|u| format!("write it like: {u}"));
     // The line's first word is not a statement this block allows.
@@ -202,7 +206,8 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
             help: Some("close the quote on the same line; a text cannot run over lines".into()),
         };
     }
-    let (_, mut found) = first_word(text, pos);
+    // What is found starts after the spaces pest skipped before failing.
+    let (pos, mut found) = first_word(text, pos);
     // A number is shown whole (`16.5`, `-2s`), not up to its first non-letter.
     if text[pos..].starts_with(|c: char| c.is_ascii_digit() || c == '-') {
         let len = text[pos..].find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))).unwrap_or(text.len() - pos);
@@ -219,6 +224,26 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
         message: format!("expected {}, found {found_desc}", join_or(&expected)),
         help: written,
     }
+}
+
+/// An error for a character that looks like a space (or like nothing) where the line went
+/// wrong: only plain spaces and tabs separate words, and "found `  du`" would not say why.
+fn odd_space(text: &str, pos: usize, base: usize) -> Option<SyntaxError> {
+    let at = pos + (text[pos..].len() - text[pos..].trim_start_matches([' ', '\t']).len());
+    let c = text[at..].chars().next()?;
+    let (what, help) = match c {
+        '\u{a0}' => ("non-breaking space", "replace it with a plain space"),
+        '\u{202f}' => ("narrow non-breaking space", "replace it with a plain space"),
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' => ("invisible character", "delete it"),
+        ' ' | '\t' => return None,
+        c if c.is_whitespace() => ("Unicode space", "replace it with a plain space"),
+        _ => return None,
+    };
+    Some(SyntaxError {
+        span: Span::new(base + at, base + at + c.len_utf8()),
+        message: format!("unexpected {what} (U+{:04X}): only plain spaces and tabs separate words", c as u32),
+        help: Some(help.into()),
+    })
 }
 
 /// A keyword rule, in backticks; other rules have no plain name.

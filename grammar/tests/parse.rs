@@ -183,6 +183,18 @@ fn strings_escape_and_keywords_need_boundaries() {
 }
 
 #[test]
+fn a_space_the_grammar_does_not_take_is_named_where_it_is() {
+    // Indentation, between words, a line of its own: it was "found `    du`", or blank.
+    let src = "set pier \"a pier\"\nscene pier {\n  shot {\n\u{a0}\u{a0}  duration 2s\n    size\u{a0}wide\n  \u{a0}\n    size\u{200b}wide\n  }\n}\n";
+    let p = parse(src);
+    let shown: Vec<(&str, &str)> = p.errors.iter().map(|e| (e.message.as_str(), &src[e.span.start..e.span.end])).collect();
+    let nbsp = "unexpected non-breaking space (U+00A0): only plain spaces and tabs separate words";
+    let zwsp = "unexpected invisible character (U+200B): only plain spaces and tabs separate words";
+    assert_eq!(shown, [(nbsp, "\u{a0}"), (nbsp, "\u{a0}"), (nbsp, "\u{a0}"), (zwsp, "\u{200b}")]);
+    assert_eq!(p.errors[0].help.as_deref(), Some("replace it with a plain space"));
+}
+
+#[test]
 fn oversize_input_is_refused() {
     let big = "a".repeat(cine_grammar::MAX_SOURCE_BYTES + 1);
     let p = parse(&big);
