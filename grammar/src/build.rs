@@ -165,7 +165,7 @@ impl Builder {
         let depth = self.stack.len();
         if text.len() > MAX_LINE_BYTES {
             self.error(SyntaxError {
-                span: Span::new(base, base + 1),
+                span: Span::new(base, base + text.chars().next().map_or(0, char::len_utf8)),
                 message: format!("line is too long ({} bytes; the limit is {MAX_LINE_BYTES})", text.len()),
                 help: Some("split long descriptions into shorter ones".into()),
             });

@@ -168,7 +168,7 @@ pub(crate) fn from_pest(e: pest::error::Error<Rule>, text: &str, base: usize, ct
     if pos <= wstart && written.is_none() {
         let kws = keywords(ctx);
         let listed: Vec<String> = kws.iter().map(|k| format!("`{k}`")).collect();
-        let end = if word.is_empty() { (wstart + 1).min(text.len()) } else { wstart + word.len() };
+        let end = if word.is_empty() { wstart + text[wstart..].chars().next().map_or(0, char::len_utf8) } else { wstart + word.len() };
         let expected = if kws.is_empty() {
             "an attribute like `age: 40` or `}`".to_string()
         } else {

@@ -195,6 +195,16 @@ fn a_space_the_grammar_does_not_take_is_named_where_it_is() {
 }
 
 #[test]
+fn an_error_never_ends_inside_a_character() {
+    let src = "set pier \"a pier\"\nscene pier {\n  shot {\n    ñame wide\n  }\n}\n";
+    let e = &parse(src).errors[0];
+    assert_eq!(&src[e.span.start..e.span.end], "ñ", "{e:?}");
+    let long = format!("é{}\n", "a".repeat(cine_grammar::MAX_LINE_BYTES));
+    let e = &parse(&long).errors[0];
+    assert_eq!(&long[e.span.start..e.span.end], "é", "{e:?}");
+}
+
+#[test]
 fn oversize_input_is_refused() {
     let big = "a".repeat(cine_grammar::MAX_SOURCE_BYTES + 1);
     let p = parse(&big);
