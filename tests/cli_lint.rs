@@ -294,6 +294,21 @@ fn every_format_counts_columns_in_characters() {
     assert!(uri.starts_with("file:///") && uri.ends_with("/my%20film%20%C3%A9.cine"), "{uri}");
 }
 
+#[test]
+fn a_byte_order_mark_is_not_a_column() {
+    // Editors hide it: `size` is at 1:1, as without it (it was 1:2). Byte offsets still count it.
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "bom.cine", b"\xef\xbb\xbfsize wide\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n  }\n}\n");
+    let human = text(&cine(&["lint", &f]).stderr);
+    assert!(human.contains("bom.cine:1:1]"), "{human}");
+    let json: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "json", &f]).stdout).unwrap();
+    let loc = &json["diagnostics"][0]["location"];
+    assert_eq!((&loc["column"], &loc["end_column"], &loc["start"]), (&serde_json::json!(1), &serde_json::json!(5), &serde_json::json!(3)), "{loc}");
+    assert!(text(&cine(&["lint", "--format", "github", &f]).stdout).contains(",line=1,col=1,endLine=1,endColumn=5,"));
+    let sarif: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "sarif", &f]).stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], 1);
+}
+
 /// `cine lint` with stdin fed `input`.
 fn lint_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;

@@ -105,7 +105,9 @@ pub fn shots(parse: &Parse) -> impl Iterator<Item = &Shot> {
 /// The text of the line up to the offset.
 pub fn line_before(text: &str, offset: usize) -> &str {
     let offset = offset.min(text.len());
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    // The first line starts after a byte-order mark, as the grammar reads it.
+    let first = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8().min(offset) } else { 0 };
+    let start = text[..offset].rfind('\n').map_or(first, |i| i + 1);
     &text[start..offset]
 }
 

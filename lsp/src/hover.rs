@@ -132,8 +132,7 @@ fn keyword_at(text: &str, offset: usize) -> Option<(&'static str, Span)> {
     let word = crate::analysis::word_before(text, offset);
     let end = text[word.end..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(text.len(), |i| word.end + i);
     let span = Span::new(word.start, end);
-    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    if !text[line_start..span.start].trim().is_empty() {
+    if !crate::analysis::line_before(text, span.start).trim().is_empty() {
         return None;
     }
     cine_grammar::usage(&text[span.start..span.end]).map(|u| (u, span))

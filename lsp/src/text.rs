@@ -12,18 +12,23 @@ pub enum Encoding {
     Utf16,
 }
 
-/// Line starts of a text, to turn byte offsets into positions and back.
+/// Line starts of a text, to turn byte offsets into positions and back. A leading
+/// byte-order mark is not a column (editors hide it, as `cine lint` does): the first line's
+/// columns count from after it.
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
     enc: Encoding,
+    /// The bytes of a leading byte-order mark (0 or 3).
+    bom: usize,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str, enc: Encoding) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts, enc }
+        let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        LineIndex { text, starts, enc, bom }
     }
 
     /// `{line, character}` of a byte offset (clamped to the text).
@@ -33,7 +38,8 @@ impl<'a> LineIndex<'a> {
             offset -= 1;
         }
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let before = &self.text[self.starts[line]..offset];
+        let start = if line == 0 { self.bom.min(offset) } else { self.starts[line] };
+        let before = &self.text[start..offset];
         let character = match self.enc {
             Encoding::Utf8 => before.len(),
             Encoding::Utf16 => before.encode_utf16().count(),
@@ -69,6 +75,7 @@ impl<'a> LineIndex<'a> {
         let Some(&start) = self.starts.get(line) else {
             return Some(self.text.len());
         };
+        let start = if line == 0 { self.bom } else { start };
         let end = self.starts.get(line + 1).map_or(self.text.len(), |&s| s - 1);
         let line_text = &self.text[start..end];
         let mut units = 0;

@@ -324,6 +324,32 @@ fn a_used_files_errors_go_on_the_use_line_that_loads_it_even_through_another_fil
 }
 
 #[test]
+fn a_byte_order_mark_is_not_a_column() {
+    // Editors hide it, so the first line's positions are as without it, in this document and
+    // in a used file read from disk (the related location of its error).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cast.cine"), "\u{feff}cast ion \"a boy\" oops\n").unwrap();
+    let text = "use \"cast.cine\"\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n  }\n}\n";
+    let ranges = |text: &str| {
+        let main = dir.path().join("film.cine");
+        std::fs::write(&main, text).unwrap();
+        let uri = cine_lsp::text::from_path(&main);
+        let mut s = Session::new(json!({}));
+        s.open(&uri, text);
+        let hover = s.at("textDocument/hover", &uri, 0, 1);
+        let r = s.finish();
+        let d = r.diagnostics(&uri);
+        let related: Vec<Value> = d.iter().map(|d| d["relatedInformation"][0]["location"]["range"].clone()).collect();
+        (d.iter().map(|d| d["range"].clone()).collect::<Vec<_>>(), related, r.result(hover)["range"].clone())
+    };
+    let (plain, related, hover) = ranges(text);
+    assert_eq!(plain, [json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 15 } })], "the use line");
+    assert_eq!(related[0]["start"], json!({ "line": 0, "character": 17 }), "`oops` in cast.cine: {related:?}");
+    assert_eq!(hover, json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 3 } }), "the `use` keyword");
+    assert_eq!(ranges(&format!("\u{feff}{text}")), (plain, related, hover));
+}
+
+#[test]
 fn uris_and_paths_round_trip_with_spaces_and_non_ascii() {
     let p = std::path::Path::new("/tmp/my films/café.cine");
     let uri = cine_lsp::text::from_path(p);
