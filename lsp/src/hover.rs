@@ -100,6 +100,9 @@ fn shot(doc: &Doc, i: usize) -> String {
         let label = |i: usize| film.shots.get(i).map_or(String::new(), |t| format!("`{}`", t.label));
         for r in &s.recalls {
             let seen = |kind: &str, name: &str, shots: &[usize]| {
+                if shots.is_empty() {
+                    return format!("{kind} `{name}` (not on screen before this shot: nothing to remember yet)");
+                }
                 let labels: Vec<String> = shots.iter().map(|&i| label(i)).collect();
                 format!("{kind} `{name}` (shots {})", labels.join(", "))
             };
