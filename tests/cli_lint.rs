@@ -309,6 +309,27 @@ fn a_byte_order_mark_is_not_a_column() {
     assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], 1);
 }
 
+#[test]
+fn a_list_cut_at_the_limit_says_so_and_the_counts_cover_everything() {
+    // 1500 problems in one file: 1000 are listed; the summary counted only those, in silence.
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..1500).map(|i| format!("    subjects nobody{i}\n")).collect();
+    let f = write(dir.path(), "many.cine", format!("set pier \"a pier\"\nscene pier {{\n  shot {{\n    duration 2s\n{lines}  }}\n}}\n").as_bytes());
+    let note = "500 more diagnostics not shown: cine reports at most 1000 per file";
+    let human = text(&cine(&["lint", &f]).stderr);
+    assert!(human.contains(&format!("note: {note}")) && human.ends_with("1 file: 1500 errors, 0 warnings\n"), "{}", &human[human.len() - 300..]);
+    let json: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "json", &f]).stdout).unwrap();
+    assert_eq!((json["diagnostics"].as_array().unwrap().len(), &json["errors"], &json["omitted"]), (1000, &serde_json::json!(1500), &serde_json::json!(500)));
+    let sarif: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "sarif", &f]).stdout).unwrap();
+    let said = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"].as_str().unwrap_or_default().to_string();
+    assert!(said.starts_with(note), "{said}");
+    let github = text(&cine(&["lint", "--format", "github", &f]).stdout);
+    assert!(github.lines().last().unwrap_or_default().starts_with(&format!("::warning title=cine::{note}")), "{github:.300}");
+    // An ordinary report has no such key.
+    let clean: serde_json::Value = serde_json::from_slice(&cine(&["lint", "--format", "json", &write(dir.path(), "warn.cine", WARNS.as_bytes())]).stdout).unwrap();
+    assert!(clean.get("omitted").is_none(), "{clean}");
+}
+
 /// `cine lint` with stdin fed `input`.
 fn lint_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;

@@ -70,6 +70,13 @@ impl Compiled {
     pub fn read_error(&self) -> Option<&Diagnostic> {
         self.diagnostics.iter().find(|d| d.rule == Rule::Io)
     }
+
+    /// The counts of everything found, and how many diagnostics the list leaves out (past
+    /// [`MAX_DIAGNOSTICS`]).
+    pub fn totals(&self) -> report::Totals {
+        let omitted = (self.errors + self.warnings).saturating_sub(self.diagnostics.len());
+        report::Totals { errors: self.errors, warnings: self.warnings, omitted }
+    }
 }
 
 /// Compiles screenplay source text. `name` is used in diagnostics.

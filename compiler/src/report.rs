@@ -43,6 +43,34 @@ fn location(d: &Diagnostic, sources: &[SourceFile]) -> Value {
     })
 }
 
+/// What a report counts: every diagnostic found, also those past the limit a compile keeps
+/// ([`crate::MAX_DIAGNOSTICS`] per file), which are `omitted` from the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub errors: usize,
+    pub warnings: usize,
+    pub omitted: usize,
+}
+
+impl Totals {
+    /// The counts of a whole list (nothing omitted).
+    pub fn of(diags: &[Diagnostic]) -> Totals {
+        let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+        Totals { errors, warnings: diags.len() - errors, omitted: 0 }
+    }
+
+    /// The counts of two reports together.
+    pub fn add(self, o: Totals) -> Totals {
+        Totals { errors: self.errors + o.errors, warnings: self.warnings + o.warnings, omitted: self.omitted + o.omitted }
+    }
+
+    /// The line saying the list was cut, when it was.
+    pub fn omitted_note(&self) -> Option<String> {
+        let n = self.omitted;
+        (n > 0).then(|| format!("{n} more diagnostic{} not shown: cine reports at most {} per file; fix the ones shown and run again", if n == 1 { "" } else { "s" }, crate::MAX_DIAGNOSTICS))
+    }
+}
+
 /// One diagnostic as a JSON object.
 pub fn to_json(d: &Diagnostic, sources: &[SourceFile]) -> Value {
     let labels: Vec<Value> = d
@@ -64,16 +92,31 @@ pub fn to_json(d: &Diagnostic, sources: &[SourceFile]) -> Value {
 
 /// All diagnostics as one JSON document with counts.
 pub fn json_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-    json!({
+    json_totals(diags, sources, Totals::of(diags))
+}
+
+/// The JSON document with the counts of `totals`; `omitted` (and `note`) only when the list
+/// was cut.
+fn json_totals(diags: &[Diagnostic], sources: &[SourceFile], totals: Totals) -> Value {
+    let mut v = json!({
         "diagnostics": diags.iter().map(|d| to_json(d, sources)).collect::<Vec<_>>(),
-        "errors": errors,
-        "warnings": diags.len() - errors,
-    })
+        "errors": totals.errors,
+        "warnings": totals.warnings,
+    });
+    if let Some(note) = totals.omitted_note() {
+        v["omitted"] = json!(totals.omitted);
+        v["note"] = json!(note);
+    }
+    v
 }
 
 /// All diagnostics as a SARIF 2.1.0 log (one run, every rule described).
 pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
+    sarif_totals(diags, sources, Totals::of(diags))
+}
+
+/// The SARIF log; a cut list is said in the run's invocation, as a tool notification.
+fn sarif_totals(diags: &[Diagnostic], sources: &[SourceFile], totals: Totals) -> Value {
     let rules: Vec<Value> = Rule::ALL
         .iter()
         .map(|r| {
@@ -130,7 +173,7 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut v = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -143,7 +186,14 @@ pub fn sarif_report(diags: &[Diagnostic], sources: &[SourceFile]) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    })
+    });
+    if let Some(note) = totals.omitted_note() {
+        v["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": [{ "level": "warning", "message": { "text": note } }],
+        }]);
+    }
+    v
 }
 
 /// A file name as a SARIF URI reference: percent-encoded, and `file://` for an absolute path.
@@ -160,17 +210,33 @@ fn sarif_uri(path: &str) -> String {
 
 /// Renders diagnostics in a format, ready to print.
 pub fn render(format: Format, diags: &[Diagnostic], sources: &[SourceFile]) -> String {
+    render_totals(format, diags, sources, Totals::of(diags))
+}
+
+/// Renders diagnostics with the counts of everything found (`Compiled::totals`): a list cut
+/// at the limit says so, in each format's way.
+pub fn render_totals(format: Format, diags: &[Diagnostic], sources: &[SourceFile], totals: Totals) -> String {
+    let note = totals.omitted_note();
     match format {
         Format::Human => {
             let mut out = String::new();
             for d in diags {
                 out.push_str(&render_human(d, sources));
             }
+            if let Some(n) = note {
+                out.push_str(&format!("note: {n}\n"));
+            }
             out
         }
-        Format::Json => pretty(&json_report(diags, sources)),
-        Format::Sarif => pretty(&sarif_report(diags, sources)),
-        Format::Github => diags.iter().map(|d| github(d, sources)).collect(),
+        Format::Json => pretty(&json_totals(diags, sources, totals)),
+        Format::Sarif => pretty(&sarif_totals(diags, sources, totals)),
+        Format::Github => {
+            let mut out: String = diags.iter().map(|d| github(d, sources)).collect();
+            if let Some(n) = note {
+                out.push_str(&format!("::warning title=cine::{n}\n"));
+            }
+            out
+        }
     }
 }
 

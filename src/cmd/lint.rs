@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use cine_compiler::report::{render, Format};
-use cine_compiler::{Diagnostic, Severity, SourceFile};
+use cine_compiler::report::{render_totals, Format, Totals};
+use cine_compiler::{Diagnostic, SourceFile};
 
 /// Arguments of `cine lint`.
 #[derive(clap::Args)]
@@ -86,6 +86,8 @@ pub fn run(args: Args) -> i32 {
     }
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut sources: Vec<SourceFile> = Vec::new();
+    // What each compile found, also past the diagnostics it keeps.
+    let mut totals = Totals::default();
     let mut io = false;
     for f in &files {
         let stdin = f.as_os_str() == "-";
@@ -120,6 +122,7 @@ pub fn run(args: Args) -> i32 {
             }
         }
         io |= out.read_error().is_some();
+        totals = totals.add(out.totals());
         let base = sources.len();
         sources.extend(out.sources);
         diags.extend(out.diagnostics.into_iter().map(|mut d| {
@@ -127,9 +130,8 @@ pub fn run(args: Args) -> i32 {
             d
         }));
     }
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diags.len() - errors;
-    let text = render(format, &diags, &sources);
+    let (errors, warnings) = (totals.errors, totals.warnings);
+    let text = render_totals(format, &diags, &sources, totals);
     if format == Format::Human {
         eout!("{text}");
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cine_compiler::report::{render, Format};
+use cine_compiler::report::{render_totals, Format};
 use cine_ir::{Film, ModelProfile, RecallTarget};
 
 /// Arguments of `cine plan`.
@@ -35,7 +35,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     }
     if !out.diagnostics.is_empty() {
-        eout!("{}", render(Format::Human, &out.diagnostics, &out.sources));
+        eout!("{}", render_totals(Format::Human, &out.diagnostics, &out.sources, out.totals()));
     }
     let Some(film) = out.film else {
         eoutln!("error: {} has {} error(s); no plan", args.file.display(), out.errors);

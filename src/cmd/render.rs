@@ -189,13 +189,14 @@ help: write the film as a screenplay and let `cine plan` produce its IR", path.d
     if let Some(d) = out.read_error() {
         return Err(LoadError::Other(d.message.clone())); // exit 2, as `cine lint`
     }
+    let totals = out.totals();
     match out.film {
         Some(film) if out.errors == 0 => {
-            let text = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
+            let text = cine_compiler::report::render_totals(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources, totals);
             Ok((film, Warnings { count: out.warnings, text }))
         }
         _ => {
-            let mut msg = cine_compiler::report::render(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources);
+            let mut msg = cine_compiler::report::render_totals(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources, totals);
             msg.push_str(&format!(
                 "\nerror: {} has {} error(s); fix them (see `cine lint`) before rendering",
                 path.display(),
