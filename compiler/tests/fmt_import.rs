@@ -43,6 +43,17 @@ fn fmt_keeps_meaning_and_comments() {
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
 }
 
+#[test]
+fn fmt_keeps_backslashes_as_written() {
+    // `\n` became a space and `\p` a `p` (C:\path -> C:path): now only `\"` and `\\` escape.
+    let src = "caption \"a\\nb C:\\\\x C:\\path\"\nset p \"p\"\nscene p {\n  shot {\n    duration 1s\n  }\n}\n";
+    let tidy = format(src).unwrap();
+    assert!(tidy.starts_with("caption \"a\\nb C:\\x C:\\path\"\n"), "{tidy}");
+    let caption = |s: &str| common::check(s, &Config::default()).film.unwrap().global_caption;
+    assert_eq!(caption(src), "A\\nb C:\\x C:\\path.");
+    assert_eq!(caption(&tidy), caption(src));
+}
+
 const HOLO: &str = "[global caption] A rainy city. [character1] is a detective. This scene contains 3 shots. [per shot caption] [character1] enters a bar [shot cut] close-up of his face [shot cut] the door shuts";
 
 #[test]

@@ -74,18 +74,15 @@ fn text(p: Pair<Rule>, base: usize) -> Text {
     Text { value: unescape(inner), span: sp }
 }
 
-/// Undoes `\"` and `\\`; any other escaped character stands for itself.
+/// Undoes `\"` and `\\`, the only escapes; any other backslash is kept as written
+/// (`C:\path` is `C:\path`, `\n` a backslash and an `n`: a text is one line).
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
+    let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push(' '),
-                Some('t') => out.push(' '),
-                Some(other) => out.push(other),
-                None => {}
-            }
+        if let ('\\', Some(&next @ ('"' | '\\'))) = (c, chars.peek()) {
+            out.push(next);
+            chars.next();
         } else {
             out.push(c);
         }

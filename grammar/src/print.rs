@@ -4,12 +4,19 @@ use std::fmt::{self, Display, Write};
 
 use crate::ast::*;
 
-/// Quotes a text, escaping `"` and `\`.
+/// Quotes a text: `"` as `\"`, and a backslash as `\\` only where a lone one would be
+/// read as an escape (before `"`, `\` or the closing quote), so `C:\path` stays as written.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let escape = match c {
+            '"' => true,
+            '\\' => matches!(chars.peek(), None | Some('"' | '\\')),
+            _ => false,
+        };
+        if escape {
             out.push('\\');
         }
         out.push(c);

@@ -180,6 +180,19 @@ fn strings_escape_and_keywords_need_boundaries() {
     let Stmt::Title(t) = &h.stmt else { panic!() };
     assert_eq!(t.value, "a \"b\" c");
     assert_eq!(p.errors.len(), 1);
+    // `\"` and `\\` are the only escapes; any other backslash is kept (`\n` was a space, `\p`
+    // a `p`), and quoting a text back gives the same text.
+    let src = r#"caption "a\nb\tc C:\\x C:\path \\\" end\\""#;
+    let p = parse(src);
+    let Item::Header(h) = &p.file.items[0] else { panic!("{p:?}") };
+    let Stmt::Caption(t) = &h.stmt else { panic!() };
+    assert_eq!(t.value, r#"a\nb\tc C:\x C:\path \" end\"#);
+    for v in [t.value.as_str(), "", "\\", "\\\\", "a\\", "\\\"", "C:\\path"] {
+        let back = parse(&format!("caption {}\n", cine_grammar::print::quote(v)));
+        let Some(Item::Header(cine_grammar::Prop { stmt: Stmt::Caption(t), .. })) = back.file.items.first() else { panic!("{v:?}: {back:?}") };
+        assert_eq!(t.value, v);
+    }
+    assert_eq!(cine_grammar::print::quote("C:\\path \\"), r#""C:\path \\""#, "a backslash is doubled only where it must be");
 }
 
 #[test]

@@ -132,7 +132,8 @@ fn title_of(name: &str) -> String {
     }
 }
 
-/// The title inside the template's quotes (`"{title}"`): `"` and `\` escaped.
+/// The title inside the template's quotes (`"{title}"`): `"` escaped, and `\` where a single
+/// one would read as an escape.
 fn escape_title(title: &str) -> String {
     let q = cine_grammar::print::quote(title);
     q[1..q.len() - 1].to_string()
@@ -162,7 +163,8 @@ mod tests {
         assert_eq!(file_stem("!!"), "film");
         assert_eq!(title_of("my_first-film"), "My first film");
         assert_eq!(title_of("__"), "My film");
-        assert_eq!(escape_title(r#"a "b" \c"#), r#"a \"b\" \\c"#);
+        assert_eq!(escape_title(r#"a "b" \c"#), r#"a \"b\" \c"#);
+        assert_eq!(escape_title(r#"a\"#), r#"a\\"#);
         assert_eq!(shell_word("a b"), "'a b'");
         assert_eq!(shell_word("-dash.cine"), "./-dash.cine");
         assert_eq!(shell_word("-a b"), "'./-a b'");

@@ -23,7 +23,8 @@ scene cliff {
     action "never closed
     duration 24f // cine:allow(short-shot, frame-rounding)
   }
-}`;
+}
+caption "C:\path \\ \n"`;
 
 let lines;
 test.before(async () => {
@@ -75,6 +76,13 @@ test("an escaped quote stays inside its text", () => {
   scoped(2, '"', "punctuation.definition.string.end", 1);
   assert.equal(lines[1].tokens.at(-1).text, '"');
   assert.equal(lines[1].depth, 1);
+});
+
+test("only \\\" and \\\\ are escapes; another backslash is text", () => {
+  scoped(22, "\\\\", "constant.character.escape");
+  notScoped(22, "C:\\path ", "constant.character.escape");
+  scoped(22, "C:\\path ", "string.quoted.double");
+  notScoped(22, " \\n", "constant.character.escape");
 });
 
 test("a // comment after code is a comment, and the code before it is not", () => {
