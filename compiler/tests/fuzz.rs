@@ -145,16 +145,16 @@ fn deep_nesting_and_long_lines_are_bounded() {
 #[test]
 fn an_unknown_word_in_a_shared_text_is_looked_for_once() {
     // The set's description is in every shot's prompt; finding its word again for each shot
-    // made 40,000 shots take 15 s.
+    // made 40,000 shots take 15 s (now 2 s, debug build; behaviour is checked here, not time).
     let mut src = String::from("model vocab-model\nset pier \"p\"\n");
-    for i in 0..200 {
+    for i in 0..20 {
         src += "scene pier {\n";
-        for j in 0..200 {
+        for j in 0..100 {
             src += &format!("shot s{i}_{j} {{\n duration 1s\n action \"a man walks\"\n }}\n");
         }
         src += "}\n";
     }
-    let c = timed("40,000 shots", || compile("w.cine", &src, None, &common::opts(), &Config::default()));
+    let c = compile("w.cine", &src, None, &common::opts(), &Config::default());
     let words: Vec<&str> = c.diagnostics.iter().filter(|d| d.rule == Rule::UnknownWord).map(|d| &src[d.span.start..d.span.end]).collect();
     assert_eq!(words, ["p"], "once, on the set's line");
 }

@@ -187,15 +187,14 @@ fn cache_is_bounded_cleanable_and_survives_corruption() {
             let magic = b.iter().position(|&c| c == b'\n').unwrap() + 1;
             let n = u64::from_le_bytes(b[magic..magic + 8].try_into().unwrap()) as usize;
             let (mut header, body) = (b[magic + 8..magic + 8 + n].to_vec(), &b[magic + 8 + n..]);
-            let mut len = n as u64;
-            if damage == 0 {
-                len = u64::MAX - 3;
+            let len = if damage == 0 {
+                u64::MAX - 3
             } else {
                 let mut h: serde_json::Value = serde_json::from_slice(&header).unwrap();
                 (h["width"], h["height"]) = (100_000.into(), 100_000.into());
                 header = serde_json::to_vec(&h).unwrap();
-                len = header.len() as u64;
-            }
+                header.len() as u64
+            };
             std::fs::write(&p, [&b[..magic], &len.to_le_bytes(), &header, body].concat()).unwrap();
         }
         let (again, s) = frames_of(&f, Some(RenderCache::new(dir.path(), u64::MAX)));
