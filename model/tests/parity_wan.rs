@@ -71,6 +71,13 @@ fn loading_errors_name_the_tensor() {
     let err = format!("{:#}", wan::load_tensors(bad, &cfg, DType::F32, &dev, "test").unwrap_err());
     assert!(err.contains("`blocks.0.ffn.0.weight`") && err.contains("[65, 48]") && err.contains("[64, 48]"), "{err}");
 
+    // Integers of the right shape were cast to f32 and rendered noise.
+    let mut ints = weights.clone();
+    let shape = ints["blocks.0.ffn.0.weight"].dims().to_vec();
+    ints.insert("blocks.0.ffn.0.weight".into(), Tensor::zeros(shape, DType::I64, &dev).unwrap());
+    let err = format!("{:#}", wan::load_tensors(ints, &cfg, DType::F32, &dev, "test").unwrap_err());
+    assert!(err.contains("`blocks.0.ffn.0.weight` in test is I64, not floating point"), "{err}");
+
     // Through a file, with a `model.` prefix, and a config that does not match.
     let dir = std::env::temp_dir().join(format!("cine-model-parity-wan-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -118,6 +118,8 @@ fn load_file(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, d
         let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }.with_context(|| format!("reading {source} as safetensors"))?;
         let shapes = st.tensors().into_iter().map(|(n, v)| (n, v.shape().to_vec())).collect();
         let prefix = check_tensors(&shapes, cfg, &source)?;
+        let dtypes = st.tensors().into_iter().filter_map(|(n, v)| Some((n, DType::try_from(v.dtype()).ok()?))).collect();
+        check_floats(&dtypes, &prefix, cfg, &source)?;
         build(VarBuilder::from_backend(Box::new(st), dtype, dev.clone()), &prefix, cfg, &source)
     } else {
         let pth = match pt_key {
@@ -130,6 +132,8 @@ fn load_file(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, d
         crate::untrusted::check_tensors(path, &pth)?;
         let shapes = pth.tensor_infos().iter().map(|(n, i)| (n.clone(), i.layout.shape().dims().to_vec())).collect();
         let prefix = check_tensors(&shapes, cfg, &source)?;
+        let dtypes = pth.tensor_infos().iter().map(|(n, i)| (n.clone(), i.dtype)).collect();
+        check_floats(&dtypes, &prefix, cfg, &source)?;
         build(VarBuilder::from_backend(Box::new(pth), dtype, dev.clone()), &prefix, cfg, &source)
     }
 }
@@ -137,12 +141,25 @@ fn load_file(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, d
 /// Loads a DiT from safetensors bytes (e.g. weights embedded with `include_bytes!`).
 pub fn load_bytes(bytes: &[u8], cfg: &WanConfig, dtype: DType, dev: &Device) -> Result<WanModel> {
     let ts: HashMap<String, Tensor> = candle_core::safetensors::load_buffer(bytes, dev).context("reading DiT safetensors bytes")?;
-    load_tensors(ts, cfg, dtype, dev, "embedded weights")
+    load_tensors(ts, cfg, dtype, dev, "the DiT's weights")
 }
 
 /// Builds a DiT from named tensors (official names, optional prefix).
 pub fn load_tensors(ts: HashMap<String, Tensor>, cfg: &WanConfig, dtype: DType, dev: &Device, source: &str) -> Result<WanModel> {
     let shapes = ts.iter().map(|(n, t)| (n.clone(), t.dims().to_vec())).collect();
     let prefix = check_tensors(&shapes, cfg, source)?;
+    check_floats(&ts.iter().map(|(n, t)| (n.clone(), t.dtype())).collect(), &prefix, cfg, source)?;
     build(VarBuilder::from_tensors(ts, dtype, dev), &prefix, cfg, source)
+}
+
+/// The DiT's weights are floating point: integer or byte tensors of the right shape were
+/// cast to f32 and rendered noise without a word.
+fn check_floats(dtypes: &HashMap<String, DType>, prefix: &str, cfg: &WanConfig, source: &str) -> Result<()> {
+    for (name, _) in expected_tensors(cfg) {
+        let full = format!("{prefix}{name}");
+        if let Some(d) = dtypes.get(&full).filter(|d| !d.is_float()) {
+            bail!("tensor `{full}` in {source} is {d:?}, not floating point: this is not a DiT checkpoint's weight");
+        }
+    }
+    Ok(())
 }

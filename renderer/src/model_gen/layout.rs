@@ -30,6 +30,10 @@ impl ModelFiles {
         if !dir.is_dir() {
             bail!("the model directory {} does not exist (or is not a folder)", dir.display());
         }
+        // An unreadable folder would look as if it held none of the parts.
+        if let Err(e) = std::fs::read_dir(dir) {
+            bail!("the model directory {} cannot be read ({e})", dir.display());
+        }
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for (i, (part, names)) in PARTS.iter().enumerate() {
