@@ -572,23 +572,18 @@ fn dialogue_completes_speakers_and_timing_words_and_shows_in_the_shots_hover() {
 
 #[test]
 fn a_shots_hover_lists_what_it_keeps_in_memory_and_from_when() {
-    let text = FILM.replace("    recall shot arrival\n", "    recall shot arrival\n    recall cast mara at 0.5s\n");
-    let mut s = Session::new(json!({}));
-    s.open(URI, &text);
-    let (l, c) = pos(&text, "shot {");
-    let second = s.at("textDocument/hover", URI, l, c);
-    let r = s.finish();
-    let shown = r.result(second)["contents"]["value"].as_str().unwrap().to_string();
+    let hover = |text: &str, at: &str| {
+        let mut s = Session::new(json!({}));
+        s.open(URI, text);
+        let (l, c) = pos(text, at);
+        let id = s.at("textDocument/hover", URI, l, c);
+        s.finish().result(id)["contents"]["value"].as_str().unwrap().to_string()
+    };
+    let shown = hover(&FILM.replace("    recall shot arrival\n", "    recall shot arrival\n    recall cast mara at 0.5s\n"), "shot {");
     // The second shot starts at frame 32: 0.5 s in is frame 40.
     assert!(shown.contains("kept in memory (recall):\n\n- shot `arrival`, for the whole shot\n- cast `mara` (shots `arrival`), from 0.50 s (frame 40)"), "{shown}");
     // A recall of what no shot has shown yet says so (it was an empty list: "(shots )").
-    let text = FILM.replace("    at 1s: \"gulls rise\"\n", "    at 1s: \"gulls rise\"\n    recall set pier at 1.5s\n");
-    let mut s = Session::new(json!({}));
-    s.open(URI, &text);
-    let (l, c) = pos(&text, "shot arrival");
-    let first = s.at("textDocument/hover", URI, l, c);
-    let r = s.finish();
-    let shown = r.result(first)["contents"]["value"].as_str().unwrap().to_string();
+    let shown = hover(&FILM.replace("    at 1s: \"gulls rise\"\n", "    at 1s: \"gulls rise\"\n    recall set pier at 1.5s\n"), "shot arrival");
     assert!(shown.contains("- set `pier` (not on screen before this shot: nothing to remember yet), from 1.50 s (frame 24)"), "{shown}");
 }
 
