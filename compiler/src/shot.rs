@@ -367,7 +367,17 @@ impl Cx<'_> {
                     continue;
                 }
                 Value::Duration(d) => match (d.unit, frames_param) {
-                    (Unit::Seconds, true) => (d.value * fps).round(),
+                    (Unit::Seconds, true) => {
+                        let exact = d.value * fps;
+                        if (exact - exact.round()).abs() > 1e-6 {
+                            self.diags.push(
+                                Diagnostic::new(Rule::FrameRounding, 0, d.span, format!("{d} is {exact:.2} frames at {fps} fps: the transition will be {} frames", exact.round()))
+                                    .label("not a whole number of frames")
+                                    .help(format!("write whole frames like {}f", exact.round())),
+                            );
+                        }
+                        exact.round()
+                    }
                     (Unit::Frames, false) => d.value / fps,
                     _ => d.value,
                 },

@@ -445,3 +445,13 @@ fn unknown_words_are_pointed_at_in_the_texts_they_come_from() {
     let c = common::check(&allowed, &Config::default());
     assert!(!has(&c, Rule::UnknownWord), "{}", rendered(&c));
 }
+
+#[test]
+fn a_transition_in_seconds_that_is_not_whole_frames_is_rounded_with_a_warning() {
+    // `frames: 0.33s` became 5 frames without a word (`frames: 2.5` is an error).
+    let c = common::check(&with("    duration 2s\n    transition fade(frames: 0.33s)\n"), &Config::default());
+    let d = c.diagnostics.iter().find(|d| d.rule == Rule::FrameRounding).expect("frame-rounding");
+    assert_eq!(d.message, "0.33s is 5.28 frames at 16 fps: the transition will be 5 frames");
+    let c = common::check(&with("    duration 2s\n    transition fade(frames: 0.5s)\n"), &Config::default());
+    assert!(!c.diagnostics.iter().any(|d| d.rule == Rule::FrameRounding), "{}", rendered(&c));
+}
