@@ -48,10 +48,7 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let mut start = self.line_starts[line];
-        if line == 0 && self.text.starts_with('\u{feff}') {
-            start = '\u{feff}'.len_utf8().min(offset);
-        }
+        let start = if line == 0 { cine_grammar::bom_len(&self.text).min(offset) } else { self.line_starts[line] };
         let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }

@@ -50,7 +50,7 @@ pub(crate) struct ImportShot {
 
 /// The text without a UTF-8 byte order mark (which Windows editors write at the start).
 pub(crate) fn without_bom(s: &str) -> &str {
-    s.strip_prefix('\u{feff}').unwrap_or(s)
+    &s[cine_grammar::bom_len(s)..]
 }
 
 /// Flattens text for a one-line screenplay string.

@@ -120,7 +120,7 @@ struct Builder {
 pub(crate) fn build(source: &str) -> Parse {
     let mut b = Builder { file: File::default(), stack: Stack::default(), lines: Vec::new(), errors: Vec::new() };
     // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line.
-    let mut offset = if source.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let mut offset = crate::bom_len(source);
     for raw in source[offset..].split('\n') {
         let text = raw.strip_suffix('\r').unwrap_or(raw);
         b.line(text, offset);
@@ -161,7 +161,7 @@ impl Builder {
 
     fn line(&mut self, text: &str, base: usize) {
         let span = Span::new(base, base + text.len());
-        self.stack.indent = text.len() - text.trim_start_matches([' ', '\t']).len();
+        self.stack.indent = expect::first_word(text, 0).0;
         let depth = self.stack.len();
         if text.len() > MAX_LINE_BYTES {
             self.error(SyntaxError {
@@ -232,7 +232,7 @@ impl Builder {
     /// When the line's first word starts a statement of an enclosing block, reports the
     /// unclosed blocks and closes them. Returns whether anything was closed.
     fn close_missing(&mut self, text: &str, base: usize) -> bool {
-        let word = text.trim_start_matches([' ', '\t']).split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+        let (_, word) = expect::first_word(text, 0);
         if word.is_empty() || self.stack.is_empty() {
             return false;
         }
@@ -373,7 +373,7 @@ fn opens_block(text: &str) -> bool {
 
 /// The block a bad opening line most likely meant, from its (possibly misspelt) keyword.
 fn block_context(text: &str, ctx: Context) -> Option<Context> {
-    let word = text.trim_start_matches([' ', '\t']).split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
+    let (_, word) = expect::first_word(text, 0);
     let kw = expect::suggest(word, &["scene", "shot"]).or(Some(word))?;
     match (ctx, kw) {
         (Context::Top, "scene") => Some(Context::Scene),

@@ -94,7 +94,7 @@ fn describe(r: Rule) -> Option<&'static str> {
 }
 
 /// The word at `from` (after the spaces and tabs the grammar skips) and where it starts.
-fn first_word(text: &str, from: usize) -> (usize, &str) {
+pub(crate) fn first_word(text: &str, from: usize) -> (usize, &str) {
     let rest = &text[from..];
     let start = from + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
     let end = text[start..]

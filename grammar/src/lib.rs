@@ -94,6 +94,16 @@ pub fn parse(source: &str) -> Parse {
     build::build(source)
 }
 
+/// The bytes of a leading UTF-8 byte-order mark (0 or 3): Windows editors write one, and
+/// it is neither part of the first line nor a column of it.
+pub fn bom_len(source: &str) -> usize {
+    if source.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    }
+}
+
 /// The keywords that may start a line in a block, for "did you mean" help.
 pub fn keywords(ctx: Context) -> &'static [&'static str] {
     expect::keywords(ctx)

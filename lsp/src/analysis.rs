@@ -106,7 +106,7 @@ pub fn shots(parse: &Parse) -> impl Iterator<Item = &Shot> {
 pub fn line_before(text: &str, offset: usize) -> &str {
     let offset = offset.min(text.len());
     // The first line starts after a byte-order mark, as the grammar reads it.
-    let first = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8().min(offset) } else { 0 };
+    let first = cine_grammar::bom_len(text).min(offset);
     let start = text[..offset].rfind('\n').map_or(first, |i| i + 1);
     &text[start..offset]
 }

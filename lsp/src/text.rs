@@ -27,7 +27,7 @@ impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str, enc: Encoding) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        let bom = cine_grammar::bom_len(text);
         LineIndex { text, starts, enc, bom }
     }
 
