@@ -18,6 +18,13 @@ pub fn reading<T>(path: &Path, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow:
     })
 }
 
+/// A weights file given by path is a regular file: a FIFO would block the read forever,
+/// a folder fails with an opaque I/O error.
+pub fn regular_file(path: &Path) -> anyhow::Result<()> {
+    let what = if !path.exists() { "does not exist" } else if !path.is_file() { "is not a regular file" } else { return Ok(()) };
+    anyhow::bail!("weights file {} {what}", path.display())
+}
+
 /// Checks what a PyTorch checkpoint says about its tensors before any is read: each must
 /// fit in its storage, and the storage in the file. A damaged header claiming a huge shape
 /// would otherwise be allocated in full (64 GiB for one 5-element VAE weight) and abort.

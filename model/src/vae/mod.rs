@@ -260,8 +260,7 @@ fn latent_stat(vb: &VarBuilder, name: &str, fallback: &[f32]) -> Result<Tensor> 
 
 /// A VarBuilder over a `.safetensors` file or a PyTorch `.pth`/`.pt`/`.bin` state dict.
 pub(crate) fn load_var_builder(path: &Path, dtype: DType, device: &Device) -> anyhow::Result<VarBuilder<'static>> {
-    // A FIFO would block the read forever, a folder fails with an opaque I/O error.
-    anyhow::ensure!(path.is_file(), "weights file {} {}", path.display(), if path.exists() { "is not a regular file" } else { "does not exist" });
+    crate::untrusted::regular_file(path)?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let vb = match ext {
         "safetensors" => unsafe { VarBuilder::from_mmaped_safetensors(&[path], dtype, device) },

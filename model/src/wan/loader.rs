@@ -105,13 +105,7 @@ pub fn load(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, de
 
 fn load_file(path: &Path, cfg: &WanConfig, pt_key: Option<&str>, dtype: DType, dev: &Device) -> Result<WanModel> {
     let source = path.display().to_string();
-    if !path.exists() {
-        bail!("weights file {source} does not exist");
-    }
-    // A FIFO would block the read forever, a folder fails with an opaque I/O error.
-    if !path.is_file() {
-        bail!("weights file {source} is not a regular file");
-    }
+    crate::untrusted::regular_file(path)?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext == "safetensors" {
         // Safety: the file is memory-mapped read-only; it must not change while loaded.
