@@ -41,6 +41,8 @@ pub struct Entry {
     pub frames: Vec<RgbFrame>,
 }
 
+/// How an entry being written is named until it is complete (`put`).
+const TEMP_PREFIX: &str = ".tmp";
 /// How long a half-written entry may go untouched before it counts as left by a killed process.
 const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -131,7 +133,7 @@ impl RenderCache {
             frames: entry.frames.len(),
             state_len: entry.state.len(),
         })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(&self.dir)?;
         tmp.write_all(MAGIC)?;
         tmp.write_all(&(header.len() as u64).to_le_bytes())?;
         tmp.write_all(&header)?;
@@ -179,13 +181,13 @@ impl RenderCache {
         self.evict(0)
     }
 
-    /// Removes entries a killed process left half-written (`.tmp*`, see `put`): an entry is
+    /// Removes entries a killed process left half-written (`TEMP_PREFIX`): an entry is
     /// written in seconds, so one untouched for ten minutes is no one's.
     fn remove_stale_temps(&self) {
         let Ok(rd) = fs::read_dir(&self.dir) else { return };
         let stale = |m: fs::Metadata| m.modified().ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STALE_TEMP);
         for e in rd.filter_map(|e| e.ok()) {
-            if e.file_name().to_string_lossy().starts_with(".tmp") && e.metadata().is_ok_and(|m| m.is_file() && stale(m)) {
+            if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) && e.metadata().is_ok_and(|m| m.is_file() && stale(m)) {
                 let _ = fs::remove_file(e.path());
             }
         }
@@ -233,6 +235,6 @@ pub fn is_cache_dir(dir: &Path) -> bool {
     let Ok(rd) = fs::read_dir(dir) else { return true };
     rd.filter_map(|e| e.ok()).all(|e| {
         let p = e.path();
-        p.extension().is_some_and(|x| x == EXT) || p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp"))
+        p.extension().is_some_and(|x| x == EXT) || p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX))
     })
 }
