@@ -76,8 +76,8 @@ pub fn run(args: Args) -> i32 {
             return 2;
         }
         // A film IR is a `.json` script: `--report film.json` would replace it.
-        let input = p.as_deref().and_then(|p| std::fs::canonicalize(p).ok()).filter(|p| all.iter().any(|s| std::fs::canonicalize(s).is_ok_and(|s| &s == p)));
-        if let (Some(_), Some(p)) = (input, p) {
+        let canon = |x: &Path| std::fs::canonicalize(x).ok();
+        if let Some(p) = p.as_deref().filter(|p| canon(p).is_some_and(|c| all.iter().any(|s| canon(s).as_ref() == Some(&c)))) {
             eoutln!("error: {flag}: {} is one of the scripts; give the report another name, e.g. {}", p.display(), p.with_file_name(example).display());
             return 2;
         }
@@ -152,7 +152,7 @@ fn render_one(script: &Path, args: &Args) -> JobReport {
     let t0 = Instant::now();
     let fail = |msg: String| JobReport::failed(script, msg, t0.elapsed().as_secs_f64());
     let (film, warnings) = match load_film_warned(script) {
-        Ok((f, w)) => (f, w.count),
+        Ok((f, w)) => (f, w.count()),
         Err(e) => return fail(e.message().to_string()),
     };
     let profile = match profile_of(&film) {

@@ -119,7 +119,7 @@ pub fn run(args: Args) -> i32 {
         return 2;
     }
     // Rendering options that no benchmark reads: `--incremental` times a fresh cache of its own.
-    let unused = [("--no-cache", args.gen.no_cache), ("--cache-dir", args.gen.cache_dir.is_some()), ("--cache-max-mb", args.gen.cache_max_mb != 2048)];
+    let unused = [("--no-cache", args.gen.no_cache), ("--cache-dir", args.gen.cache_dir.is_some()), ("--cache-max-mb", args.gen.cache_max_mb != super::render::CACHE_MAX_MB)];
     if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
         eoutln!("error: the argument '{flag}' does nothing in cine bench: no benchmark reads the render cache (--incremental times a fresh one of its own)");
         return 2;

@@ -237,7 +237,7 @@ fn session(args: &Args) -> anyhow::Result<()> {
         generator: args.generator.clone(),
         model_dir: args.model_dir.clone(),
         cache_dir: None,
-        cache_max_mb: 2048,
+        cache_max_mb: super::render::CACHE_MAX_MB,
         // The film a session goes on from is played from the render cache when it can be.
         no_cache: args.from.is_none(),
         quiet: true,

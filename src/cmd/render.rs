@@ -114,7 +114,7 @@ pub struct GenArgs {
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
     /// Render cache size bound in MiB.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = CACHE_MAX_MB)]
     pub cache_max_mb: u64,
     /// Do not read or write the render cache.
     #[arg(long)]
@@ -123,6 +123,9 @@ pub struct GenArgs {
     #[arg(long, short)]
     pub quiet: bool,
 }
+
+/// The render cache's default size bound, in MiB.
+pub const CACHE_MAX_MB: u64 = 2048;
 
 impl GenArgs {
     pub fn cache(&self) -> Option<RenderCache> {
@@ -164,11 +167,24 @@ pub fn load_film(path: &Path) -> Result<Film, LoadError> {
     load_film_warned(path).map(|(film, _)| film)
 }
 
-/// The warnings of a screenplay that compiled: how many, and as `cine lint` shows them.
+/// The warnings of a screenplay that compiled (none for a film IR).
 #[derive(Default)]
 pub struct Warnings {
-    pub count: usize,
-    pub text: String,
+    diagnostics: Vec<cine_compiler::Diagnostic>,
+    sources: Vec<cine_compiler::SourceFile>,
+    totals: cine_compiler::report::Totals,
+}
+
+impl Warnings {
+    /// How many there are.
+    pub fn count(&self) -> usize {
+        self.totals.warnings
+    }
+
+    /// As `cine lint` shows them (empty when there are none).
+    pub fn text(&self) -> String {
+        cine_compiler::report::render_totals(cine_compiler::report::Format::Human, &self.diagnostics, &self.sources, self.totals)
+    }
 }
 
 /// [`load_film`], with the compiler's warnings (none for a film IR).
@@ -191,10 +207,7 @@ help: write the film as a screenplay and let `cine plan` produce its IR", path.d
     }
     let totals = out.totals();
     match out.film {
-        Some(film) if out.errors == 0 => {
-            let text = cine_compiler::report::render_totals(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources, totals);
-            Ok((film, Warnings { count: out.warnings, text }))
-        }
+        Some(film) if out.errors == 0 => Ok((film, Warnings { diagnostics: out.diagnostics, sources: out.sources, totals })),
         _ => {
             let mut msg = cine_compiler::report::render_totals(cine_compiler::report::Format::Human, &out.diagnostics, &out.sources, totals);
             msg.push_str(&format!(
@@ -214,6 +227,12 @@ pub fn profile_of(film: &Film) -> Result<ModelProfile, LoadError> {
     })
 }
 
+/// The model directory: the one given, else `$CINE_MODEL_DIR` (unset or empty: none, the
+/// built-in model).
+pub fn model_dir(given: Option<&PathBuf>) -> Option<PathBuf> {
+    given.cloned().or_else(|| std::env::var_os("CINE_MODEL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
+}
+
 /// Builds the generator named on the command line for a film's model.
 pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerator>, LoadError> {
     match gen.generator.as_str() {
@@ -222,7 +241,7 @@ pub fn make_generator(gen: &GenArgs, film: &Film) -> Result<Box<dyn ChunkGenerat
         }
         "procedural" | procedural::NAME => Ok(Box::new(ProceduralGenerator::new())),
         "model" => {
-            let dir = gen.model_dir.clone().or_else(|| std::env::var_os("CINE_MODEL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from));
+            let dir = model_dir(gen.model_dir.as_ref());
             let parts = match dir {
                 Some(dir) => ModelParts::load_dir(&film.model, &dir),
                 None => model_gen::builtin(&film.model).unwrap_or_else(|| {
@@ -267,7 +286,7 @@ fn render_once(args: &Args, gen: &mut Option<(String, Box<dyn ChunkGenerator>)>)
     let mut film = match load_film_warned(&args.script) {
         Ok((f, warnings)) => {
             // As a build shows them: a render with warnings is not a silent one.
-            eout!("{}", warnings.text);
+            eout!("{}", warnings.text());
             f
         }
         Err(e) => return e.report(),

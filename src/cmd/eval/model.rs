@@ -49,7 +49,7 @@ pub fn load(s: &ModelSettings) -> Result<ModelParts> {
         "base" => BASE_DIT,
         other => bail!("unknown --dit `{other}`; choose base or distilled"),
     };
-    let dir = s.model_dir.clone().or_else(|| std::env::var_os("CINE_MODEL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from));
+    let dir = crate::cmd::render::model_dir(s.model_dir.as_ref());
     match dir {
         Some(dir) => ModelParts::load_dir_with(&s.model, &dir, file),
         None if s.dit == "distilled" => model_gen::builtin(&s.model).unwrap_or_else(|| {
