@@ -260,15 +260,22 @@ fn undefined_shot_suggests_only_earlier_shots() {
     assert_eq!(d.fix.as_ref().map(|f| f.replacement.as_str()), Some("gamma"));
 }
 
+/// `src` compiled, and the one `duplicate-property` diagnostic it gets (it must get exactly one).
+fn the_duplicate_property(src: &str) -> (Compiled, cine_compiler::Diagnostic) {
+    let c = common::check(src, &Config::default());
+    let dups: Vec<_> = c.diagnostics.iter().filter(|d| d.rule == Rule::DuplicateProperty).cloned().collect();
+    assert_eq!(dups.len(), 1, "{}", rendered(&c));
+    let dup = dups.into_iter().next().unwrap();
+    (c, dup)
+}
+
 #[test]
 fn subject_listed_twice() {
     // `subjects mara, keeper, mara`: one error, and its fix removes the second `, mara`.
     let src = "cast mara \"a fisherwoman\"\ncast keeper \"an old keeper\"\nset pier \"a wooden pier\"\nscene pier {\n  shot a {\n    duration 2s\n    subjects mara, keeper, mara\n  }\n}\n";
-    let c = common::check(src, &Config::default());
-    let dups: Vec<_> = c.diagnostics.iter().filter(|d| d.rule == Rule::DuplicateProperty).collect();
-    assert_eq!(dups.len(), 1, "{}", rendered(&c));
-    assert_eq!(dups[0].message, "`mara` is listed twice in `subjects`");
-    let (fixed, applied) = cine_compiler::apply_fixes(src, dups[0].fix.iter());
+    let (_, dup) = the_duplicate_property(src);
+    assert_eq!(dup.message, "`mara` is listed twice in `subjects`");
+    let (fixed, applied) = cine_compiler::apply_fixes(src, dup.fix.iter());
     assert_eq!(applied.len(), 1);
     assert!(fixed.contains("    subjects mara, keeper\n"), "{fixed}");
     assert!(common::check(&fixed, &Config::default()).diagnostics.is_empty());
@@ -278,12 +285,10 @@ fn subject_listed_twice() {
 fn parameter_given_twice_in_a_definition() {
     // The last one won without a word; an attribute given twice in a cast was reported.
     let src = "define camera drift \"the camera drifts\" {\n  speed: 1\n  speed: 2\n}\nset pier \"a pier\"\nscene pier {\n  shot {\n    duration 2s\n    camera drift\n  }\n}\n";
-    let c = common::check(src, &Config::default());
-    let dups: Vec<_> = c.diagnostics.iter().filter(|d| d.rule == Rule::DuplicateProperty).collect();
-    assert_eq!(dups.len(), 1, "{}", rendered(&c));
-    assert_eq!(dups[0].message, "parameter `speed` is given twice");
-    assert_eq!(&src[dups[0].span.start..dups[0].span.end], "speed");
-    assert_eq!(c.sources[0].line_col(dups[0].span.start).0, 3, "the second one");
+    let (c, dup) = the_duplicate_property(src);
+    assert_eq!(dup.message, "parameter `speed` is given twice");
+    assert_eq!(&src[dup.span.start..dup.span.end], "speed");
+    assert_eq!(c.sources[0].line_col(dup.span.start).0, 3, "the second one");
     assert!(common::check(&src.replace("  speed: 2\n", ""), &Config::default()).diagnostics.is_empty());
 }
 
